@@ -1,0 +1,313 @@
+// What the fake Webex and Twilio servers share: the loopback HTTP server, body parsing, the record of
+// every request, latency and queued faults. Each fake only supplies its routes and its error format.
+import { createServer } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface UploadedFile {
+  readonly field: string;
+  readonly name: string;
+  /** The part's declared Content-Type; '' when the part declared none. */
+  readonly type: string;
+  readonly bytes: Buffer;
+}
+
+export interface RecordedRequest {
+  readonly method: string;
+  /** Pathname only, e.g. '/v1/rooms' or '/2010-04-01/Accounts/AC.../Messages.json'. */
+  readonly path: string;
+  readonly query: Record<string, string>;
+  /** Media type without parameters, e.g. 'multipart/form-data'. */
+  readonly contentType: string | undefined;
+  readonly json?: unknown;
+  /** URL-encoded body; a repeated key becomes an array. */
+  readonly form?: Record<string, string | string[]>;
+  readonly multipart?: { fields: Record<string, string>; files: UploadedFile[] };
+  /** What the fake answered; 0 while unanswered (a 'hang' fault never answers). */
+  readonly status: number;
+  /** performance.now() when the request arrived. */
+  readonly at: number;
+}
+
+export type Fault =
+  | { kind: 'status'; status: number; retryAfterSeconds?: number; body?: unknown }
+  | { kind: 'hang' }
+  | { kind: 'delay'; ms: number };
+
+export interface FakeServer {
+  /** Base URL to give the bot. */
+  readonly url: string;
+  /** Every request received, in arrival order, including rejected ones. */
+  readonly requests: RecordedRequest[];
+  /** Added before every answer. */
+  latencyMs: number;
+  /**
+   * Queue a fault for the next request(s) matching method/path; `times` defaults to 1. Faults stand for the
+   * service failing, so they apply before the fake's own checks (a 429 comes back even with a bad token).
+   */
+  fail(match: FaultMatch, fault: Fault, times?: number): void;
+  /** Forget requests, queued faults and the fake's state. */
+  reset(): void;
+  /** Stop listening and end every open connection, hanging requests included. */
+  close(): Promise<void>;
+}
+
+export interface FaultMatch {
+  readonly method?: string;
+  /** Compared with the request's pathname: equal string, or a RegExp that matches it. */
+  readonly path?: string | RegExp;
+}
+
+/** A request body, parsed once according to its Content-Type. */
+export type Body =
+  | { kind: 'none' }
+  | { kind: 'json'; value: unknown }
+  | { kind: 'form'; value: Record<string, string | string[]> }
+  | { kind: 'multipart'; fields: Record<string, string>; files: UploadedFile[] }
+  | { kind: 'unparsable'; contentType: string; problem: string }
+  | { kind: 'other'; contentType: string };
+
+/** What a fake's routes see of a request. */
+export interface Call {
+  readonly method: string;
+  readonly path: string;
+  readonly query: Record<string, string>;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Body;
+  /** e.g. 'http://127.0.0.1:40123', to build absolute links back to the fake. */
+  readonly origin: string;
+}
+
+export interface Answer {
+  readonly status: number;
+  readonly headers?: Record<string, string>;
+  /** Sent as JSON; no body when undefined. */
+  readonly body?: unknown;
+}
+
+/** Thrown by a route to refuse a request; the fake renders it in its service's error format. */
+export class Rejection extends Error {
+  readonly status: number;
+  /** Service-specific error code (Twilio's `code`). */
+  readonly code: number | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, message: string, code?: number, headers: Record<string, string> = {}) {
+    super(message);
+    this.name = 'Rejection';
+    this.status = status;
+    this.code = code;
+    this.headers = headers;
+  }
+}
+
+export function reject(status: number, message: string, code?: number, headers?: Record<string, string>): never {
+  throw new Rejection(status, message, code, headers);
+}
+
+export interface FakeServerOptions {
+  /** Path prefix of `url`, e.g. '/v1' for Webex, '' for Twilio. */
+  readonly basePath: string;
+  readonly latencyMs?: number;
+  /** Answer a request (after faults); throw a Rejection to refuse it. */
+  readonly handle: (call: Call) => Answer;
+  /** The service's error body for a rejection or an injected status fault. */
+  readonly errorBody: (status: number, message: string, code: number | undefined) => unknown;
+  /** Forget the fake's own state (rooms, messages...). */
+  readonly resetState: () => void;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+interface QueuedFault {
+  readonly match: FaultMatch;
+  readonly fault: Fault;
+  remaining: number;
+}
+
+export async function startFakeServer(options: FakeServerOptions): Promise<FakeServer> {
+  const requests: RecordedRequest[] = [];
+  const queue: QueuedFault[] = [];
+  // Aborted by close(), so answers still waiting out their latency give up instead of keeping the process alive.
+  const closing = new AbortController();
+
+  const server = createServer((req, res) => {
+    serve(req, res).catch((error: unknown) => {
+      // A bug in the fake itself: answer loudly rather than leave the bot waiting.
+      if (!res.headersSent && !res.destroyed) {
+        sendJson(res, { status: 500, body: { message: `fake server error: ${String(error)}` } });
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const fake: FakeServer = {
+    url: origin + options.basePath,
+    requests,
+    latencyMs: options.latencyMs ?? 0,
+    fail(match, fault, times = 1) {
+      queue.push({ match, fault, remaining: times });
+    },
+    reset() {
+      requests.length = 0;
+      queue.length = 0;
+      options.resetState();
+    },
+    async close() {
+      closing.abort();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = performance.now();
+    const url = new URL(req.url ?? '/', origin);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const rawType = req.headers['content-type'];
+    const record: Mutable<RecordedRequest> = {
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      contentType: rawType === undefined ? undefined : mediaType(rawType),
+      status: 0,
+      at,
+    };
+    requests.push(record);
+
+    const body = await parseBody(rawType, await readBody(req));
+    if (body.kind === 'json') record.json = body.value;
+    if (body.kind === 'form') record.form = body.value;
+    if (body.kind === 'multipart') record.multipart = { fields: body.fields, files: body.files };
+
+    const fault = takeFault(method, url.pathname);
+    if (fault?.kind === 'hang') return; // the connection stays open until close()
+
+    const answer = fault?.kind === 'status' ? faultAnswer(fault) : answerCall({
+      method, path: url.pathname, query: record.query, headers: req.headers, body, origin,
+    });
+    const wait = fake.latencyMs + (fault?.kind === 'delay' ? fault.ms : 0);
+    if (wait > 0) {
+      try {
+        await sleep(wait, undefined, { signal: closing.signal });
+      } catch {
+        return; // closing: the connection is being destroyed anyway
+      }
+    }
+    record.status = answer.status;
+    sendJson(res, answer);
+  }
+
+  function answerCall(call: Call): Answer {
+    try {
+      return options.handle(call);
+    } catch (error) {
+      if (!(error instanceof Rejection)) throw error;
+      return { status: error.status, headers: error.headers, body: options.errorBody(error.status, error.message, error.code) };
+    }
+  }
+
+  function faultAnswer(fault: Extract<Fault, { kind: 'status' }>): Answer {
+    const headers: Record<string, string> =
+      fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
+    const body = fault.body ?? options.errorBody(fault.status, `injected fault: HTTP ${fault.status}`, undefined);
+    return { status: fault.status, headers, body };
+  }
+
+  function takeFault(method: string, path: string): Fault | undefined {
+    const index = queue.findIndex(({ match }) =>
+      (match.method === undefined || match.method.toUpperCase() === method) &&
+      (match.path === undefined || (typeof match.path === 'string' ? match.path === path : match.path.test(path))));
+    const queued = queue[index];
+    if (queued === undefined) return undefined;
+    queued.remaining -= 1;
+    if (queued.remaining <= 0) queue.splice(index, 1);
+    return queued.fault;
+  }
+
+  return fake;
+}
+
+function sendJson(res: ServerResponse, answer: Answer): void {
+  const headers: Record<string, string> = { ...answer.headers };
+  if (answer.body === undefined) {
+    res.writeHead(answer.status, headers).end();
+    return;
+  }
+  const text = JSON.stringify(answer.body);
+  headers['Content-Type'] = 'application/json; charset=utf-8';
+  headers['Content-Length'] = String(Buffer.byteLength(text));
+  res.writeHead(answer.status, headers).end(text);
+}
+
+function mediaType(contentType: string): string {
+  return (contentType.split(';')[0] ?? '').trim().toLowerCase();
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function parseBody(rawType: string | undefined, bytes: Buffer): Promise<Body> {
+  if (rawType === undefined) return bytes.length === 0 ? { kind: 'none' } : { kind: 'other', contentType: '' };
+  const contentType = mediaType(rawType);
+  switch (contentType) {
+    case 'application/json':
+      try {
+        return { kind: 'json', value: JSON.parse(bytes.toString('utf8')) };
+      } catch (error) {
+        return { kind: 'unparsable', contentType, problem: `the body is not valid JSON (${(error as Error).message})` };
+      }
+    case 'application/x-www-form-urlencoded': {
+      const value: Record<string, string | string[]> = {};
+      for (const [key, item] of new URLSearchParams(bytes.toString('utf8'))) {
+        const previous = value[key];
+        value[key] = previous === undefined ? item : [...(Array.isArray(previous) ? previous : [previous]), item];
+      }
+      return { kind: 'form', value };
+    }
+    case 'multipart/form-data':
+      return parseMultipart(rawType, bytes);
+    default:
+      return { kind: 'other', contentType };
+  }
+}
+
+async function parseMultipart(rawType: string, bytes: Buffer): Promise<Body> {
+  let form: FormData;
+  try {
+    form = await new Response(bytes, { headers: { 'content-type': rawType } }).formData();
+  } catch {
+    return { kind: 'unparsable', contentType: 'multipart/form-data', problem: 'the body is not valid multipart/form-data' };
+  }
+  const declaredTypes = declaredFileTypes(rawType, bytes);
+  const fields: Record<string, string> = {};
+  const files: UploadedFile[] = [];
+  for (const [field, value] of form) {
+    if (typeof value === 'string') {
+      fields[field] = value;
+    } else {
+      files.push({ field, name: value.name, type: declaredTypes[files.length] ?? '', bytes: Buffer.from(await value.arrayBuffer()) });
+    }
+  }
+  return { kind: 'multipart', fields, files };
+}
+
+// formData() reports 'text/plain' for a file part that declared no Content-Type; reading the part headers
+// keeps that omission visible, in the order of the file parts.
+function declaredFileTypes(rawType: string, bytes: Buffer): string[] {
+  const boundary = /boundary="?([^";]+)"?/i.exec(rawType)?.[1];
+  if (boundary === undefined) return [];
+  const types: string[] = [];
+  for (const part of bytes.toString('latin1').split(`--${boundary}`)) {
+    const headers = part.slice(0, Math.max(part.indexOf('\r\n\r\n'), 0));
+    if (!/;\s*filename\*?=/i.test(headers)) continue;
+    types.push(/^content-type:\s*([^\r\n;]+)/im.exec(headers.trim())?.[1]?.trim().toLowerCase() ?? '');
+  }
+  return types;
+}
