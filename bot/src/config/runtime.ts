@@ -1,0 +1,65 @@
+// Everything the bot takes from its environment, read once at start. Secrets may also come as
+// systemd credentials: a file per secret in $CREDENTIALS_DIRECTORY (LoadCredential=).
+
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { DEFAULT_RETRY, type RetryPolicy } from '../http/retry.ts';
+import { stateDirectory } from '../state/store.ts';
+import { DEFAULT_TWILIO_API_BASE } from '../twilio/client.ts';
+import { DEFAULT_WEBEX_API_BASE } from '../webex/client.ts';
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+export const SECRET_NAMES = ['BTTN_TOKEN', 'CISCO_SPARK_BTTN_BOT', 'WEBEX_BOT_TOKEN', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'] as const;
+
+export interface Runtime {
+  /** The environment with systemd credentials merged in (credentials win). */
+  readonly env: Environment;
+  readonly settingsFile: string;
+  readonly stateDirectory: string;
+  readonly port: number | undefined;
+  readonly host: string | undefined;
+  readonly publicUrl: string | undefined;
+  readonly buttonToken: string;
+  /** True when no BTTN_TOKEN was given and one was made up for this run. */
+  readonly buttonTokenGenerated: boolean;
+  readonly webexApiBase: string;
+  readonly twilioApiBase: string;
+  readonly retry: RetryPolicy;
+}
+
+export function readRuntime(processEnv: Environment): Runtime {
+  const env = { ...processEnv, ...credentials(processEnv.CREDENTIALS_DIRECTORY) };
+  const given = env.BTTN_TOKEN?.trim();
+  return {
+    env,
+    settingsFile: env.BTTN_SETTINGS || 'settings.yaml',
+    stateDirectory: stateDirectory(env),
+    port: env.PORT ? Number(env.PORT) : undefined,
+    host: env.HOST || undefined,
+    publicUrl: env.BTTN_PUBLIC_URL || undefined,
+    buttonToken: given || randomBytes(18).toString('base64url'),
+    buttonTokenGenerated: !given,
+    webexApiBase: env.WEBEX_API_BASE || DEFAULT_WEBEX_API_BASE,
+    twilioApiBase: env.TWILIO_API_BASE || DEFAULT_TWILIO_API_BASE,
+    retry: {
+      deadlineMs: Number(env.BTTN_RETRY_DEADLINE_MS) || DEFAULT_RETRY.deadlineMs,
+      attemptTimeoutMs: Number(env.BTTN_HTTP_TIMEOUT_MS) || DEFAULT_RETRY.attemptTimeoutMs,
+      firstPauseMs: DEFAULT_RETRY.firstPauseMs,
+    },
+  };
+}
+
+function credentials(directory: string | undefined): Record<string, string> {
+  if (!directory) return {};
+  const found: Record<string, string> = {};
+  for (const name of SECRET_NAMES) {
+    try {
+      found[name] = readFileSync(path.join(directory, name), 'utf8').trim();
+    } catch {
+      // Not every secret is delivered: Webex or Twilio may run in dry-run.
+    }
+  }
+  return found;
+}

@@ -1,0 +1,90 @@
+// What a press does, decided from the settings and the state alone: which step runs and which
+// actions it takes. No I/O here; press/run-press.ts carries the plan out.
+
+import type { Settings, StepFile } from '../settings/types.ts';
+import { roomMessageFor, type RoomMessage } from './room-message.ts';
+import type { BotState } from './state.ts';
+
+export type Action =
+  | { readonly id: string; readonly kind: 'member'; readonly email: string; readonly moderator: boolean }
+  | { readonly id: string; readonly kind: 'message'; readonly message: RoomMessage | undefined; readonly file: StepFile | undefined }
+  | { readonly id: string; readonly kind: 'sms'; readonly from: string; readonly to: string; readonly body: string }
+  | { readonly id: string; readonly kind: 'call'; readonly from: string; readonly to: string; readonly say: string; readonly voice: string | undefined }
+  | { readonly id: string; readonly kind: 'notice'; readonly text: string };
+
+export interface PressPlan {
+  /** The step this press runs, or undefined once every step has run. */
+  readonly step: number | undefined;
+  readonly pressNumber: number;
+  /** The sequence started again at step 1 because the button was idle for `reset` minutes. */
+  readonly restarted: boolean;
+  /** Actions to take now. */
+  readonly actions: readonly Action[];
+  /** Actions of an interrupted press that were already delivered and are not repeated. */
+  readonly alreadyDone: readonly string[];
+}
+
+export function planPress(settings: Settings, state: BotState, now: Date): PressPlan {
+  const idle = state.lastPressAt === undefined ? 0 : now.getTime() - Date.parse(state.lastPressAt);
+  const restarted = settings.resetAfterMs !== undefined && state.lastPressAt !== undefined && idle >= settings.resetAfterMs
+    && (state.nextStep > 1 || state.pending !== undefined);
+  const pending = restarted ? undefined : state.pending;
+  const stepNumber = pending?.step ?? (restarted ? 1 : state.nextStep);
+  const step = settings.steps[stepNumber - 1];
+  const pressNumber = state.pressCount + 1;
+  const members = state.room?.membersAdded ? [] : memberActions(settings);
+
+  const planned: Action[] = step === undefined
+    ? [...members, { id: 'notice', kind: 'notice', text: `ping ${pressNumber}: all ${settings.steps.length} steps of the escalation have run` }]
+    : [...members, ...stepActions(settings, step)];
+  const done = new Set(pending?.done ?? []);
+  return {
+    step: step === undefined ? undefined : stepNumber,
+    pressNumber,
+    restarted,
+    actions: planned.filter((action) => !done.has(action.id)),
+    alreadyDone: planned.filter((action) => done.has(action.id)).map((action) => action.id),
+  };
+}
+
+/** Invitations of the moderators and participants, made whenever the bot takes a room. */
+export function memberActions(settings: Settings): Action[] {
+  const people = [
+    ...settings.webex.moderators.map((email) => ({ email, moderator: true })),
+    ...settings.webex.participants.map((email) => ({ email, moderator: false })),
+  ];
+  return people.map(({ email, moderator }) => ({ id: `member:${email}`, kind: 'member', email, moderator }));
+}
+
+function stepActions(settings: Settings, step: Settings['steps'][number]): Action[] {
+  const actions: Action[] = [];
+  const message = roomMessageFor(step);
+  if (message !== undefined || step.file !== undefined) actions.push({ id: 'message', kind: 'message', message, file: step.file });
+  const from = (own: string | undefined) => own ?? settings.twilio.from ?? '';
+  for (const to of step.sms?.to ?? []) {
+    actions.push({ id: `sms:${to}`, kind: 'sms', from: from(step.sms?.from), to, body: step.sms!.body });
+  }
+  for (const to of step.call?.to ?? []) {
+    actions.push({ id: `call:${to}`, kind: 'call', from: from(step.call?.from), to, say: step.call!.say, voice: step.call!.voice });
+  }
+  return actions;
+}
+
+/** How an action is named in logs, the press response and the status page. */
+export function describeAction(action: Action): string {
+  switch (action.kind) {
+    case 'member': return `invite ${action.email}${action.moderator ? ' as moderator' : ''}`;
+    case 'message': return action.file === undefined ? 'post the message' : `post ${action.file.name}${action.message ? ' with the message' : ''}`;
+    case 'sms': return `SMS to ${action.to}`;
+    case 'call': return `call ${action.to}`;
+    case 'notice': return `post "${action.text}"`;
+  }
+}
+
+/** The line recorded in the room after an SMS or a call, as the 2016 bot did. */
+export function recordLine(action: Extract<Action, { kind: 'sms' | 'call' }>, error: string | undefined): string {
+  if (action.kind === 'sms') {
+    return error === undefined ? `SMS '${action.body}' sent to ${action.to}` : `SMS to ${action.to} failed: ${error}`;
+  }
+  return error === undefined ? `Calling ${action.to}` : `Call to ${action.to} failed: ${error}`;
+}

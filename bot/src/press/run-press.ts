@@ -1,0 +1,199 @@
+// Carries out one press: acquires the room when needed, runs the step's actions concurrently
+// (room-bound ones wait for the room, SMS and calls start at once), journals each delivered
+// action so a restart never repeats it, and returns the record that answers the button.
+
+import { randomUUID } from 'node:crypto';
+import { describeAction, memberActions, planPress, recordLine, type Action, type PressPlan } from '../core/plan.ts';
+import { withRecord, type ActionOutcome, type PressRecord, type RoomState } from '../core/state.ts';
+import { ApiError, type CallTrace } from '../http/transport.ts';
+import type { Logger } from '../log.ts';
+import type { Settings } from '../settings/types.ts';
+import type { StateStore } from '../state/store.ts';
+import type { TwilioClient } from '../twilio/client.ts';
+import type { WebexClient } from '../webex/client.ts';
+
+export interface PressServices {
+  readonly settings: Settings;
+  readonly store: StateStore;
+  readonly webex: WebexClient;
+  readonly twilio: TwilioClient;
+  readonly log: Logger;
+  readonly dryRun: boolean;
+  readonly now: () => Date;
+}
+
+export function newPressId(): string {
+  return randomUUID().slice(0, 8);
+}
+
+export async function runPress(services: PressServices, pressId: string): Promise<PressRecord> {
+  const { store, log, settings } = services;
+  const started = performance.now();
+  const at = services.now();
+  const plan = planPress(settings, store.current, at);
+  log('press', { press: pressId, number: plan.pressNumber, step: plan.step ?? 'after last', restarted: plan.restarted || undefined, resumed: plan.alreadyDone.length || undefined });
+  await store.update((state) => ({
+    ...state,
+    nextStep: plan.restarted ? 1 : state.nextStep,
+    pressCount: plan.pressNumber,
+    lastPressAt: at.toISOString(),
+    pending: plan.step === undefined ? undefined : { pressId, step: plan.step, done: plan.alreadyDone },
+  }));
+
+  const run = new PressRun(services, pressId, plan);
+  const outcomes = await run.execute();
+  const record: PressRecord = {
+    id: pressId,
+    at: at.toISOString(),
+    step: plan.step,
+    kind: plan.step === undefined ? 'after last step' : 'step',
+    ok: outcomes.every((outcome) => outcome.status !== 'failed'),
+    dryRun: services.dryRun,
+    durationMs: Math.round(performance.now() - started),
+    actions: outcomes,
+  };
+  // Failures are final for this press: the escalation moves on, and the button and the room say what failed.
+  await store.update((state) => withRecord({
+    ...state,
+    room: state.room === undefined ? undefined : { ...state.room, membersAdded: true },
+    nextStep: plan.step === undefined ? state.nextStep : plan.step + 1,
+    pending: undefined,
+  }, record));
+  log('press done', { press: pressId, step: plan.step ?? 'after last', ok: record.ok, ms: record.durationMs });
+  return record;
+}
+
+class PressRun {
+  private readonly services: PressServices;
+  private readonly pressId: string;
+  private readonly plan: PressPlan;
+  private room: Promise<RoomState> | undefined;
+  private readonly outcomes: ActionOutcome[] = [];
+
+  constructor(services: PressServices, pressId: string, plan: PressPlan) {
+    this.services = services;
+    this.pressId = pressId;
+    this.plan = plan;
+  }
+
+  async execute(): Promise<ActionOutcome[]> {
+    const known = this.services.store.current.room;
+    if (known !== undefined) this.room = Promise.resolve(known);
+    await Promise.all(this.plan.actions.map((action) => this.perform(action)));
+    const failed = this.outcomes.filter((outcome) => outcome.status === 'failed' && outcome.kind !== 'record');
+    const reported = failed.filter((outcome) => outcome.kind !== 'sms' && outcome.kind !== 'call');
+    if (reported.length > 0 && this.room !== undefined) {
+      const lines = reported.map((outcome) => `- ${outcome.summary}: ${outcome.error ?? 'failed'}`);
+      await this.step('record', 'report the failures in the room', async (trace) => {
+        const room = await this.roomFor();
+        await this.services.webex.postMessage(room.id, { format: 'markdown', body: `Press ${this.plan.pressNumber} did not fully work:\n${lines.join('\n')}` }, undefined, trace);
+      }, false);
+    }
+    const done = this.plan.alreadyDone.map((id): ActionOutcome => ({ id, kind: kindOf(id), summary: id, status: 'done before restart', attempts: 0 }));
+    return [...done, ...this.outcomes];
+  }
+
+  private async perform(action: Action): Promise<void> {
+    const { webex, twilio } = this.services;
+    const summary = describeAction(action);
+    switch (action.kind) {
+      case 'member':
+        await this.step(action.id, summary, async (trace) => {
+          const room = await this.roomFor();
+          await webex.addMember(room.id, action.email, action.moderator, trace);
+        });
+        return;
+      case 'message':
+        await this.step(action.id, summary, (trace) => this.inRoom((room) => webex.postMessage(room.id, action.message, action.file, trace)));
+        return;
+      case 'notice':
+        await this.step(action.id, summary, (trace) => this.inRoom((room) => webex.postMessage(room.id, { format: 'text', body: action.text }, undefined, trace)));
+        return;
+      case 'sms':
+      case 'call': {
+        const error = await this.step(action.id, summary, (trace) => action.kind === 'sms'
+          ? twilio.sendSms(action.from, action.to, action.body, trace)
+          : twilio.placeCall(action.from, action.to, action.say, action.voice, trace));
+        const line = recordLine(action, error);
+        await this.step(`record:${action.id}`, `record "${line}" in the room`, (trace) =>
+          this.inRoom((room) => webex.postMessage(room.id, { format: 'text', body: line }, undefined, trace)), false);
+        return;
+      }
+    }
+  }
+
+  /** Runs one API action, logs it, keeps its outcome; resolves with the error text when it failed. */
+  private async step(id: string, summary: string, work: (trace: CallTrace) => Promise<unknown>, journal = true): Promise<string | undefined> {
+    const trace: CallTrace = { attempts: 0, wouldSend: [] };
+    const started = performance.now();
+    let error: string | undefined;
+    try {
+      await work(trace);
+      if (journal) await this.services.store.update((state) => state.pending === undefined ? state : { ...state, pending: { ...state.pending, done: [...state.pending.done, id] } });
+    } catch (failure) {
+      error = failure instanceof Error ? failure.message : String(failure);
+    }
+    this.outcomes.push({
+      id, kind: kindOf(id), summary,
+      status: error === undefined ? 'delivered' : 'failed',
+      attempts: trace.attempts,
+      ...(error === undefined ? {} : { error }),
+      ...(trace.wouldSend.length > 0 ? { wouldSend: trace.wouldSend } : {}),
+    });
+    this.services.log('action', {
+      press: this.pressId, action: summary, status: error === undefined ? (this.services.dryRun ? 'dry-run' : 'delivered') : 'failed',
+      attempts: trace.attempts, ms: Math.round(performance.now() - started), error,
+    });
+    for (const request of trace.wouldSend) this.services.log('would send', { press: this.pressId, request: `${request.method} ${request.url}`, body: JSON.stringify(request.body) });
+    return error;
+  }
+
+  /** Posts in the room; if Webex says the room is gone, finds or creates it again once and retries. */
+  private async inRoom(post: (room: RoomState) => Promise<void>): Promise<void> {
+    const room = await this.roomFor();
+    try {
+      await post(room);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+      await post(await this.roomFor(room));
+    }
+  }
+
+  /** The room, acquired at most once per press (or once more when `gone` is the room Webex no longer knows). */
+  private roomFor(gone?: RoomState): Promise<RoomState> {
+    if (this.room === undefined || gone !== undefined) {
+      const acquiring = this.acquireRoom(gone);
+      this.room = acquiring;
+    }
+    return this.room;
+  }
+
+  private async acquireRoom(gone: RoomState | undefined): Promise<RoomState> {
+    const { webex, store, settings } = this.services;
+    const title = settings.webex.room;
+    let room: RoomState | undefined;
+    await this.step('room', `find or create the room "${title}"`, async (trace) => {
+      // Looking first also covers a room id left over from a dry-run or a room deleted by hand.
+      const found = await webex.findRoom(title, trace) ?? await webex.createRoom(title, trace);
+      room = { id: found.id, title, membersAdded: false };
+      await store.update((state) => ({ ...state, room }));
+    }, false);
+    if (room === undefined) throw new Error(`no room: ${this.outcomes.find((outcome) => outcome.id === 'room')?.error ?? 'unknown error'}`);
+    if (gone !== undefined) await this.inviteAgain();
+    return room;
+  }
+
+  /** A room created again after the first was deleted gets its people back. */
+  private async inviteAgain(): Promise<void> {
+    const planned = new Set(this.plan.actions.map((action) => action.id));
+    await Promise.all(memberActions(this.services.settings).filter((action) => !planned.has(action.id)).map((action) => this.perform(action)));
+  }
+}
+
+function kindOf(id: string): ActionOutcome['kind'] {
+  const prefix = id.split(':')[0];
+  switch (prefix) {
+    case 'room': case 'member': case 'message': case 'sms': case 'call': case 'record': case 'notice': return prefix;
+    default: return 'record';
+  }
+}

@@ -1,0 +1,62 @@
+// The HTTP face of the bot: the button's press URL, the health check, and nothing else that leaks.
+
+import { createHash, timingSafeEqual } from 'node:crypto';
+import express, { type Request, type Response } from 'express';
+import type { PressRecord } from '../core/state.ts';
+import type { Button } from '../press/button.ts';
+import type { StateStore } from '../state/store.ts';
+
+export interface AppServices {
+  readonly button: Button;
+  readonly store: StateStore;
+  readonly buttonToken: string;
+}
+
+export function createApp(services: AppServices): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  const tokenMatches = tokenChecker(services.buttonToken);
+
+  const press = async (req: Request, res: Response) => {
+    if (!tokenMatches(req.params.token)) {
+      res.status(404).json({ error: 'not found' });
+      return;
+    }
+    const record = await services.button.press();
+    res.status(record.ok ? 200 : 502).json(pressAnswer(record));
+  };
+  app.get('/press/:token', press);
+  app.post('/press/:token', press);
+
+  app.get('/health', async (_req, res) => {
+    const writable = await services.store.writable();
+    res.status(writable ? 200 : 503).json({ ok: writable, settings: 'loaded', stateWritable: writable });
+  });
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not found' });
+  });
+  return app;
+}
+
+/** What the button (and curl) gets back: the step and the outcome of each action, never a secret. */
+export function pressAnswer(record: PressRecord): object {
+  return {
+    press: record.id,
+    ok: record.ok,
+    kind: record.kind,
+    step: record.step,
+    dryRun: record.dryRun,
+    durationMs: record.durationMs,
+    actions: record.actions.map(({ summary, status, attempts, error }) => ({ action: summary, status, attempts, ...(error ? { error } : {}) })),
+    ...(record.ok ? {} : { failed: record.actions.filter((action) => action.status === 'failed').map((action) => action.summary) }),
+  };
+}
+
+/** Compares tokens in constant time: hashing first makes the lengths equal too. */
+export function tokenChecker(expected: string): (candidate: unknown) => boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  const want = digest(expected);
+  return (candidate) => typeof candidate === 'string' && timingSafeEqual(digest(candidate), want);
+}

@@ -1,0 +1,385 @@
+// Reads settings.yaml, checks every key against what the bot understands, and returns typed Settings.
+// All problems are collected, each with file, line, column, key path and what was expected, so a
+// non-developer fixes the file in one go. Used by the bot at start, `npm run check` and the deployment.
+
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Node, type Scalar } from 'yaml';
+import { roomMessageFor, WEBEX_FILE_MAX_BYTES, WEBEX_MESSAGE_MAX_BYTES } from '../core/room-message.ts';
+import { toE164 } from './phone.ts';
+import { closest } from './suggest.ts';
+import type {
+  Call, Settings, SettingsIssue, Sms, Step, StepFile, StepMessage, TwilioSettings, WebexSettings, ServerSettings,
+} from './types.ts';
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+export class SettingsError extends Error {
+  readonly issues: readonly SettingsIssue[];
+  constructor(file: string, issues: readonly SettingsIssue[]) {
+    super(formatIssues(file, issues));
+    this.name = 'SettingsError';
+    this.issues = issues;
+  }
+}
+
+/** The report a person reads: one line per problem, then what to do. */
+export function formatIssues(file: string, issues: readonly SettingsIssue[]): string {
+  const lines = issues.map((i) => `${i.file}:${i.line}:${i.column}  ${i.path ? `${i.path}: ` : ''}${i.message}`);
+  const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
+  return `${file} has ${count}; fix ${issues.length === 1 ? 'it' : 'them'} and try again:\n${lines.join('\n')}`;
+}
+
+/** Loads and validates a settings file; throws SettingsError listing every problem found. */
+export function loadSettings(file: string, env: Environment = process.env): Settings {
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(error);
+    throw new SettingsError(file, [{ file, line: 1, column: 1, path: '', message: `cannot read the settings file (${reason})` }]);
+  }
+  const reader = new Reader(file, source);
+  const settings = reader.read(env);
+  if (reader.issues.length > 0 || settings === undefined) throw new SettingsError(file, reader.issues);
+  return settings;
+}
+
+const WEBEX_TOKEN_ENV = ['CISCO_SPARK_BTTN_BOT', 'WEBEX_BOT_TOKEN'] as const;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.pdf': 'application/pdf',
+  '.txt': 'text/plain', '.csv': 'text/csv', '.doc': 'application/msword', '.mp4': 'video/mp4',
+  '.docx': 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  '.pptx': 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
+
+/** Keys a user may write in one mapping: canonical name → names accepted for it. */
+type KeySpec = Readonly<Record<string, readonly string[]>>;
+interface Entry { readonly key: Node; readonly value: Node | null; readonly path: string }
+
+class Reader {
+  readonly issues: SettingsIssue[] = [];
+  private readonly file: string;
+  private readonly folder: string;
+  private readonly source: string;
+  private readonly lines = new LineCounter();
+
+  constructor(file: string, source: string) {
+    this.file = file;
+    this.folder = path.dirname(path.resolve(file));
+    this.source = source;
+  }
+
+  read(env: Environment): Settings | undefined {
+    const doc = parseDocument(this.source, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+    for (const error of doc.errors) {
+      const [line, column] = error.linePos?.[0] ? [error.linePos[0].line, error.linePos[0].col] : [1, 1];
+      this.issues.push({ file: this.file, line, column, path: '', message: `not valid YAML: ${error.message.split('\n')[0]}` });
+    }
+    if (doc.errors.length > 0) return undefined;
+    const root = doc.contents;
+    if (!isMap(root)) {
+      this.report(root, '', 'expected the settings: keys such as `bt.tn:`, `webex:`, `twilio:` and `server:`');
+      return undefined;
+    }
+    const top = this.entries(root, '', {
+      'bt.tn': ['bt.tn'], webex: ['webex', 'spark'], twilio: ['twilio'], server: ['server'], reset: ['reset'],
+    });
+    const twilio = this.twilio(top.get('twilio'), env);
+    const webex = this.webex(top.get('webex'), root, env);
+    const server = this.server(top.get('server'));
+    const resetMinutes = this.number(top.get('reset'), { min: 1, unit: 'minutes' });
+    const steps = this.steps(top.get('bt.tn'), root, twilio);
+    if (webex === undefined || steps === undefined) return undefined;
+    return {
+      sourcePath: path.resolve(this.file),
+      steps,
+      webex,
+      twilio,
+      server,
+      resetAfterMs: resetMinutes === undefined ? undefined : resetMinutes * 60_000,
+    };
+  }
+
+  private webex(entry: Entry | undefined, root: Node, env: Environment): WebexSettings | undefined {
+    if (entry === undefined) {
+      this.report(root, '', 'missing `webex:` (or `spark:`), the section that names the room: `webex:\n    room: "My demo room"`');
+      return undefined;
+    }
+    const keys = this.entries(entry.value, entry.path, {
+      room: ['room', 'title'], moderators: ['moderators'], participants: ['participants'],
+      token: ['token', 'bot_token', 'CISCO_SPARK_BTTN_BOT', 'WEBEX_BOT_TOKEN'],
+    });
+    const room = this.text(keys.get('room')) ?? this.missing(entry, 'room', 'the title of the Webex room, e.g. `room: "Green Power Demonstration"`');
+    const people = (key: 'moderators' | 'participants') => this.list(keys.get(key)).flatMap((item) => {
+      const email = this.text(item);
+      if (email === undefined) return [];
+      if (!EMAIL.test(email)) {
+        this.report(item.value, item.path, `"${email}" is not an e-mail address; expected something like name@example.com`);
+        return [];
+      }
+      return [email];
+    });
+    const moderators = people('moderators');
+    const participants = people('participants');
+    const token = this.text(keys.get('token')) ?? WEBEX_TOKEN_ENV.map((name) => env[name]).find((value) => value);
+    return room === undefined ? undefined : { room, moderators, participants, token };
+  }
+
+  private twilio(entry: Entry | undefined, env: Environment): TwilioSettings {
+    const keys = entry === undefined ? new Map<string, Entry>() : this.entries(entry.value, entry.path, {
+      from: ['customer_service_number', 'from'],
+      accountSid: ['account_sid', 'TWILIO_ACCOUNT_SID'],
+      authToken: ['auth_token', 'TWILIO_AUTH_TOKEN'],
+    });
+    return {
+      from: this.phone(keys.get('from')),
+      accountSid: this.text(keys.get('accountSid')) ?? (env.TWILIO_ACCOUNT_SID || undefined),
+      authToken: this.text(keys.get('authToken')) ?? (env.TWILIO_AUTH_TOKEN || undefined),
+    };
+  }
+
+  private server(entry: Entry | undefined): ServerSettings {
+    const keys = entry === undefined ? new Map<string, Entry>() : this.entries(entry.value, entry.path, {
+      port: ['port'], url: ['url'], debounce: ['debounce'],
+    });
+    const url = this.text(keys.get('url'));
+    const urlEntry = keys.get('url');
+    if (url !== undefined && urlEntry !== undefined && !/^https?:\/\/[^\s/]+/.test(url)) {
+      this.report(urlEntry.value, urlEntry.path, `"${url}" is not a web address; expected something like https://bot.example.com/`);
+    }
+    return {
+      port: this.number(keys.get('port'), { min: 1, max: 65535, integer: true }) ?? 8080,
+      url,
+      debounceMs: (this.number(keys.get('debounce'), { min: 0, max: 60, unit: 'seconds' }) ?? 2) * 1000,
+    };
+  }
+
+  private steps(entry: Entry | undefined, root: Node, twilio: TwilioSettings): Step[] | undefined {
+    if (entry === undefined) {
+      this.report(root, '', 'missing `bt.tn:`, the list of what each press does (one `- ` item per press)');
+      return undefined;
+    }
+    if (!isSeq(entry.value)) {
+      this.report(entry.value ?? entry.key, entry.path, 'expected a list of steps, one `- ` item per press');
+      return undefined;
+    }
+    if (entry.value.items.length === 0) {
+      this.report(entry.value, entry.path, 'the list is empty; add at least one step, e.g. `- text: "Hello"`');
+    }
+    return entry.value.items.map((node, index) => this.step(node as Node | null, `${entry.path}[${index}]`, index + 1, twilio));
+  }
+
+  private step(node: Node | null, where: string, number: number, twilio: TwilioSettings): Step {
+    const keys = this.entries(node, where, {
+      markdown: ['markdown'], text: ['text'], file: ['file'], type: ['type', 'content_type'], label: ['label'],
+      sms: ['sms'], call: ['call'],
+    });
+    const markdown = this.text(keys.get('markdown'));
+    const text = this.text(keys.get('text'));
+    const both = keys.get('text');
+    if (markdown !== undefined && text !== undefined && both !== undefined) {
+      this.report(both.key, both.path, 'a step posts either `markdown` or `text`, not both');
+    }
+    const message: StepMessage | undefined = markdown !== undefined ? { format: 'markdown', body: markdown }
+      : text !== undefined ? { format: 'text', body: text } : undefined;
+    const file = this.stepFile(keys);
+    const sms = this.sms(keys.get('sms'), twilio);
+    const call = this.call(keys.get('call'), twilio);
+    if (node !== null && message === undefined && file === undefined && sms === undefined && call === undefined && keys.size === 0) {
+      this.report(node, where, 'this step does nothing; give it `markdown`, `text`, `file`, `sms` or `call`');
+    }
+    const posted = roomMessageFor({ message, file });
+    const postedEntry = keys.get('markdown') ?? keys.get('text') ?? keys.get('label');
+    if (posted !== undefined && postedEntry !== undefined && Buffer.byteLength(posted.body) > WEBEX_MESSAGE_MAX_BYTES) {
+      this.report(postedEntry.value, postedEntry.path,
+        `the message is ${Buffer.byteLength(posted.body)} bytes long (with the file label); Webex accepts at most ${WEBEX_MESSAGE_MAX_BYTES}: shorten it or split it over two steps`);
+    }
+    return { number, message, file, sms, call };
+  }
+
+  private stepFile(keys: ReadonlyMap<string, Entry>): StepFile | undefined {
+    const entry = keys.get('file');
+    const relativePath = this.text(entry);
+    const typeEntry = keys.get('type');
+    const labelEntry = keys.get('label');
+    if (entry === undefined || relativePath === undefined) {
+      for (const orphan of [typeEntry, labelEntry]) {
+        if (orphan !== undefined && entry === undefined) this.report(orphan.key, orphan.path, '`type` and `label` describe a `file`, and this step has no `file`');
+      }
+      return undefined;
+    }
+    const absolute = path.resolve(this.folder, relativePath);
+    let bytes = 0;
+    try {
+      const stat = statSync(absolute);
+      if (!stat.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+      bytes = stat.size;
+    } catch {
+      this.report(entry.value, entry.path, `no file at ${relativePath} (looked in ${path.dirname(absolute)}); the path is relative to the folder of the settings file`);
+    }
+    if (bytes > WEBEX_FILE_MAX_BYTES) {
+      this.report(entry.value, entry.path, `${relativePath} is ${(bytes / 1048576).toFixed(1)} MB; Webex accepts files up to 100 MB`);
+    }
+    const contentType = this.text(typeEntry) ?? CONTENT_TYPES[path.extname(relativePath).toLowerCase()];
+    if (typeEntry !== undefined && contentType !== undefined && !/^[\w.+-]+\/[\w.+-]+$/.test(contentType)) {
+      this.report(typeEntry.value, typeEntry.path, `"${contentType}" is not a content type; expected something like "image/png" or "application/pdf"`);
+    }
+    if (contentType === undefined && typeEntry === undefined) {
+      this.report(entry.value, entry.path, `cannot tell the type of ${relativePath}; add \`type:\` beside it, e.g. type: "image/png"`);
+    }
+    return {
+      path: absolute,
+      relativePath,
+      name: path.basename(relativePath),
+      contentType: contentType ?? 'application/octet-stream',
+      label: this.text(labelEntry),
+      bytes,
+    };
+  }
+
+  private sms(entry: Entry | undefined, twilio: TwilioSettings): Sms | undefined {
+    if (entry === undefined) return undefined;
+    const fields = this.fields(entry, { body: ['message', 'text', 'body'], to: ['to', 'number', 'numbers'], from: ['from'] });
+    const body = this.text(fields.get('body')[0]) ?? this.missing(entry, 'message', 'the text of the SMS, e.g. `message: "Check Webex"`');
+    const to = this.recipients(entry, fields.get('to'));
+    const from = this.phone(fields.get('from')[0]);
+    this.needsSender(entry, from ?? twilio.from);
+    return body === undefined ? undefined : { body, to, from };
+  }
+
+  private call(entry: Entry | undefined, twilio: TwilioSettings): Call | undefined {
+    if (entry === undefined) return undefined;
+    const fields = this.fields(entry, { say: ['say', 'text', 'message'], to: ['to', 'number', 'numbers'], from: ['from'], voice: ['voice'] });
+    const say = this.text(fields.get('say')[0]) ?? this.missing(entry, 'say', 'the sentence spoken on the call, e.g. `say: "Please check Webex"`');
+    const to = this.recipients(entry, fields.get('to'));
+    const from = this.phone(fields.get('from')[0]);
+    this.needsSender(entry, from ?? twilio.from);
+    return say === undefined ? undefined : { say, to, from, voice: this.text(fields.get('voice')[0]) };
+  }
+
+  /**
+   * The fields of an `sms:` or `call:`, in either form: the 2016 list of one-key items
+   * (`- message: ...`, `- number: ...`) or today's mapping (`message: ...`, `to: [...]`).
+   */
+  private fields(entry: Entry, spec: KeySpec): { get(name: string): Entry[] } {
+    const found = new Map<string, Entry[]>();
+    const add = (map: Map<string, Entry>) => {
+      for (const [name, field] of map) found.set(name, [...(found.get(name) ?? []), ...this.list(field)]);
+    };
+    if (isSeq(entry.value)) {
+      entry.value.items.forEach((item, index) => {
+        const itemPath = `${entry.path}[${index}]`;
+        if (!isMap(item) || item.items.length !== 1) {
+          this.report(item as Node, itemPath, `expected one \`key: value\` per item, with key ${Object.values(spec).map((names) => `\`${names[0]}\``).join(', ')}`);
+          return;
+        }
+        add(this.entries(item, itemPath, spec));
+      });
+    } else {
+      add(this.entries(entry.value, entry.path, spec));
+    }
+    return { get: (name) => found.get(name) ?? [] };
+  }
+
+  private recipients(entry: Entry, items: readonly Entry[]): string[] {
+    if (items.length === 0) this.missing(entry, 'to', 'the phone numbers to reach, e.g. `to: ["+352691496401"]`');
+    return items.flatMap((item) => this.phone(item) ?? []);
+  }
+
+  private needsSender(entry: Entry, from: string | undefined): void {
+    if (from === undefined) {
+      this.report(entry.key, entry.path, 'no number to send from: set `twilio:` `customer_service_number:` (your Twilio number) or `from:` here');
+    }
+  }
+
+  private phone(entry: Entry | undefined): string | undefined {
+    const written = this.text(entry);
+    if (entry === undefined || written === undefined) return undefined;
+    const number = toE164(written);
+    if (number === undefined) {
+      this.report(entry.value, entry.path, `"${written}" is not a phone number in international format; expected a country code and number, e.g. "+352691496401"`);
+    }
+    return number;
+  }
+
+  /** Entries of a mapping keyed by canonical name; reports what is not a mapping, unknown keys and repeats. */
+  private entries(node: Node | null, where: string, spec: KeySpec): Map<string, Entry> {
+    const result = new Map<string, Entry>();
+    if (!isMap(node)) {
+      const known = Object.values(spec).map((names) => `\`${names[0]}\``).join(', ');
+      this.report(node, where, `expected keys such as ${known}`);
+      return result;
+    }
+    const byName = new Map<string, string>();
+    for (const [canonical, names] of Object.entries(spec)) for (const name of names) byName.set(name, canonical);
+    for (const pair of node.items) {
+      const key = pair.key as Node;
+      const name = isScalar(key) ? String(key.value) : String(key);
+      const keyPath = where ? `${where}.${name}` : name;
+      const canonical = byName.get(name);
+      if (canonical === undefined) {
+        const suggestion = closest(name, [...byName.keys()]);
+        const known = Object.values(spec).map((names) => names[0]).join(', ');
+        this.report(key, keyPath, `unknown key \`${name}\`${suggestion ? `; did you mean \`${suggestion}\`?` : ''} (known here: ${known})`);
+        continue;
+      }
+      if (result.has(canonical)) {
+        this.report(key, keyPath, `\`${name}\` repeats \`${result.get(canonical)!.path}\`; keep one of them`);
+        continue;
+      }
+      result.set(canonical, { key, value: pair.value as Node | null, path: keyPath });
+    }
+    return result;
+  }
+
+  /** A single value or a list of values, as entries with their own paths. */
+  private list(entry: Entry | undefined): Entry[] {
+    if (entry === undefined) return [];
+    if (!isSeq(entry.value)) return [entry];
+    return entry.value.items.map((item, index) => ({ key: item as Node, value: item as Node, path: `${entry.path}[${index}]` }));
+  }
+
+  private text(entry: Entry | undefined): string | undefined {
+    if (entry === undefined) return undefined;
+    const node = entry.value;
+    if (!isScalar(node) || node.value === null || typeof node.value === 'object') {
+      this.report(node ?? entry.key, entry.path, 'expected a value here (text or a number), found nothing or a list');
+      return undefined;
+    }
+    // Unquoted `+352...` or `0033...` parse as numbers: keep what the user typed, not the number.
+    const value = typeof node.value === 'number' ? (node as Scalar).source ?? String(node.value) : String(node.value);
+    if (value.trim() === '') {
+      this.report(node, entry.path, 'is empty');
+      return undefined;
+    }
+    return value;
+  }
+
+  private number(entry: Entry | undefined, rule: { min: number; max?: number; integer?: boolean; unit?: string }): number | undefined {
+    if (entry === undefined) return undefined;
+    const node = entry.value;
+    const value = isScalar(node) ? node.value : undefined;
+    const ok = typeof value === 'number' && value >= rule.min && (rule.max === undefined || value <= rule.max)
+      && (!rule.integer || Number.isInteger(value));
+    if (!ok) {
+      const range = rule.max === undefined ? `${rule.min} or more` : `from ${rule.min} to ${rule.max}`;
+      this.report(node ?? entry.key, entry.path, `expected a ${rule.integer ? 'whole ' : ''}number ${range}${rule.unit ? ` (${rule.unit})` : ''}`);
+      return undefined;
+    }
+    return value;
+  }
+
+  private missing(entry: Entry, key: string, what: string): undefined {
+    this.report(entry.value ?? entry.key, entry.path, `missing \`${key}\`: ${what}`);
+    return undefined;
+  }
+
+  private report(node: Node | null | undefined, where: string, message: string): void {
+    const offset = node?.range?.[0] ?? 0;
+    const { line, col } = this.lines.linePos(offset);
+    this.issues.push({ file: this.file, line, column: col, path: where, message });
+  }
+}

@@ -1,0 +1,94 @@
+// The state file: read once at start, rewritten atomically (temporary file, fsync, rename) after
+// every change, so a crash at any moment leaves either the old state or the new one on disk.
+
+import { constants } from 'node:fs';
+import { access, mkdir, open, readFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { INITIAL_STATE, type BotState } from '../core/state.ts';
+
+export class StateStore {
+  readonly file: string;
+  private state: BotState;
+  private writes: Promise<void> = Promise.resolve();
+
+  private constructor(file: string, state: BotState) {
+    this.file = file;
+    this.state = state;
+  }
+
+  /** Opens (and creates) the state in `directory`; an unreadable file is kept aside, never silently lost. */
+  static async open(directory: string, warn: (message: string) => void): Promise<StateStore> {
+    await mkdir(directory, { recursive: true });
+    const file = path.join(directory, 'state.json');
+    let text: string | undefined;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    if (text === undefined) return new StateStore(file, INITIAL_STATE);
+    const parsed = parseState(text);
+    if (parsed !== undefined) return new StateStore(file, parsed);
+    const aside = `${file}.unreadable-${Date.now()}`;
+    await rename(file, aside);
+    warn(`the state file ${file} could not be read; it was kept as ${aside} and the sequence starts at step 1`);
+    return new StateStore(file, INITIAL_STATE);
+  }
+
+  get current(): BotState {
+    return this.state;
+  }
+
+  /** Applies a change and resolves once it is on disk. Changes are written in the order they are made. */
+  update(change: (state: BotState) => BotState): Promise<void> {
+    this.state = change(this.state);
+    const snapshot = JSON.stringify(this.state);
+    this.writes = this.writes.then(() => writeAtomically(this.file, snapshot));
+    return this.writes;
+  }
+
+  async writable(): Promise<boolean> {
+    try {
+      await access(path.dirname(this.file), constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const temporary = `${file}.tmp`;
+  const handle = await open(temporary, 'w', 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temporary, file);
+}
+
+/** The state as written by StateStore, or undefined when the text is not that. */
+export function parseState(text: string): BotState | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const state = value as Partial<Record<keyof BotState, unknown>>;
+  const valid = Number.isInteger(state.nextStep) && (state.nextStep as number) >= 1
+    && Number.isInteger(state.pressCount)
+    && Array.isArray(state.history)
+    && (state.room === undefined || (typeof state.room === 'object' && state.room !== null && typeof (state.room as { id?: unknown }).id === 'string'))
+    && (state.pending === undefined || (typeof state.pending === 'object' && state.pending !== null && Array.isArray((state.pending as { done?: unknown }).done)))
+    && (state.lastPressAt === undefined || typeof state.lastPressAt === 'string');
+  return valid ? (value as BotState) : undefined;
+}
+
+/** Where state lives: systemd's STATE_DIRECTORY (first entry), else BTTN_STATE_DIR, else ./.state. */
+export function stateDirectory(env: Readonly<Record<string, string | undefined>>): string {
+  return env.STATE_DIRECTORY?.split(':')[0] || env.BTTN_STATE_DIR || path.resolve('.state');
+}
