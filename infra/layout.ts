@@ -1,0 +1,39 @@
+// Where things live on the droplet. The renderers (cloud-init, unit, Caddy file, remote scripts) and
+// the release chain all read these names from here, so a path is spelled once.
+
+export interface Layout {
+  /** Root of the deployed bot: holds releases/ and the `current` symlink. */
+  readonly appDir: string;
+  /** Root-only folder of the credential files that systemd hands to the bot (LoadCredential=). */
+  readonly credentialsDir: string;
+  /** The bot's systemd unit, without the `.service` suffix; also the StateDirectory= name. */
+  readonly unitName: string;
+  /** Loopback port the bot listens on behind Caddy. */
+  readonly botPort: number;
+  readonly caddyfile: string;
+}
+
+export const LAYOUT: Layout = {
+  appDir: '/opt/bttn',
+  credentialsDir: '/etc/bttn/credentials',
+  unitName: 'bttn',
+  botPort: 8080,
+  caddyfile: '/etc/caddy/Caddyfile',
+};
+
+export const releasesDir = (layout: Layout): string => `${layout.appDir}/releases`;
+export const currentDir = (layout: Layout): string => `${layout.appDir}/current`;
+export const unitFile = (layout: Layout): string => `/etc/systemd/system/${layout.unitName}.service`;
+export const dropInDir = (layout: Layout): string => `/etc/systemd/system/${layout.unitName}.service.d`;
+
+/** Names of the secrets the bot reads from $CREDENTIALS_DIRECTORY (the bot's runtime contract). */
+export const CREDENTIAL_NAMES = ['BTTN_TOKEN', 'CISCO_SPARK_BTTN_BOT', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'] as const;
+export type CredentialName = (typeof CREDENTIAL_NAMES)[number];
+
+/** File names inside a release directory. */
+export const RELEASE_FILES = {
+  bundle: 'bot.cjs',
+  settings: 'settings.yaml',
+  environment: 'release.env',
+  manifest: 'SHA256SUMS',
+} as const;

@@ -1,0 +1,51 @@
+// The Caddy file in front of the bot, as text. Pure: tests render each variant and run `caddy validate`.
+
+import type { Layout } from '../layout.ts';
+
+/** How the public side of the droplet is served. */
+export type Front =
+  | { readonly kind: 'domain'; readonly domain: string }
+  /** A Let's Encrypt certificate for the droplet's own IPv4 address. */
+  | { readonly kind: 'ip'; readonly ipv4: string }
+  /** Plain HTTP on port 80, for networks where ACME cannot work (`tls: false`); host is the domain or the IP. */
+  | { readonly kind: 'http'; readonly host: string };
+
+export function publicBaseUrl(front: Front): string {
+  switch (front.kind) {
+    case 'domain': return `https://${front.domain}`;
+    case 'ip': return `https://${front.ipv4}`;
+    case 'http': return `http://${front.host}`;
+  }
+}
+
+export function renderCaddyfile(front: Front, layout: Layout): string {
+  const header = `# Managed by the Pulumi program in infra/ (rendered by infra/render/caddyfile.ts); edits are overwritten.
+# No access log: the button URL carries its secret token in the path.
+`;
+  const proxy = `\treverse_proxy 127.0.0.1:${layout.botPort}\n`;
+  switch (front.kind) {
+    case 'domain':
+      return `${header}
+${front.domain} {
+${proxy}}
+`;
+    case 'ip':
+      // Let's Encrypt issues IP-address certificates only in its 6-day "shortlived" profile; Caddy asks for a
+      // profile from 2.10 on and renews such certificates by itself. An explicit issuer also stops Caddy from
+      // falling back to its internal, untrusted CA, which it would otherwise use for an IP address.
+      return `${header}
+https://${front.ipv4} {
+\ttls {
+\t\tissuer acme {
+\t\t\tprofile shortlived
+\t\t}
+\t}
+${proxy}}
+`;
+    case 'http':
+      return `${header}
+http://:80 {
+${proxy}}
+`;
+  }
+}
