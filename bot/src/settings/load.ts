@@ -41,7 +41,9 @@ export function loadSettings(file: string, env: Environment = process.env): Sett
   }
   const reader = new Reader(file, source);
   const settings = reader.read(env);
-  if (reader.issues.length > 0 || settings === undefined) throw new SettingsError(file, reader.issues);
+  if (reader.issues.length > 0 || settings === undefined) {
+    throw new SettingsError(file, [...reader.issues].sort((a, b) => a.line - b.line || a.column - b.column));
+  }
   return settings;
 }
 
@@ -105,14 +107,14 @@ class Reader {
 
   private webex(entry: Entry | undefined, root: Node, env: Environment): WebexSettings | undefined {
     if (entry === undefined) {
-      this.report(root, '', 'missing `webex:` (or `spark:`), the section that names the room: `webex:\n    room: "My demo room"`');
+      this.report(root, '', 'missing `webex:` (or `spark:`), the section with the `room:` to use, e.g. `webex: { room: "My demo room" }`');
       return undefined;
     }
     const keys = this.entries(entry.value, entry.path, {
       room: ['room', 'title'], moderators: ['moderators'], participants: ['participants'],
       token: ['token', 'bot_token', 'CISCO_SPARK_BTTN_BOT', 'WEBEX_BOT_TOKEN'],
     });
-    const room = this.text(keys.get('room')) ?? this.missing(entry, 'room', 'the title of the Webex room, e.g. `room: "Green Power Demonstration"`');
+    const room = keys.has('room') ? this.text(keys.get('room')) : this.missing(entry, 'room', 'the title of the Webex room, e.g. `room: "Green Power Demonstration"`');
     const people = (key: 'moderators' | 'participants') => this.list(keys.get(key)).flatMap((item) => {
       const email = this.text(item);
       if (email === undefined) return [];
@@ -188,7 +190,7 @@ class Reader {
     const file = this.stepFile(keys);
     const sms = this.sms(keys.get('sms'), twilio);
     const call = this.call(keys.get('call'), twilio);
-    if (node !== null && message === undefined && file === undefined && sms === undefined && call === undefined && keys.size === 0) {
+    if (isMap(node) && node.items.length === 0) {
       this.report(node, where, 'this step does nothing; give it `markdown`, `text`, `file`, `sms` or `call`');
     }
     const posted = roomMessageFor({ message, file });
@@ -243,7 +245,7 @@ class Reader {
   private sms(entry: Entry | undefined, twilio: TwilioSettings): Sms | undefined {
     if (entry === undefined) return undefined;
     const fields = this.fields(entry, { body: ['message', 'text', 'body'], to: ['to', 'number', 'numbers'], from: ['from'] });
-    const body = this.text(fields.get('body')[0]) ?? this.missing(entry, 'message', 'the text of the SMS, e.g. `message: "Check Webex"`');
+    const body = fields.get('body').length > 0 ? this.text(fields.get('body')[0]) : this.missing(entry, 'message', 'the text of the SMS, e.g. `message: "Check Webex"`');
     const to = this.recipients(entry, fields.get('to'));
     const from = this.phone(fields.get('from')[0]);
     this.needsSender(entry, from ?? twilio.from);
@@ -253,7 +255,7 @@ class Reader {
   private call(entry: Entry | undefined, twilio: TwilioSettings): Call | undefined {
     if (entry === undefined) return undefined;
     const fields = this.fields(entry, { say: ['say', 'text', 'message'], to: ['to', 'number', 'numbers'], from: ['from'], voice: ['voice'] });
-    const say = this.text(fields.get('say')[0]) ?? this.missing(entry, 'say', 'the sentence spoken on the call, e.g. `say: "Please check Webex"`');
+    const say = fields.get('say').length > 0 ? this.text(fields.get('say')[0]) : this.missing(entry, 'say', 'the sentence spoken on the call, e.g. `say: "Please check Webex"`');
     const to = this.recipients(entry, fields.get('to'));
     const from = this.phone(fields.get('from')[0]);
     this.needsSender(entry, from ?? twilio.from);
