@@ -20,7 +20,7 @@ export interface Machine {
 }
 
 export function createMachine(name: string, args: MachineArgs): Machine {
-  const key = new tls.PrivateKey(`${name}-ssh`, { algorithm: 'ED25519' });
+  const key = new tls.PrivateKey(`${name}-ssh-key`, { algorithm: 'ED25519' });
   const sshKey = new digitalocean.SshKey(`${name}-ssh`, { name, publicKey: key.publicKeyOpenssh });
   const tags = args.tags.map((tag) => new digitalocean.Tag(`tag-${tag}`, { name: tag }));
   const droplet = new digitalocean.Droplet(name, {

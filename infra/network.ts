@@ -39,7 +39,7 @@ export function createFirewall(
   opts?: pulumi.CustomResourceOptions,
 ): digitalocean.Firewall {
   const rules = firewallRules(args.sshAllowedCidrs);
-  return new digitalocean.Firewall(name, {
+  return new digitalocean.Firewall(`${name}-firewall`, {
     name,
     dropletIds: [args.dropletId],
     inboundRules: rules.inbound,

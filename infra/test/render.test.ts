@@ -1,0 +1,124 @@
+// The text that ends up on the droplet passes the tools that will read it there.
+
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import { parse } from 'yaml';
+import { LAYOUT } from '../layout.ts';
+import { renderCaddyfile, type Front } from '../render/caddyfile.ts';
+import { caddySource, nodeSource, renderCloudInit } from '../render/cloud-init.ts';
+import { renderCredentialsDropIn, renderUnit } from '../render/unit.ts';
+import { hasTool, run, scratch } from './tools.ts';
+
+const userData = renderCloudInit({ layout: LAYOUT, unit: renderUnit(LAYOUT), aptSources: [nodeSource(24), caddySource] });
+
+test('the user data is valid cloud-config for cloud-init', (t) => {
+  if (!hasTool('cloud-init')) return t.skip('cloud-init is not installed (Debian package: cloud-init)');
+  const dir = scratch({ 'user-data': userData });
+  const result = run('cloud-init', ['schema', '--config-file', path.join(dir, 'user-data')]);
+  assert.equal(result.status, 0, result.output);
+  assert.match(result.output, /Valid cloud-config/);
+});
+
+test('the user data installs Node.js and Caddy from their own signed repositories, pinned by key fingerprint', () => {
+  const config = parse(userData.replace(/^#cloud-config\n/, '')) as { runcmd: string[][] };
+  const sources = config.runcmd.filter((cmd) => cmd[0] === '/usr/local/sbin/bttn-add-apt-source');
+  assert.deepEqual(sources.map((cmd) => [cmd[1], cmd[3]]), [
+    ['nodesource', '6F71F525282841EEDAF851B42F59B5F99B1BE0B4'],
+    ['caddy-stable', '65760C51EDEA2017CEA2CA15155B6D79CA56EA34'],
+  ]);
+  assert.ok(config.runcmd.some((cmd) => cmd.includes('install') && cmd.includes('nodejs') && cmd.includes('caddy')));
+  assert.match(userData, /deb\.nodesource\.com\/node_24\.x nodistro main/);
+});
+
+test('the user data turns on unattended upgrades and key-only SSH', () => {
+  const config = parse(userData.replace(/^#cloud-config\n/, '')) as {
+    ssh_pwauth: boolean; packages: string[]; write_files: { path: string; content: string }[];
+  };
+  assert.equal(config.ssh_pwauth, false);
+  assert.ok(config.packages.includes('unattended-upgrades'));
+  const file = (p: string) => config.write_files.find((f) => f.path === p)?.content ?? '';
+  assert.match(file('/etc/apt/apt.conf.d/20auto-upgrades'), /Unattended-Upgrade "1"/);
+  assert.match(file('/etc/ssh/sshd_config.d/60-bttn-hardening.conf'), /^PasswordAuthentication no$/m);
+  assert.match(file('/etc/ssh/sshd_config.d/60-bttn-hardening.conf'), /^PermitRootLogin prohibit-password$/m);
+  assert.equal(file('/etc/systemd/system/bttn.service'), renderUnit(LAYOUT));
+});
+
+function unitFolder(): string {
+  return scratch({
+    'bttn.service': renderUnit(LAYOUT),
+    // Where systemd looks for drop-ins of a unit found in this folder.
+    'bttn.service.d/credentials.conf': renderCredentialsDropIn(['BTTN_TOKEN', 'CISCO_SPARK_BTTN_BOT'], LAYOUT),
+  });
+}
+
+test('the unit and its credentials drop-in pass systemd-analyze verify without a warning', (t) => {
+  if (!hasTool('systemd-analyze')) return t.skip('systemd-analyze is not installed (Debian package: systemd)');
+  const dir = unitFolder();
+  const result = run('systemd-analyze', ['verify', path.join(dir, 'bttn.service')], {
+    env: { ...process.env, SYSTEMD_UNIT_PATH: `${dir}:` },
+  });
+  assert.equal(result.status, 0, result.output);
+  assert.equal(result.output.trim(), '', 'verify prints nothing for a clean unit and drop-in');
+});
+
+test('the unit is exposed 1.5 or less by systemd-analyze security', (t) => {
+  if (!hasTool('systemd-analyze')) return t.skip('systemd-analyze is not installed (Debian package: systemd)');
+  const dir = unitFolder();
+  const result = run('systemd-analyze', ['security', '--offline=yes', '--no-pager', path.join(dir, 'bttn.service')]);
+  const exposure = /Overall exposure level for bttn\.service: (\d+\.\d+)/.exec(result.output)?.[1];
+  assert.ok(exposure !== undefined, result.output);
+  assert.ok(Number(exposure) <= 1.5, `exposure ${exposure}:\n${result.output}`);
+  t.diagnostic(`systemd-analyze security exposure: ${exposure}`);
+});
+
+test('the unit runs as a dynamic user with a state directory, restarts on failure, and leaves the JIT alone', () => {
+  const unit = renderUnit(LAYOUT);
+  assert.match(unit, /^DynamicUser=yes$/m);
+  assert.match(unit, /^StateDirectory=bttn$/m);
+  assert.match(unit, /^Restart=on-failure$/m);
+  assert.doesNotMatch(unit, /^MemoryDenyWriteExecute=/m);
+  assert.match(unit, /^Environment=HOST=127\.0\.0\.1$/m);
+});
+
+test('the credentials drop-in loads each secret from a root-only file', () => {
+  assert.equal(
+    renderCredentialsDropIn(['BTTN_TOKEN', 'TWILIO_AUTH_TOKEN'], LAYOUT).split('\n').filter((l) => l.startsWith('LoadCredential=')).join('\n'),
+    'LoadCredential=BTTN_TOKEN:/etc/bttn/credentials/BTTN_TOKEN\nLoadCredential=TWILIO_AUTH_TOKEN:/etc/bttn/credentials/TWILIO_AUTH_TOKEN',
+  );
+});
+
+function caddyVersion(): [number, number] | undefined {
+  const match = /v?(\d+)\.(\d+)/.exec(run('caddy', ['version']).output);
+  return match ? [Number(match[1]), Number(match[2])] : undefined;
+}
+
+const fronts: readonly [string, Front, [number, number]][] = [
+  ['a certificate for a domain', { kind: 'domain', domain: 'bttn.example.com' }, [2, 0]],
+  ['plain HTTP (tls: false)', { kind: 'http', host: '203.0.113.7' }, [2, 0]],
+  // The `profile` option of the ACME issuer arrived in Caddy 2.10.
+  ["a Let's Encrypt certificate for the IP address", { kind: 'ip', ipv4: '203.0.113.7' }, [2, 10]],
+];
+
+for (const [label, front, needs] of fronts) {
+  test(`the Caddy file for ${label} passes caddy validate`, (t) => {
+    if (!hasTool('caddy')) return t.skip('caddy is not installed (Debian package: caddy)');
+    const version = caddyVersion();
+    if (version === undefined || version[0] < needs[0] || (version[0] === needs[0] && version[1] < needs[1])) {
+      return t.skip(`caddy ${version?.join('.') ?? '?'} is older than ${needs.join('.')}, which this Caddy file needs (the droplet gets Caddy from its own repository)`);
+    }
+    const dir = scratch({ Caddyfile: renderCaddyfile(front, LAYOUT) });
+    const result = run('caddy', ['validate', '--config', path.join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], {
+      env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir },
+    });
+    assert.equal(result.status, 0, result.output);
+    assert.match(result.output, /Valid configuration/);
+  });
+}
+
+test('the Caddy file for an IP address asks Let\'s Encrypt for its short-lived profile', () => {
+  const text = renderCaddyfile({ kind: 'ip', ipv4: '203.0.113.7' }, LAYOUT);
+  assert.match(text, /^https:\/\/203\.0\.113\.7 \{$/m);
+  assert.match(text, /issuer acme \{\s+profile shortlived\s+\}/);
+  assert.match(text, /reverse_proxy 127\.0\.0\.1:8080/);
+});
