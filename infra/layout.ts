@@ -11,6 +11,10 @@ export interface Layout {
   /** Loopback port the bot listens on behind Caddy. */
   readonly botPort: number;
   readonly caddyfile: string;
+  /** Where unit files and their drop-ins go. */
+  readonly systemdDir: string;
+  /** Time of the last activation, so the health check reads only the log lines of this release. */
+  readonly activationStamp: string;
 }
 
 export const LAYOUT: Layout = {
@@ -19,12 +23,14 @@ export const LAYOUT: Layout = {
   unitName: 'bttn',
   botPort: 8080,
   caddyfile: '/etc/caddy/Caddyfile',
+  systemdDir: '/etc/systemd/system',
+  activationStamp: '/run/bttn-activated-at',
 };
 
 export const releasesDir = (layout: Layout): string => `${layout.appDir}/releases`;
 export const currentDir = (layout: Layout): string => `${layout.appDir}/current`;
-export const unitFile = (layout: Layout): string => `/etc/systemd/system/${layout.unitName}.service`;
-export const dropInDir = (layout: Layout): string => `/etc/systemd/system/${layout.unitName}.service.d`;
+export const unitFile = (layout: Layout): string => `${layout.systemdDir}/${layout.unitName}.service`;
+export const dropInDir = (layout: Layout): string => `${layout.systemdDir}/${layout.unitName}.service.d`;
 
 /** Names of the secrets the bot reads from $CREDENTIALS_DIRECTORY (the bot's runtime contract). */
 export const CREDENTIAL_NAMES = ['BTTN_TOKEN', 'CISCO_SPARK_BTTN_BOT', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'] as const;

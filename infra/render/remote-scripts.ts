@@ -11,9 +11,6 @@ export const shellQuote = (value: string): string => `'${value.replaceAll("'", `
 
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 
-/** Where the activation leaves its time, so the health check reads only this release's log lines. */
-const ACTIVATED_AT = '/run/bttn-activated-at';
-
 export function waitForCloudInitScript(): string {
   return `set -u
 status=0
@@ -103,7 +100,7 @@ caddy validate --config ${shellQuote(`${layout.caddyfile}.new`)} --adapter caddy
 mv -f ${shellQuote(`${layout.caddyfile}.new`)} ${shellQuote(layout.caddyfile)}
 ln -sfn "$release" ${shellQuote(`${current}.new`)}
 mv -fT ${shellQuote(`${current}.new`)} ${shellQuote(current)}
-date +%s > ${ACTIVATED_AT}
+date +%s > ${shellQuote(layout.activationStamp)}
 systemctl reload-or-restart caddy.service
 systemctl daemon-reload
 systemctl restart ${unit}
@@ -140,7 +137,7 @@ until getent ahostsv4 ${shellQuote(input.dns.domain)} | grep -qwF ${shellQuote(i
 done
 `;
   return `set -u
-since=$(cat ${ACTIVATED_AT} 2>/dev/null || echo 0)
+since=$(cat ${shellQuote(input.layout.activationStamp)} 2>/dev/null || echo 0)
 deadline=$(( $(date +%s) + ${input.timeoutSeconds} ))
 explain() {
   echo "$1" >&2
