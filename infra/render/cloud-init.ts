@@ -43,13 +43,15 @@ export interface CloudInitInput {
   readonly aptSources: readonly AptSource[];
 }
 
-const ADD_APT_SOURCE = '/usr/local/sbin/bttn-add-apt-source';
+export const ADD_APT_SOURCE = '/usr/local/sbin/bttn-add-apt-source';
 
 // Fetches the key over HTTPS and keeps only the key with the pinned fingerprint: a swapped key fails the boot.
 const addAptSourceScript = `#!/bin/sh
 # Usage: bttn-add-apt-source NAME KEY_URL FINGERPRINT "URI SUITE COMPONENT"
 set -eu
 name=$1 key_url=$2 fingerprint=$3 repository=$4
+# Tests point BTTN_APT_DIR at a scratch folder.
+apt=\${BTTN_APT_DIR:-/etc/apt}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export GNUPGHOME="$work/gnupg"
@@ -61,9 +63,9 @@ if [ ! -s "$work/keyring.gpg" ]; then
   echo "bttn-add-apt-source: $key_url does not hold the key $fingerprint; refusing the $name repository" >&2
   exit 1
 fi
-install -d -m 0755 /etc/apt/keyrings
-install -m 0644 "$work/keyring.gpg" "/etc/apt/keyrings/$name.gpg"
-echo "deb [signed-by=/etc/apt/keyrings/$name.gpg] $repository" > "/etc/apt/sources.list.d/$name.list"
+install -d -m 0755 "$apt/keyrings" "$apt/sources.list.d"
+install -m 0644 "$work/keyring.gpg" "$apt/keyrings/$name.gpg"
+echo "deb [signed-by=$apt/keyrings/$name.gpg] $repository" > "$apt/sources.list.d/$name.list"
 `;
 
 const sshdHardening = `# Keys only: the stack's generated key is the way in.

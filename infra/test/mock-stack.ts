@@ -74,6 +74,8 @@ export interface RunOptions {
   readonly secrets?: Readonly<Record<string, string>>;
   readonly env?: Readonly<Record<string, string>>;
   readonly preview?: boolean;
+  /** The program to run; by default stack() with the sample project's stand-in bundle. */
+  readonly program?: () => Promise<StackOutputs>;
   /** Receives every registered resource as it arrives, also when the program fails midway. */
   readonly registered?: Registered[];
 }
@@ -97,11 +99,11 @@ export async function runStack(options: RunOptions): Promise<StackRun> {
 
   let outputs: StackOutputs;
   try {
-    outputs = await stack({
+    outputs = await (options.program ?? (() => stack({
       projectDir: options.projectDir,
       buildBundle: async () => `${options.projectDir}/dist/bot.cjs`,
       env: options.env ?? {},
-    });
+    })))();
   } catch (error) {
     // Let registrations already sent reach the mocks, so a caller sees everything the program created.
     await new Promise((resolve) => setTimeout(resolve, 100));
