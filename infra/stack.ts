@@ -81,7 +81,7 @@ export async function stack(options: StackOptions): Promise<StackOutputs> {
     buttonUrl: pulumi.secret(pulumi.interpolate`${base}/press/${token}`),
     statusUrl: pulumi.secret(pulumi.interpolate`${base}/status/${token}`),
     ipv4,
-    sshCommand: pulumi.interpolate`pulumi stack output --show-secrets sshPrivateKey > ~/.ssh/${name}.key && chmod 600 ~/.ssh/${name}.key && ssh -i ~/.ssh/${name}.key -o IdentitiesOnly=yes root@${ipv4}`,
+    sshCommand: pulumi.interpolate`mkdir -p ~/.ssh && pulumi stack output --show-secrets sshPrivateKey > ~/.ssh/${name}.key && chmod 600 ~/.ssh/${name}.key && ssh -i ~/.ssh/${name}.key -o IdentitiesOnly=yes root@${ipv4}`,
     sshPrivateKey: machine.privateKey,
   };
 }
