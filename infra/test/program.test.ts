@@ -30,6 +30,7 @@ test('the entry point builds the real bundle and uploads it with the chosen sett
     program,
   });
   const bundle = one(stack, 'command:remote:CopyToRemote', 'bttn-dev-upload-bot.cjs');
-  assert.equal((bundle.inputs.source as { path: string }).path, path.join(root, 'dist', 'bot.cjs'));
+  // An asset's path arrives as a promise in the mocks' view of the request.
+  assert.equal(await (bundle.inputs.source as { path: Promise<string> }).path, path.join(root, 'dist', 'bot.cjs'));
   assert.match(stack.outputs.buttonUrl, /^https:\/\/203\.0\.113\.7\/press\//);
 });
