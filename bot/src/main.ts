@@ -40,7 +40,7 @@ const twilio = new TwilioClient({
   transport: twilioLive ? live : dryRun,
 });
 const button = new Button({ settings, store, webex, twilio, log, dryRun: !webexLive || !twilioLive, now: () => new Date() });
-const app = createApp({ button, store, buttonToken: runtime.buttonToken });
+const app = createApp({ button, store, buttonToken: runtime.buttonToken, settings });
 
 const port = runtime.port ?? settings.server.port;
 const server = app.listen(port, runtime.host ?? '::');

@@ -4,12 +4,15 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import type { PressRecord } from '../core/state.ts';
 import type { Button } from '../press/button.ts';
+import type { Settings } from '../settings/types.ts';
 import type { StateStore } from '../state/store.ts';
+import { statusRoutes } from './status-routes.ts';
 
 export interface AppServices {
   readonly button: Button;
   readonly store: StateStore;
   readonly buttonToken: string;
+  readonly settings: Settings;
 }
 
 export function createApp(services: AppServices): express.Express {
@@ -33,6 +36,8 @@ export function createApp(services: AppServices): express.Express {
     const writable = await services.store.writable();
     res.status(writable ? 200 : 503).json({ ok: writable, settings: 'loaded', stateWritable: writable });
   });
+
+  app.use(statusRoutes({ button: services.button, store: services.store, settings: services.settings, tokenMatches, press }));
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });

@@ -1,0 +1,142 @@
+// What the status page shows, decided from the settings and the state alone: the room, the step
+// reached, what the next press will do and the press history. The HTML page and the JSON for scripts
+// are both this one view; it names the people and numbers the escalation reaches, never a credential.
+
+import { describeAction, planPress, type Action } from '../core/plan.ts';
+import type { ActionOutcome, BotState, PressRecord } from '../core/state.ts';
+import type { DescribedRequest } from '../http/transport.ts';
+import type { Settings } from '../settings/types.ts';
+
+export interface StatusView {
+  /** Webex or Twilio (or both) only record what they would send. */
+  readonly dryRun: boolean;
+  readonly room: RoomView;
+  /** How many steps the escalation has. */
+  readonly steps: number;
+  /** The last step run since the sequence (re)started; 0 before the first. */
+  readonly stepReached: number;
+  readonly pressCount: number;
+  readonly lastPressAt: string | undefined;
+  readonly next: NextPressView;
+  /** Newest first. */
+  readonly history: readonly PressView[];
+}
+
+export type RoomView =
+  | { readonly kind: 'not created'; readonly title: string }
+  | { readonly kind: 'dry-run'; readonly title: string }
+  /** `link` opens the room in the Webex app; undefined when the id is not one Webex gives out. */
+  | { readonly kind: 'webex'; readonly title: string; readonly link: string | undefined };
+
+export interface NextPressView {
+  /** The step the next press runs; undefined once every step has run. */
+  readonly step: number | undefined;
+  /** The button was idle long enough that the next press starts again at step 1. */
+  readonly restarts: boolean;
+  /** The next press finishes a step that was cut short; these actions are not repeated. */
+  readonly alreadyDone: readonly string[];
+  readonly actions: readonly PreviewAction[];
+}
+
+export interface PreviewAction {
+  readonly kind: Action['kind'];
+  /** As in the logs and the press answer: "SMS to +352691496401". */
+  readonly summary: string;
+  /** What is posted, texted or said, when there is such a text. */
+  readonly text?: string;
+}
+
+export interface PressView {
+  readonly id: string;
+  readonly at: string;
+  readonly step: number | undefined;
+  readonly kind: PressRecord['kind'];
+  readonly ok: boolean;
+  readonly dryRun: boolean;
+  readonly durationMs: number;
+  readonly actions: readonly OutcomeView[];
+}
+
+export type Outcome = 'delivered' | 'retried' | 'failed' | 'not sent (dry-run)' | 'done before restart';
+
+export interface OutcomeView {
+  readonly summary: string;
+  readonly outcome: Outcome;
+  readonly attempts: number;
+  /** Why it failed. */
+  readonly reason?: string;
+  /** Dry-run: the requests that would have been sent. */
+  readonly wouldSend?: readonly DescribedRequest[];
+}
+
+export function statusView(settings: Settings, state: BotState, dryRun: boolean, now: Date): StatusView {
+  const plan = planPress(settings, state, now);
+  return {
+    dryRun,
+    room: roomView(settings.webex.room, state, dryRun),
+    steps: settings.steps.length,
+    stepReached: state.nextStep - 1,
+    pressCount: state.pressCount,
+    lastPressAt: state.lastPressAt,
+    next: {
+      step: plan.step,
+      restarts: plan.restarted,
+      alreadyDone: plan.alreadyDone,
+      actions: plan.actions.map(previewAction),
+    },
+    history: state.history.map(pressView),
+  };
+}
+
+function roomView(title: string, state: BotState, dryRun: boolean): RoomView {
+  if (state.room === undefined) return { kind: 'not created', title };
+  const link = webexRoomLink(state.room.id);
+  if (link === undefined && dryRun) return { kind: 'dry-run', title: state.room.title };
+  return { kind: 'webex', title: state.room.title, link };
+}
+
+/**
+ * The link that opens a room in the Webex app (desktop and mobile), as its "copy space link" gives:
+ * Webex API ids are base64 of `ciscospark://us/ROOM/<uuid>`, and the app wants the uuid.
+ */
+export function webexRoomLink(roomId: string): string | undefined {
+  const uri = Buffer.from(roomId, 'base64').toString('utf8');
+  const uuid = /^ciscospark:\/\/[a-z0-9-]+\/ROOM\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.exec(uri)?.[1];
+  return uuid === undefined ? undefined : `webexteams://im?space=${uuid.toLowerCase()}`;
+}
+
+function previewAction(action: Action): PreviewAction {
+  const summary = describeAction(action);
+  switch (action.kind) {
+    case 'message': return action.message === undefined ? { kind: action.kind, summary } : { kind: action.kind, summary, text: action.message.body };
+    case 'sms': return { kind: action.kind, summary, text: action.body };
+    case 'call': return { kind: action.kind, summary, text: action.say };
+    case 'member': case 'notice': return { kind: action.kind, summary };
+  }
+}
+
+function pressView(record: PressRecord): PressView {
+  return {
+    id: record.id, at: record.at, step: record.step, kind: record.kind, ok: record.ok,
+    dryRun: record.dryRun, durationMs: record.durationMs, actions: record.actions.map(outcomeView),
+  };
+}
+
+function outcomeView(action: ActionOutcome): OutcomeView {
+  const base = { summary: withoutAccountSid(action.summary), attempts: action.attempts };
+  if (action.status === 'failed') return { ...base, outcome: 'failed', reason: withoutAccountSid(action.error ?? 'failed') };
+  if (action.status === 'done before restart') return { ...base, outcome: 'done before restart' };
+  if (action.wouldSend !== undefined) {
+    const wouldSend = action.wouldSend.map((request) => JSON.parse(withoutAccountSid(JSON.stringify(request))) as DescribedRequest);
+    return { ...base, outcome: 'not sent (dry-run)', wouldSend };
+  }
+  return { ...base, outcome: action.attempts > 1 ? 'retried' : 'delivered' };
+}
+
+/**
+ * Twilio puts the account SID (one of the credentials) in its URLs, and so in error messages about them,
+ * which the record line of a failed SMS or call repeats.
+ */
+function withoutAccountSid(text: string): string {
+  return text.replace(/\bAC[0-9a-f]{32}\b/gi, 'AC…');
+}
