@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { parse } from 'yaml';
 import { loadSettings, SettingsError } from '../src/settings/load.ts';
 import { repoRoot, seedSettings, workspace } from './support/bot-process.ts';
 
@@ -105,7 +106,9 @@ const broken: [string, string, string[]][] = [
   ['a moderator that is not an e-mail address', 'webex:\n  room: "Demo"\n  moderators:\n    - bernard.example.com\nbt.tn:\n  - text: "hi"\n',
     ['4:7 webex.moderators[0]: "bernard.example.com" is not an e-mail address; expected something like name@example.com']],
   ['markdown over the Webex limit', `webex:\n  room: "Demo"\nbt.tn:\n  - markdown: "${'x'.repeat(7440)}"\n`,
-    ['4:15 bt.tn[0].markdown: the message is 7440 bytes long (with the file label); Webex accepts at most 7439: shorten it or split it over two steps']],
+    ['4:15 bt.tn[0].markdown: the message is 7440 bytes long; Webex accepts at most 7439: shorten it or split it over two steps']],
+  ['markdown beside a file over the limit once its line breaks are sent as CRLF', `webex:\n  room: "Demo"\nbt.tn:\n  - markdown: "${'x\\n'.repeat(3700)}"\n    file: files/spark.png\n`,
+    ['4:15 bt.tn[0].markdown: the message is 11100 bytes long (with the file label); Webex accepts at most 7439: shorten it or split it over two steps']],
   ['a label without a file', `${minimal}    label: "Look"\n`,
     ['5:5 bt.tn[0].label: `type` and `label` describe a `file`, and this step has no `file`']],
   ['an empty step', `${minimal}  - {}\n`, ['5:5 bt.tn[1]: this step does nothing; give it `markdown`, `text`, `file`, `sms` or `call`']],
@@ -150,4 +153,16 @@ test('npm run check prints the problems without a stack trace and exits non-zero
 test('npm run check accepts the seed sample', async () => {
   const { stdout } = await promisify(execFile)(process.execPath, [path.join(repoRoot, 'bot/src/settings/check-cli.ts'), path.join(folder, 'settings.yaml')]);
   assert.equal(stdout, `${path.join(folder, 'settings.yaml')} is valid: 5 steps, Webex room "Green Power Demonstration".\n`);
+});
+
+test('the JSON Schema for editors accepts what the bot accepts and flags what it refuses', async () => {
+  const { Ajv2020 } = await import('ajv/dist/2020.js');
+  const validate = new Ajv2020({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(path.join(repoRoot, 'settings.schema.json'), 'utf8')));
+  const valid = (yaml: string) => validate(parse(yaml)) as boolean;
+  for (const file of [seedSettings, path.join(repoRoot, 'settings.yaml'), path.join(folder, 'modern.yaml')]) {
+    assert.ok(valid(readFileSync(file, 'utf8')), `${file}: ${JSON.stringify(validate.errors)}`);
+  }
+  for (const [name, yaml] of broken.filter(([name]) => /misspelt|missing room|port|empty|label without|repeats|twice|together|reset/.test(name))) {
+    assert.equal(valid(yaml), false, `the schema should refuse a settings file with ${name}`);
+  }
 });

@@ -1,7 +1,7 @@
 // Dry-run: nothing leaves the machine. Each request is described (for the log and the press record)
 // and answered with the smallest plausible success, so the escalation runs end to end without credentials.
 
-import type { CallTrace, HttpRequest, HttpResponse, Transport } from './transport.ts';
+import { redactUrl, type CallTrace, type HttpRequest, type HttpResponse, type Transport } from './transport.ts';
 
 export class DryRunTransport implements Transport {
   readonly dryRun = true;
@@ -9,7 +9,7 @@ export class DryRunTransport implements Transport {
 
   async send(req: HttpRequest, trace: CallTrace): Promise<HttpResponse> {
     trace.attempts = 1;
-    trace.wouldSend.push({ method: req.method, url: req.url, body: describeBody(req.body) });
+    trace.wouldSend.push({ method: req.method, url: redactUrl(req.url), body: describeBody(req.body) });
     const id = `dry-run-${++this.counter}`;
     const body = req.method === 'GET' ? { items: [] } : { id, sid: id, status: 'dry-run' };
     return { status: 200, headers: {}, body: JSON.stringify(body) };

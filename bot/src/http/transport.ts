@@ -66,11 +66,11 @@ export class NetworkError extends Error {
   }
 }
 
-/** URLs carry no secrets today, but query strings might: keep only origin and path in messages. */
+/** For messages and logs: origin and path only (query strings may carry anything), and no Twilio account SID. */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
-    return `${parsed.origin}${parsed.pathname}`;
+    return `${parsed.origin}${parsed.pathname.replace(/\/Accounts\/AC\w+/, '/Accounts/AC…')}`;
   } catch {
     return '(invalid URL)';
   }

@@ -68,6 +68,7 @@ class PressRun {
   private readonly pressId: string;
   private readonly plan: PressPlan;
   private room: Promise<RoomState> | undefined;
+  private replacement: Promise<RoomState> | undefined;
   private readonly outcomes: ActionOutcome[] = [];
 
   constructor(services: PressServices, pressId: string, plan: PressPlan) {
@@ -148,27 +149,37 @@ class PressRun {
     return error;
   }
 
-  /** Posts in the room; if Webex says the room is gone, finds or creates it again once and retries. */
+  /** Posts in the room; if Webex says the room is gone, takes a room again (once per press) and retries. */
   private async inRoom(post: (room: RoomState) => Promise<void>): Promise<void> {
     const room = await this.roomFor();
     try {
       await post(room);
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 404)) throw error;
-      await post(await this.roomFor(room));
+      await post(await this.replaceRoom());
     }
   }
 
-  /** The room, acquired at most once per press (or once more when `gone` is the room Webex no longer knows). */
-  private roomFor(gone?: RoomState): Promise<RoomState> {
-    if (this.room === undefined || gone !== undefined) {
-      const acquiring = this.acquireRoom(gone);
-      this.room = acquiring;
-    }
+  /** The room, taken at most once per press. */
+  private roomFor(): Promise<RoomState> {
+    this.room ??= this.acquireRoom();
     return this.room;
   }
 
-  private async acquireRoom(gone: RoomState | undefined): Promise<RoomState> {
+  /** The room was deleted in Webex: take one again and invite its people back. Concurrent callers share it. */
+  private replaceRoom(): Promise<RoomState> {
+    this.replacement ??= (async () => {
+      const room = this.acquireRoom();
+      this.room = room;
+      await room;
+      const planned = new Set(this.plan.actions.map((action) => action.id));
+      await Promise.all(memberActions(this.services.settings).filter((action) => !planned.has(action.id)).map((action) => this.perform(action)));
+      return room;
+    })();
+    return this.replacement;
+  }
+
+  private async acquireRoom(): Promise<RoomState> {
     const { webex, store, settings } = this.services;
     const title = settings.webex.room;
     let room: RoomState | undefined;
@@ -179,14 +190,7 @@ class PressRun {
       await store.update((state) => ({ ...state, room }));
     }, false);
     if (room === undefined) throw new Error(`no room: ${this.outcomes.find((outcome) => outcome.id === 'room')?.error ?? 'unknown error'}`);
-    if (gone !== undefined) await this.inviteAgain();
     return room;
-  }
-
-  /** A room created again after the first was deleted gets its people back. */
-  private async inviteAgain(): Promise<void> {
-    const planned = new Set(this.plan.actions.map((action) => action.id));
-    await Promise.all(memberActions(this.services.settings).filter((action) => !planned.has(action.id)).map((action) => this.perform(action)));
   }
 }
 

@@ -111,7 +111,7 @@ class Reader {
       return undefined;
     }
     const keys = this.entries(entry.value, entry.path, {
-      room: ['room', 'title'], moderators: ['moderators'], participants: ['participants'],
+      room: ['room'], moderators: ['moderators'], participants: ['participants'],
       token: ['token', 'bot_token', 'CISCO_SPARK_BTTN_BOT', 'WEBEX_BOT_TOKEN'],
     });
     const room = keys.has('room') ? this.text(keys.get('room')) : this.missing(entry, 'room', 'the title of the Webex room, e.g. `room: "Green Power Demonstration"`');
@@ -195,9 +195,11 @@ class Reader {
     }
     const posted = roomMessageFor({ message, file });
     const postedEntry = keys.get('markdown') ?? keys.get('text') ?? keys.get('label');
-    if (posted !== undefined && postedEntry !== undefined && Buffer.byteLength(posted.body) > WEBEX_MESSAGE_MAX_BYTES) {
+    // Sent beside a file, the text travels as a multipart field, where every line break becomes CRLF.
+    const bytes = posted === undefined ? 0 : Buffer.byteLength(file === undefined ? posted.body : posted.body.replace(/\r?\n/g, '\r\n'));
+    if (postedEntry !== undefined && bytes > WEBEX_MESSAGE_MAX_BYTES) {
       this.report(postedEntry.value, postedEntry.path,
-        `the message is ${Buffer.byteLength(posted.body)} bytes long (with the file label); Webex accepts at most ${WEBEX_MESSAGE_MAX_BYTES}: shorten it or split it over two steps`);
+        `the message is ${bytes} bytes long${file === undefined ? '' : ' (with the file label)'}; Webex accepts at most ${WEBEX_MESSAGE_MAX_BYTES}: shorten it or split it over two steps`);
     }
     return { number, message, file, sms, call };
   }
@@ -244,7 +246,7 @@ class Reader {
 
   private sms(entry: Entry | undefined, twilio: TwilioSettings): Sms | undefined {
     if (entry === undefined) return undefined;
-    const fields = this.fields(entry, { body: ['message', 'text', 'body'], to: ['to', 'number', 'numbers'], from: ['from'] });
+    const fields = this.fields(entry, { body: ['message'], to: ['to', 'number'], from: ['from'] });
     const body = fields.get('body').length > 0 ? this.text(fields.get('body')[0]) : this.missing(entry, 'message', 'the text of the SMS, e.g. `message: "Check Webex"`');
     const to = this.recipients(entry, fields.get('to'));
     const from = this.phone(fields.get('from')[0]);
@@ -254,7 +256,7 @@ class Reader {
 
   private call(entry: Entry | undefined, twilio: TwilioSettings): Call | undefined {
     if (entry === undefined) return undefined;
-    const fields = this.fields(entry, { say: ['say', 'text', 'message'], to: ['to', 'number', 'numbers'], from: ['from'], voice: ['voice'] });
+    const fields = this.fields(entry, { say: ['say'], to: ['to', 'number'], from: ['from'], voice: ['voice'] });
     const say = fields.get('say').length > 0 ? this.text(fields.get('say')[0]) : this.missing(entry, 'say', 'the sentence spoken on the call, e.g. `say: "Please check Webex"`');
     const to = this.recipients(entry, fields.get('to'));
     const from = this.phone(fields.get('from')[0]);

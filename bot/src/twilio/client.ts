@@ -46,8 +46,8 @@ export class TwilioClient {
     return sdk(this.accountSid, this.authToken, { httpClient: httpClient as unknown as TwilioSDK.RequestClient });
   }
 
-  /** The SDK is large: load it on the first SMS or call, not at start-up. */
-  private load(): Promise<Sdk> {
+  /** The SDK is large: it is loaded after start-up (see main.ts) or on the first SMS or call, whichever comes first. */
+  load(): Promise<Sdk> {
     this.sdk ??= import('twilio').then((module) => module.default);
     return this.sdk;
   }

@@ -18,6 +18,7 @@ export const TEST_TOKENS = {
 } as const;
 
 export interface BotProcess {
+  readonly pid: number;
   readonly baseUrl: string;
   readonly pressUrl: string;
   readonly stateDirectory: string;
@@ -107,6 +108,7 @@ export async function startBot(options: StartOptions): Promise<BotProcess> {
   const baseUrl = `http://127.0.0.1:${port}`;
   const pressUrl = `${baseUrl}/press/${TEST_TOKENS.button}`;
   return {
+    pid: child.pid!,
     baseUrl,
     pressUrl,
     stateDirectory,

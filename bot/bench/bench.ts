@@ -1,0 +1,79 @@
+// `npm run bench`: prints how fast the bot presses, starts and how much memory it keeps.
+// - Each press of the 2016 seed sample against fakes that add 50 ms to every call, divided by its
+//   critical path (the dependent round trips it cannot avoid, times 50 ms). Goal: 1.15 or less.
+// - Start-up: from spawning node to the first answer of /health, for the source and the bundle. Goal: under 300 ms.
+// - Resident memory of the bot after 1,000 presses. Goal: under 80 MB.
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { buildBot } from '../../scripts/build.ts';
+import { startFakeTwilio } from '../test/fakes/twilio.ts';
+import { startFakeWebex } from '../test/fakes/webex.ts';
+import { liveEnv, repoRoot, seedSettings, startBot, TEST_TOKENS, workspace, type BotProcess } from '../test/support/bot-process.ts';
+
+const LATENCY_MS = 50;
+/** Dependent round trips per press of the seed: find room → create room → (members ∥ message); SMS/call → record line. */
+const CRITICAL_PATH = [3, 2, 2, 1, 1, 1, 1];
+const settings = `${readFileSync(seedSettings, 'utf8')}    debounce: 0\n`;
+
+const webex = await startFakeWebex({ token: TEST_TOKENS.webex, latencyMs: LATENCY_MS });
+const twilio = await startFakeTwilio({ accountSid: TEST_TOKENS.accountSid, authToken: TEST_TOKENS.authToken, latencyMs: LATENCY_MS });
+const env = liveEnv(webex.url, twilio.url);
+
+console.log(`Presses of the seed sample, fakes adding ${LATENCY_MS} ms per call (median of 5 runs):`);
+const runs: number[][] = [];
+for (let run = 0; run < 5; run++) {
+  webex.reset();
+  twilio.reset();
+  const bot = await startBot({ folder: workspace(settings), env });
+  await new Promise((resolve) => setTimeout(resolve, 300)); // let the Twilio SDK finish loading in the background
+  const times: number[] = [];
+  for (let press = 0; press < CRITICAL_PATH.length; press++) {
+    const started = performance.now();
+    const answer = await bot.press();
+    if (answer.status !== 200) throw new Error(`press ${press + 1} failed: ${JSON.stringify(answer.body)}`);
+    times.push(performance.now() - started);
+  }
+  runs.push(times);
+  await bot.stop();
+}
+let worst = 0;
+CRITICAL_PATH.forEach((trips, index) => {
+  const median = runs.map((times) => times[index]!).sort((a, b) => a - b)[2]!;
+  const ratio = median / (trips * LATENCY_MS);
+  worst = Math.max(worst, ratio);
+  console.log(`  press ${index + 1}: ${median.toFixed(1)} ms, critical path ${trips} × ${LATENCY_MS} ms, ratio ${ratio.toFixed(3)}`);
+});
+console.log(`  worst ratio: ${worst.toFixed(3)} (goal ≤ 1.15)`);
+
+const bundle = await buildBot();
+for (const [name, entry] of [['source (node bot/src/main.ts)', path.join(repoRoot, 'bot/src/main.ts')], ['bundle (node dist/bot.cjs)', bundle]] as const) {
+  const samples: number[] = [];
+  for (let run = 0; run < 7; run++) {
+    const started = performance.now();
+    const bot = await startBot({ folder: workspace(settings), env, entry });
+    while ((await fetch(`${bot.baseUrl}/health`).catch(() => undefined))?.status !== 200) { /* until it answers */ }
+    samples.push(performance.now() - started);
+    await bot.stop();
+  }
+  const median = samples.sort((a, b) => a - b)[3]!;
+  console.log(`Start-up, ${name}: median ${median.toFixed(0)} ms over 7 starts (goal < 300 ms)`);
+}
+
+webex.latencyMs = 0;
+twilio.latencyMs = 0;
+webex.reset();
+twilio.reset();
+const bot: BotProcess = await startBot({ folder: workspace(settings), env, entry: bundle });
+const statusUrl = bot.pressUrl.replace('/press/', '/status/');
+for (let press = 1; press <= 1000; press++) {
+  await bot.press();
+  // Start the sequence again after each round so every kind of step (uploads, SMS, calls) keeps running.
+  if (press % CRITICAL_PATH.length === 0) {
+    await fetch(`${statusUrl}/reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"deleteRoom":false}' });
+  }
+}
+const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${bot.pid}/status`, 'utf8'))?.[1]);
+console.log(`Resident memory after 1,000 presses (bundle): ${(rssKb / 1024).toFixed(1)} MB (goal < 80 MB); fakes received ${webex.requests.length + twilio.requests.length} requests`);
+await bot.stop();
+await Promise.all([webex.close(), twilio.close()]);

@@ -1,0 +1,316 @@
+import { after, before, beforeEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { startFakeTwilio, type FakeTwilio } from './fakes/twilio.ts';
+import { startFakeWebex, type FakeWebex } from './fakes/webex.ts';
+import { liveEnv, repoRoot, seedSettings, startBot, TEST_TOKENS, until, workspace, type BotProcess } from './support/bot-process.ts';
+import { describeRequest, since } from './support/requests.ts';
+
+const seed = readFileSync(seedSettings, 'utf8');
+/** The seed with the debounce window off, so a test can press quickly. */
+const seedNoDebounce = `${seed}    debounce: 0\n`;
+const crlf = (text: string) => text.replace(/\n/g, '\r\n');
+const fileBytes = (name: string) => readFileSync(path.join(repoRoot, 'files', name)).length;
+
+let webex: FakeWebex;
+let twilio: FakeTwilio;
+const running: BotProcess[] = [];
+
+before(async () => {
+  webex = await startFakeWebex({ token: TEST_TOKENS.webex });
+  twilio = await startFakeTwilio({ accountSid: TEST_TOKENS.accountSid, authToken: TEST_TOKENS.authToken });
+});
+beforeEach(async () => {
+  await Promise.all(running.splice(0).map((bot) => bot.stop()));
+  webex.reset();
+  twilio.reset();
+});
+after(async () => {
+  await Promise.all(running.map((bot) => bot.stop()));
+  await Promise.all([webex.close(), twilio.close()]);
+});
+
+async function bot(settings = seedNoDebounce, env: Record<string, string> = {}, stateDirectory?: string): Promise<BotProcess> {
+  const started = await startBot({
+    folder: workspace(settings),
+    env: { ...liveEnv(webex.url, twilio.url), ...env },
+    ...(stateDirectory === undefined ? {} : { stateDirectory }),
+  });
+  running.push(started);
+  return started;
+}
+
+/** Presses once and returns the answer with the requests that reached each fake during the press. */
+async function pressAndWatch(button: BotProcess) {
+  const seenWebex = webex.requests.length;
+  const seenTwilio = twilio.requests.length;
+  const answer = await button.press();
+  return {
+    ...answer,
+    webex: since(webex.requests, seenWebex),
+    twilio: since(twilio.requests, seenTwilio),
+  };
+}
+
+test('the 2016 seed sample, pressed 7 times, drives Webex and Twilio step by step', async () => {
+  const steps = (parse(seed) as { 'bt.tn': { markdown?: string }[] })['bt.tn'];
+  const button = await bot(seed);
+  const presses = [];
+  for (let press = 1; press <= 7; press++) {
+    if (press > 1) await new Promise((resolve) => setTimeout(resolve, 2100)); // the seed keeps the 2 s debounce window
+    presses.push(await pressAndWatch(button));
+  }
+  const [one, two, three, four, five, six, seven] = presses;
+
+  // Press 1: look for the room, create it, then invite people and post the first message together.
+  assert.equal(one!.status, 200);
+  assert.equal(one!.body.step, 1);
+  assert.deepEqual(one!.webex.slice(0, 2).map(describeRequest), [
+    'GET /v1/rooms',
+    'POST /v1/rooms {"title":"Green Power Demonstration"}',
+  ]);
+  assert.deepEqual(one!.webex.slice(2).map(describeRequest).sort(), [
+    'POST /v1/memberships {"roomId":"ROOM","personEmail":"bernard.paques@dimensiondata.com","isModerator":true}',
+    'POST /v1/memberships {"roomId":"ROOM","personEmail":"david.hubert@dimensiondata.com","isModerator":false}',
+    'POST /v1/memberships {"roomId":"ROOM","personEmail":"laurent.vogt@dimensiondata.com","isModerator":false}',
+    'POST /v1/memberships {"roomId":"ROOM","personEmail":"nemo.verbist@dimensiondata.com","isModerator":true}',
+    `POST /v1/messages multipart file=dashboard.png (image/png, ${fileBytes('dashboard.png')} bytes) markdown=${JSON.stringify(crlf(`${steps[0]!.markdown!.trimEnd()}\n\nCurrent status of the server`))}`,
+  ]);
+  assert.deepEqual(webex.rooms.map((room) => room.title), ['Green Power Demonstration']);
+  assert.deepEqual(webex.messages[0]!.files[0]!.bytes, readFileSync(path.join(repoRoot, 'files/dashboard.png')));
+  assert.deepEqual(one!.twilio, []);
+
+  // Press 2: the form with its message, and an SMS recorded in the room once sent.
+  assert.equal(two!.status, 200);
+  assert.equal(two!.body.step, 2);
+  assert.deepEqual(two!.twilio.map(describeRequest), ['twilio SMS Body=Check Cisco Spark From=+33644606827 To=+352691496401']);
+  assert.deepEqual(two!.webex.map(describeRequest).sort(), [
+    `POST /v1/messages multipart file=IncidentReportForm.pdf (application/pdf, ${fileBytes('IncidentReportForm.pdf')} bytes) markdown=${JSON.stringify(crlf(`${steps[1]!.markdown!.trimEnd()}\n\nPrint and fill this form`))}`,
+    'POST /v1/messages {"roomId":"ROOM","text":"SMS \'Check Cisco Spark\' sent to +352691496401"}',
+  ]);
+  const smsRecord = two!.webex.find((request) => describeRequest(request).includes('sent to'))!;
+  assert.ok(smsRecord.at > two!.twilio[0]!.at, 'the SMS is recorded in the room after Twilio accepted it');
+
+  // Press 3: a call with inline TwiML that speaks the sentence.
+  assert.equal(three!.body.step, 3);
+  assert.deepEqual(three!.twilio.map(describeRequest), [
+    'twilio call From=+33644606827 To=+352691496401 Twiml=<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hello, please check Cisco Spark. There is an on-going escalation</Say></Response>',
+  ]);
+  assert.deepEqual(three!.webex.map(describeRequest).sort(), [
+    'POST /v1/messages {"roomId":"ROOM","markdown":"A real-time telephone call is taking place right now.\\n"}',
+    'POST /v1/messages {"roomId":"ROOM","text":"Calling +352691496401"}',
+  ]);
+
+  // Presses 4 and 5: a file each, with its label as the text.
+  assert.deepEqual(four!.webex.map(describeRequest), [
+    `POST /v1/messages multipart file=dimension-data.png (image/png, ${fileBytes('dimension-data.png')} bytes) text="Build new integrated systems and manage them"`,
+  ]);
+  assert.deepEqual(five!.webex.map(describeRequest), [
+    `POST /v1/messages multipart file=spark.png (image/png, ${fileBytes('spark.png')} bytes) text="Cisco Spark brings things and human beings together"`,
+  ]);
+
+  // Presses 6 and 7: every step has run; a short notice each time.
+  for (const [press, number] of [[six!, 6], [seven!, 7]] as const) {
+    assert.equal(press.status, 200);
+    assert.equal(press.body.kind, 'after last step');
+    assert.deepEqual(press.webex.map(describeRequest), [`POST /v1/messages {"roomId":"ROOM","text":"ping ${number}: all 5 steps of the escalation have run"}`]);
+    assert.deepEqual(press.twilio, []);
+  }
+  assert.ok(presses.every((press) => press.webex.every((request) => request.status === 200)));
+  assert.equal(webex.rooms.length, 1);
+});
+
+test('a wrong or missing button token gets 404 and causes nothing', async () => {
+  const button = await bot();
+  for (const url of [`${button.baseUrl}/press/wrong-token`, `${button.baseUrl}/press/`, `${button.baseUrl}/press/${TEST_TOKENS.button}x`]) {
+    for (const method of ['GET', 'POST']) {
+      const response = await fetch(url, { method });
+      assert.equal(response.status, 404, `${method} ${url}`);
+    }
+  }
+  assert.deepEqual(webex.requests, []);
+  assert.deepEqual(twilio.requests, []);
+  assert.equal((await button.press('GET')).body.step, 1, 'GET is a press too');
+});
+
+test('a second press within the debounce window counts once', async () => {
+  const button = await bot(seed);
+  const [first, second] = await Promise.all([button.press(), button.press()]);
+  assert.equal(first.status, 200);
+  assert.equal(first.body.step, 1);
+  assert.equal(second.status, 200);
+  assert.equal(second.body.kind, 'debounced');
+  assert.equal(webex.messages.length, 1);
+  const next = await (await bot(seed, {}, button.stateDirectory)).press();
+  assert.equal(next.body.step, 2, 'the debounced press did not use up a step');
+});
+
+test('20 presses sent at once are run one at a time, in order, in one room', async () => {
+  const button = await bot();
+  const answers = await Promise.all(Array.from({ length: 20 }, () => button.press()));
+  assert.deepEqual(answers.map((answer) => answer.body.step ?? answer.body.kind), [1, 2, 3, 4, 5, ...Array(15).fill('after last step')]);
+  assert.equal(webex.rooms.length, 1);
+  assert.equal(webex.requests.filter((request) => request.method === 'POST' && request.path === '/v1/rooms').length, 1);
+  const pings = webex.messages.map((message) => message.text ?? '').filter((text) => text.startsWith('ping'));
+  assert.deepEqual(pings.map((text) => Number(text.split(/[ :]/)[1])), Array.from({ length: 15 }, (_, i) => i + 6));
+});
+
+test('an existing room with the same title is found across pages and reused', async () => {
+  for (const title of ['Other 1', 'Other 2', 'Other 3', 'Green Power Demonstration']) webex.addRoom(title);
+  const button = await bot();
+  const answer = await pressAndWatch(button);
+  assert.equal(answer.status, 200);
+  assert.deepEqual(answer.webex.slice(0, 2).map(describeRequest), ['GET /v1/rooms', 'GET /v1/rooms']);
+  assert.equal(answer.webex.filter((request) => request.path === '/v1/rooms' && request.method === 'POST').length, 0);
+  assert.equal(webex.rooms.length, 4);
+  assert.equal(webex.messages[0]!.roomId, webex.rooms[3]!.id);
+});
+
+test('a person already in the room is not an error', async () => {
+  const room = webex.addRoom('Green Power Demonstration');
+  const button = await bot();
+  webex.memberships.push({ id: 'existing', roomId: room.id, personEmail: 'laurent.vogt@dimensiondata.com', isModerator: false, created: new Date().toISOString() });
+  const answer = await pressAndWatch(button);
+  assert.equal(answer.status, 200);
+  assert.ok(answer.webex.some((request) => request.status === 409), 'Webex answered 409 for the existing member');
+});
+
+test('a 429 from Webex is retried after its Retry-After delay', async () => {
+  webex.fail({ method: 'POST', path: '/v1/messages' }, { kind: 'status', status: 429, retryAfterSeconds: 1 });
+  const button = await bot();
+  const answer = await pressAndWatch(button);
+  assert.equal(answer.status, 200);
+  const posts = answer.webex.filter((request) => request.path === '/v1/messages');
+  assert.deepEqual(posts.map((request) => request.status), [429, 200]);
+  assert.ok(posts[1]!.at - posts[0]!.at >= 950, `waited ${Math.round(posts[1]!.at - posts[0]!.at)} ms, Retry-After said 1 s`);
+  assert.equal(answer.body.actions!.find((action) => action.action.startsWith('post'))!.attempts, 2);
+});
+
+test('a 500 from Twilio is retried, and the SMS goes out once', async () => {
+  twilio.fail({ method: 'POST', path: /Messages\.json$/ }, { kind: 'status', status: 500 });
+  const button = await bot(seedNoDebounce);
+  await button.press();
+  const answer = await pressAndWatch(button);
+  assert.equal(answer.status, 200);
+  assert.deepEqual(answer.twilio.map((request) => request.status), [500, 201]);
+  assert.equal(twilio.messages.length, 1);
+});
+
+test('a refused SMS is reported in the room and to the button, and the rest of the step is delivered', async () => {
+  const button = await bot(seedNoDebounce.replace('- number: "+352691496401"\n\n    markdown', '- number: "+999"\n\n    markdown').replace('"+999"', '"+35269149640100"'));
+  await button.press();
+  twilio.fail({ path: /Messages\.json$/ }, { kind: 'status', status: 400, body: { code: 21211, message: "The 'To' number +35269149640100 is not a valid phone number.", status: 400 } });
+  const answer = await pressAndWatch(button);
+  assert.equal(answer.status, 502);
+  assert.deepEqual(answer.body.failed, ['SMS to +35269149640100']);
+  assert.deepEqual(answer.twilio.map((request) => request.status), [400], '4xx is not retried');
+  const error = answer.body.actions!.find((action) => action.action === 'SMS to +35269149640100')!.error!;
+  assert.match(error, /answered 400: The 'To' number \+35269149640100 is not a valid phone number\. \(code 21211\)/);
+  assert.ok(webex.messages.some((message) => message.files[0]?.name === 'IncidentReportForm.pdf'), 'the form was still posted');
+  assert.ok(webex.messages.some((message) => message.text === `SMS to +35269149640100 failed: ${error}`), 'the failure is recorded in the room');
+  assert.equal((await button.press()).body.step, 3, 'the escalation moves on');
+});
+
+test('a Webex that never answers fails the press within the retry deadline', async () => {
+  webex.fail({ method: 'GET', path: '/v1/rooms' }, { kind: 'hang' }, 10);
+  const button = await bot(seedNoDebounce, { BTTN_HTTP_TIMEOUT_MS: '200', BTTN_RETRY_DEADLINE_MS: '1000' });
+  const answer = await button.press();
+  assert.equal(answer.status, 502);
+  const room = answer.body.actions!.find((action) => action.action.startsWith('find or create'))!;
+  assert.match(room.error!, /GET http:\/\/127\.0\.0\.1:\d+\/v1\/rooms got no answer/);
+  assert.ok(room.attempts >= 2, `retried (${room.attempts} attempts)`);
+  assert.ok(answer.body.actions!.filter((action) => action.action.startsWith('invite')).every((action) => /no room/.test(action.error ?? '')));
+});
+
+test('a room deleted in Webex is created again, with its people, on the next press', async () => {
+  const button = await bot();
+  await button.press();
+  webex.reset();
+  const answer = await pressAndWatch(button);
+  assert.equal(answer.status, 200);
+  assert.equal(webex.rooms.length, 1);
+  assert.equal(webex.memberships.length, 4);
+  assert.ok(webex.messages.some((message) => message.files[0]?.name === 'IncidentReportForm.pdf'));
+});
+
+test('a crash in the middle of a press loses no step and makes no second room', async () => {
+  const state = (await bot()).stateDirectory;
+  const first = running.pop()!;
+  await first.press();
+  // Press 2: the SMS goes out, then the bot dies while Webex has not answered the form upload.
+  webex.fail({ method: 'POST', path: '/v1/messages' }, { kind: 'hang' });
+  const pressing = first.press().catch(() => undefined);
+  await until(() => twilio.messages.length === 1 && webex.requests.some((request) => request.path === '/v1/messages' && request.status === 0), 'the SMS sent and the upload hanging');
+  await new Promise((resolve) => setTimeout(resolve, 50)); // let the SMS's journal entry reach the disk
+  await first.kill();
+  await pressing;
+
+  const restarted = await bot(seedNoDebounce, {}, state);
+  const resumed = await pressAndWatch(restarted);
+  assert.equal(resumed.status, 200);
+  assert.equal(resumed.body.step, 2, 'the interrupted step is finished, not skipped');
+  assert.deepEqual(resumed.twilio, [], 'the SMS already sent is not sent again');
+  assert.ok(resumed.webex.some((request) => request.multipart?.files[0]?.name === 'IncidentReportForm.pdf'));
+  assert.equal((await restarted.press()).body.step, 3);
+  assert.equal(webex.rooms.length, 1);
+  assert.equal(twilio.messages.length, 1);
+});
+
+test('a crash right after the room was created makes no second room', async () => {
+  webex.fail({ method: 'POST', path: '/v1/memberships' }, { kind: 'hang' }, 4);
+  webex.fail({ method: 'POST', path: '/v1/messages' }, { kind: 'hang' });
+  const first = await bot();
+  void first.press().catch(() => undefined);
+  await until(() => webex.requests.filter((request) => request.status === 0).length === 5, 'the invitations and the message hanging');
+  await first.kill();
+  const answer = await (await bot(seedNoDebounce, {}, first.stateDirectory)).press();
+  assert.equal(answer.status, 200);
+  assert.equal(answer.body.step, 1);
+  assert.equal(webex.rooms.length, 1);
+});
+
+test('without credentials the bot runs in dry-run: nothing is sent, and what would be is kept in the state', async () => {
+  const button = await startBot({ folder: workspace(seedNoDebounce), env: { WEBEX_API_BASE: webex.url, TWILIO_API_BASE: twilio.url } });
+  running.push(button);
+  await until(() => button.output().includes('Dry-run'), 'the dry-run notice');
+  assert.match(button.output(), /Dry-run: no CISCO_SPARK_BTTN_BOT \(Webex\), TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN \(Twilio\)/);
+  await button.press();
+  const answer = await button.press();
+  assert.equal(answer.status, 200);
+  assert.equal(answer.body.dryRun, true);
+  assert.deepEqual(webex.requests, []);
+  assert.deepEqual(twilio.requests, []);
+  const state = JSON.parse(readFileSync(path.join(button.stateDirectory, 'state.json'), 'utf8')) as { history: { actions: { wouldSend?: { method: string; url: string; body: Record<string, string> }[] }[] }[] };
+  const wouldSend = state.history[0]!.actions.flatMap((action) => action.wouldSend ?? []);
+  assert.ok(wouldSend.some((request) => request.url.endsWith('/Messages.json') && request.body.Body === 'Check Cisco Spark' && request.body.To === '+352691496401'));
+  assert.ok(wouldSend.some((request) => request.url === `${webex.url}/messages` && request.body.files === `(file IncidentReportForm.pdf, application/pdf, ${fileBytes('IncidentReportForm.pdf')} bytes)`));
+  assert.match(button.output(), /would send press=\w+ request="POST http:\/\/127\.0\.0\.1:\d+\/2010-04-01\/Accounts\/AC…\/Messages\.json"/);
+});
+
+test('the health check answers once settings are loaded and the state is writable', async () => {
+  const button = await bot();
+  const response = await fetch(`${button.baseUrl}/health`);
+  assert.equal(response.status, 200);
+  assert.deepEqual(await response.json(), { ok: true, settings: 'loaded', stateWritable: true });
+});
+
+test('broken settings stop the bot before it listens, with the problems listed', async () => {
+  await assert.rejects(
+    startBot({ folder: workspace(seed.replace('moderators:', 'moderator:')), env: liveEnv(webex.url, twilio.url) }),
+    /settings\.yaml:\d+:\d+ {2}spark\.moderator: unknown key `moderator`; did you mean `moderators`\?[\s\S]*The bot did not start\./,
+  );
+});
+
+test('tokens and credentials never appear in logs or answers', async () => {
+  twilio.fail({ path: /Calls\.json$/ }, { kind: 'status', status: 401 });
+  const button = await bot();
+  const bodies = [];
+  for (let press = 0; press < 3; press++) bodies.push(JSON.stringify((await button.press()).body));
+  await button.stop();
+  const seen = `${button.output()}\n${bodies.join('\n')}`;
+  assert.match(seen, /call \+352691496401/);
+  for (const secret of Object.values(TEST_TOKENS)) assert.ok(!seen.includes(secret), `found ${secret}`);
+  assert.ok(!/authorization|Basic [A-Za-z0-9+/]{20}|Bearer /i.test(seen), 'no auth header in logs');
+});
