@@ -73,7 +73,9 @@ for (let press = 1; press <= 1000; press++) {
     await fetch(`${statusUrl}/reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"deleteRoom":false}' });
   }
 }
-const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${bot.pid}/status`, 'utf8'))?.[1]);
-console.log(`Resident memory after 1,000 presses (bundle): ${(rssKb / 1024).toFixed(1)} MB (goal < 80 MB); fakes received ${webex.requests.length + twilio.requests.length} requests`);
+const status = readFileSync(`/proc/${bot.pid}/status`, 'utf8');
+const mb = (field: string) => (Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1]) / 1024).toFixed(1);
+console.log(`Resident memory after 1,000 presses (bundle): ${mb('VmRSS')} MB (goal < 80 MB), of which ${mb('RssAnon')} MB private`
+  + ` and ${mb('RssFile')} MB mapped from files (mostly the node binary); fakes received ${webex.requests.length + twilio.requests.length} requests`);
 await bot.stop();
 await Promise.all([webex.close(), twilio.close()]);

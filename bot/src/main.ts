@@ -63,8 +63,11 @@ async function main(): Promise<void> {
       const missing = [!webexLive && 'CISCO_SPARK_BTTN_BOT (Webex)', !twilioLive && 'TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (Twilio)'].filter(Boolean).join(', ');
       console.log(`Dry-run: no ${missing}, so those calls are only logged and kept in the state, not sent.`);
     }
-    // Load the Twilio SDK now that the bot answers, so the first SMS does not wait for it.
+    // The first request through undici and the first use of the Twilio SDK cost tens of milliseconds
+    // (parser compilation, lazy modules): pay them now that the bot answers, not on the first press.
     void twilio.load();
+    const self = runtime.host === undefined || runtime.host === '::' || runtime.host === '0.0.0.0' ? '127.0.0.1' : runtime.host;
+    void live.send({ method: 'GET', url: `http://${self.includes(':') ? `[${self}]` : self}:${actual}/health`, headers: {} }, { attempts: 0, wouldSend: [] }).catch(() => undefined);
     if (runtime.buttonTokenGenerated) {
       console.log(`No BTTN_TOKEN set; this run's press URL is ${base}/press/${runtime.buttonToken}`);
       console.log(`Try it: curl -X POST ${base}/press/${runtime.buttonToken}`);

@@ -130,7 +130,9 @@ class PressRun {
     let error: string | undefined;
     try {
       await work(trace);
-      if (journal) await this.services.store.update((state) => state.pending === undefined ? state : { ...state, pending: { ...state.pending, done: [...state.pending.done, id] } });
+      // Not awaited: the press's final write, which answers the button, carries it too; a crash before it
+      // lands only means this action is sent again after a restart.
+      if (journal) void this.services.store.update((state) => state.pending === undefined ? state : { ...state, pending: { ...state.pending, done: [...state.pending.done, id] } });
     } catch (failure) {
       error = failure instanceof Error ? failure.message : String(failure);
     }
@@ -187,7 +189,8 @@ class PressRun {
       // Looking first also covers a room id left over from a dry-run or a room deleted by hand.
       const found = await webex.findRoom(title, trace) ?? await webex.createRoom(title, trace);
       room = { id: found.id, title, membersAdded: false };
-      await store.update((state) => ({ ...state, room }));
+      // Not awaited: the press's later writes include it, and a room lost in a crash is found again by title.
+      void store.update((state) => ({ ...state, room }));
     }, false);
     if (room === undefined) throw new Error(`no room: ${this.outcomes.find((outcome) => outcome.id === 'room')?.error ?? 'unknown error'}`);
     return room;

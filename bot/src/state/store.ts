@@ -10,6 +10,8 @@ export class StateStore {
   readonly file: string;
   private state: BotState;
   private writes: Promise<void> = Promise.resolve();
+  /** The write that has not started yet; every change made before it starts is in it. */
+  private next: Promise<void> | undefined;
 
   private constructor(file: string, state: BotState) {
     this.file = file;
@@ -39,12 +41,18 @@ export class StateStore {
     return this.state;
   }
 
-  /** Applies a change and resolves once it is on disk. Changes are written in the order they are made. */
+  /**
+   * Applies a change and resolves once it is on disk. Changes made while a write is under way are
+   * written together by the next one, so concurrent actions of a press share writes instead of queueing.
+   */
   update(change: (state: BotState) => BotState): Promise<void> {
     this.state = change(this.state);
-    const snapshot = JSON.stringify(this.state);
-    this.writes = this.writes.then(() => writeAtomically(this.file, snapshot));
-    return this.writes;
+    this.next ??= this.writes.then(() => {
+      this.next = undefined;
+      return writeAtomically(this.file, JSON.stringify(this.state));
+    });
+    this.writes = this.next;
+    return this.next;
   }
 
   async writable(): Promise<boolean> {

@@ -46,9 +46,17 @@ export class TwilioClient {
     return sdk(this.accountSid, this.authToken, { httpClient: httpClient as unknown as TwilioSDK.RequestClient });
   }
 
-  /** The SDK is large: it is loaded after start-up (see main.ts) or on the first SMS or call, whichever comes first. */
+  /**
+   * The SDK is large and loads its API modules lazily: it is loaded after start-up (see main.ts) or on the
+   * first SMS or call, whichever comes first, with the modules for messages, calls and TwiML.
+   */
   load(): Promise<Sdk> {
-    this.sdk ??= import('twilio').then((module) => module.default);
+    this.sdk ??= import('twilio').then((module) => {
+      const sdk = module.default;
+      const idle = sdk(this.accountSid, this.authToken, { httpClient: {} as TwilioSDK.RequestClient });
+      void [idle.messages, idle.calls, new sdk.twiml.VoiceResponse().toString()];
+      return sdk;
+    });
     return this.sdk;
   }
 }
