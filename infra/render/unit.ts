@@ -1,6 +1,7 @@
 // The bot's systemd unit and its credentials drop-in, as text. Pure: tests render them and check them
 // with `systemd-analyze verify` and `systemd-analyze security --offline=yes`.
 
+import { LEAN_ENVIRONMENT, LEAN_NODE_FLAGS } from '../../bot/src/config/lean-memory.ts';
 import { currentDir, RELEASE_FILES, type CredentialName, type Layout } from '../layout.ts';
 
 export function renderUnit(layout: Layout): string {
@@ -17,10 +18,10 @@ StartLimitBurst=5
 
 [Service]
 Type=simple
-ExecStart=/usr/bin/node ${current}/${RELEASE_FILES.bundle}
+ExecStart=/usr/bin/node ${LEAN_NODE_FLAGS.join(' ')} ${current}/${RELEASE_FILES.bundle}
 WorkingDirectory=${current}
 Environment=NODE_ENV=production
-Environment=HOST=127.0.0.1
+${Object.entries(LEAN_ENVIRONMENT).map(([name, value]) => `Environment=${name}=${value}\n`).join('')}Environment=HOST=127.0.0.1
 Environment=PORT=${layout.botPort}
 Environment=BTTN_SETTINGS=${current}/${RELEASE_FILES.settings}
 # BTTN_PUBLIC_URL: known only once the droplet has its address, so each release carries it.

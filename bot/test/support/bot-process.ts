@@ -49,6 +49,7 @@ export interface StartOptions {
   readonly env?: Record<string, string | undefined>;
   /** Run this file instead of bot/src/main.ts (the bundle). */
   readonly entry?: string;
+  readonly nodeFlags?: readonly string[];
 }
 
 /** A fresh folder with the given settings text (default: the 2016 seed, unchanged) and a copy of files/. */
@@ -74,7 +75,7 @@ export function liveEnv(webexUrl: string, twilioUrl: string): Record<string, str
 export async function startBot(options: StartOptions): Promise<BotProcess> {
   const stateDirectory = options.stateDirectory ?? mkdtempSync(path.join(tmpdir(), 'bttn-state-'));
   const entry = options.entry ?? path.join(repoRoot, 'bot/src/main.ts');
-  const child = spawn(process.execPath, [entry], {
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), entry], {
     cwd: options.folder,
     env: {
       PATH: process.env.PATH,
