@@ -38,7 +38,7 @@ export async function runPress(services: PressServices, pressId: string): Promis
     pressCount: plan.pressNumber,
     lastPressAt: at.toISOString(),
     pending: plan.step === undefined ? undefined : { pressId, step: plan.step, done: plan.alreadyDone },
-  }));
+  }), 'process-crash'); // journal entries survive a crash of the bot; the press's final record is flushed
 
   const run = new PressRun(services, pressId, plan);
   const outcomes = await run.execute();
@@ -132,7 +132,7 @@ class PressRun {
       await work(trace);
       // Not awaited: the press's final write, which answers the button, carries it too; a crash before it
       // lands only means this action is sent again after a restart.
-      if (journal) void this.services.store.update((state) => state.pending === undefined ? state : { ...state, pending: { ...state.pending, done: [...state.pending.done, id] } });
+      if (journal) void this.services.store.update((state) => state.pending === undefined ? state : { ...state, pending: { ...state.pending, done: [...state.pending.done, id] } }, 'process-crash');
     } catch (failure) {
       error = failure instanceof Error ? failure.message : String(failure);
     }
@@ -190,7 +190,7 @@ class PressRun {
       const found = await webex.findRoom(title, trace) ?? await webex.createRoom(title, trace);
       room = { id: found.id, title, membersAdded: false };
       // Not awaited: the press's later writes include it, and a room lost in a crash is found again by title.
-      void store.update((state) => ({ ...state, room }));
+      void store.update((state) => ({ ...state, room }), 'process-crash');
     }, false);
     if (room === undefined) throw new Error(`no room: ${this.outcomes.find((outcome) => outcome.id === 'room')?.error ?? 'unknown error'}`);
     return room;

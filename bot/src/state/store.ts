@@ -6,12 +6,16 @@ import { access, mkdir, open, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { INITIAL_STATE, type BotState } from '../core/state.ts';
 
+/** What a write must survive before update() resolves. */
+export type Durability = 'power-loss' | 'process-crash';
+
 export class StateStore {
   readonly file: string;
   private state: BotState;
   private writes: Promise<void> = Promise.resolve();
   /** The write that has not started yet; every change made before it starts is in it. */
   private next: Promise<void> | undefined;
+  private flushNext = false;
 
   private constructor(file: string, state: BotState) {
     this.file = file;
@@ -42,14 +46,18 @@ export class StateStore {
   }
 
   /**
-   * Applies a change and resolves once it is on disk. Changes made while a write is under way are
+   * Applies a change and resolves once it is written: flushed to the disk ('power-loss'), or handed to the
+   * kernel, which keeps it if the process dies ('process-crash', about 2 ms faster). Changes made while a write is under way are
    * written together by the next one, so concurrent actions of a press share writes instead of queueing.
    */
-  update(change: (state: BotState) => BotState): Promise<void> {
+  update(change: (state: BotState) => BotState, durability: Durability = 'power-loss'): Promise<void> {
     this.state = change(this.state);
+    this.flushNext ||= durability === 'power-loss';
     this.next ??= this.writes.then(() => {
+      const flush = this.flushNext;
       this.next = undefined;
-      return writeAtomically(this.file, JSON.stringify(this.state));
+      this.flushNext = false;
+      return writeAtomically(this.file, JSON.stringify(this.state), flush);
     });
     this.writes = this.next;
     return this.next;
@@ -65,12 +73,12 @@ export class StateStore {
   }
 }
 
-async function writeAtomically(file: string, text: string): Promise<void> {
+async function writeAtomically(file: string, text: string, flush: boolean): Promise<void> {
   const temporary = `${file}.tmp`;
   const handle = await open(temporary, 'w', 0o600);
   try {
     await handle.writeFile(text);
-    await handle.sync();
+    if (flush) await handle.sync();
   } finally {
     await handle.close();
   }
