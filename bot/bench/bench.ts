@@ -1,5 +1,5 @@
 // `npm run bench`: prints how fast the bot presses, starts and how much memory it keeps.
-// - Each press of the 2016 seed sample against fakes that add 50 ms to every call, divided by its
+// - Each press of the 2016 seed sample against fakes that answer 50 ms after each request arrives, divided by its
 //   critical path (the dependent round trips it cannot avoid, times 50 ms). Goal: 1.15 or less.
 // - Start-up: from spawning node to the first answer of /health, for the source and the bundle. Goal: under 300 ms.
 // - Resident memory of the bot (the bundle, run as the systemd unit runs it) after 1,000 presses. Goal: under 80 MB.

@@ -189,7 +189,8 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
     const answer = fault?.kind === 'status' ? faultAnswer(fault) : answerCall({
       method, path: url.pathname, query: record.query, headers: req.headers, body, origin,
     });
-    const wait = fake.latencyMs + (fault?.kind === 'delay' ? fault.ms : 0);
+    // Latency counts from the request's arrival: the fake's own parsing is part of it, not added to it.
+    const wait = at + fake.latencyMs + (fault?.kind === 'delay' ? fault.ms : 0) - performance.now();
     if (wait > 0) {
       try {
         await sleep(wait, undefined, { signal: closing.signal });
