@@ -46,7 +46,8 @@ async function main(): Promise<void> {
   const app = createApp({ button, store, buttonToken: runtime.buttonToken, settings });
 
   const port = runtime.port ?? settings.server.port;
-  const server = app.listen(port, runtime.host ?? '::');
+  // Without HOST, Node listens on every address, IPv6 too where the machine has it.
+  const server = runtime.host === undefined ? app.listen(port) : app.listen(port, runtime.host);
   server.on('error', (error: NodeJS.ErrnoException) => {
     console.error(error.code === 'EADDRINUSE' ? `Port ${port} is already in use: set PORT or server.port to another one.` : error.message);
     process.exit(1);
@@ -65,12 +66,13 @@ async function main(): Promise<void> {
     }
     // The first request through undici and the first use of the Twilio SDK cost tens of milliseconds
     // (parser compilation, lazy modules): pay them now that the bot answers, not on the first press.
-    void twilio.load();
+    if (settings.steps.some((step) => step.sms !== undefined || step.call !== undefined)) void twilio.load();
     const self = runtime.host === undefined || runtime.host === '::' || runtime.host === '0.0.0.0' ? '127.0.0.1' : runtime.host;
     void live.send({ method: 'GET', url: `http://${self.includes(':') ? `[${self}]` : self}:${actual}/health`, headers: {} }, { attempts: 0, wouldSend: [] }).catch(() => undefined);
     if (runtime.buttonTokenGenerated) {
       console.log(`No BTTN_TOKEN set; this run's press URL is ${base}/press/${runtime.buttonToken}`);
       console.log(`Try it: curl -X POST ${base}/press/${runtime.buttonToken}`);
+      console.log(`Status page: ${base}/status/${runtime.buttonToken}`);
     }
   });
 
