@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     }
     // The first request through undici and the first use of the Twilio SDK cost tens of milliseconds
     // (parser compilation, lazy modules): pay them now that the bot answers, not on the first press.
-    if (settings.steps.some((step) => step.sms !== undefined || step.call !== undefined)) void twilio.load();
+    if (settings.steps.some((step) => step.sms !== undefined || step.call !== undefined)) void twilio.load().catch(() => undefined); // a failure shows on the first SMS or call
     const self = runtime.host === undefined || runtime.host === '::' || runtime.host === '0.0.0.0' ? '127.0.0.1' : runtime.host;
     void live.send({ method: 'GET', url: `http://${self.includes(':') ? `[${self}]` : self}:${actual}/health`, headers: {} }, { attempts: 0, wouldSend: [] }).catch(() => undefined);
     if (runtime.buttonTokenGenerated) {
