@@ -252,6 +252,7 @@ test('a crash in the middle of a press loses no step and makes no second room', 
   assert.equal(resumed.status, 200);
   assert.equal(resumed.body.step, 2, 'the interrupted step is finished, not skipped');
   assert.deepEqual(resumed.twilio, [], 'the SMS already sent is not sent again');
+  assert.deepEqual(resumed.body.actions!.find((action) => action.action === 'SMS to +352691496401'), { action: 'SMS to +352691496401', status: 'done before restart', attempts: 0 });
   assert.ok(resumed.webex.some((request) => request.multipart?.files[0]?.name === 'IncidentReportForm.pdf'));
   assert.equal((await restarted.press()).body.step, 3);
   assert.equal(webex.rooms.length, 1);

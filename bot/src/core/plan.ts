@@ -21,7 +21,7 @@ export interface PressPlan {
   /** Actions to take now. */
   readonly actions: readonly Action[];
   /** Actions of an interrupted press that were already delivered and are not repeated. */
-  readonly alreadyDone: readonly string[];
+  readonly alreadyDone: readonly Action[];
 }
 
 export function planPress(settings: Settings, state: BotState, now: Date): PressPlan {
@@ -43,7 +43,7 @@ export function planPress(settings: Settings, state: BotState, now: Date): Press
     pressNumber,
     restarted,
     actions: planned.filter((action) => !done.has(action.id)),
-    alreadyDone: planned.filter((action) => done.has(action.id)).map((action) => action.id),
+    alreadyDone: planned.filter((action) => done.has(action.id)),
   };
 }
 

@@ -4,7 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { describeAction, memberActions, planPress, recordLine, type Action, type PressPlan } from '../core/plan.ts';
-import { withRecord, type ActionOutcome, type PressRecord, type RoomState } from '../core/state.ts';
+import { withRecord, type ActionKind, type ActionOutcome, type PressRecord, type RoomState } from '../core/state.ts';
 import { ApiError, type CallTrace } from '../http/transport.ts';
 import type { Logger } from '../log.ts';
 import type { Settings } from '../settings/types.ts';
@@ -37,7 +37,7 @@ export async function runPress(services: PressServices, pressId: string): Promis
     nextStep: plan.restarted ? 1 : state.nextStep,
     pressCount: plan.pressNumber,
     lastPressAt: at.toISOString(),
-    pending: plan.step === undefined ? undefined : { pressId, step: plan.step, done: plan.alreadyDone },
+    pending: plan.step === undefined ? undefined : { pressId, step: plan.step, done: plan.alreadyDone.map((action) => action.id) },
   }), 'process-crash'); // journal entries survive a crash of the bot; the press's final record is flushed
 
   const run = new PressRun(services, pressId, plan);
@@ -83,14 +83,16 @@ class PressRun {
     await Promise.all(this.plan.actions.map((action) => this.perform(action)));
     const failed = this.outcomes.filter((outcome) => outcome.status === 'failed' && outcome.kind !== 'record');
     const reported = failed.filter((outcome) => outcome.kind !== 'sms' && outcome.kind !== 'call');
-    if (reported.length > 0 && this.room !== undefined) {
+    // Without a room there is nowhere to report: the button's answer says it all.
+    const room = await this.room?.catch(() => undefined);
+    if (reported.length > 0 && room !== undefined) {
       const lines = reported.map((outcome) => `- ${outcome.summary}: ${outcome.error ?? 'failed'}`);
-      await this.step('record', 'report the failures in the room', async (trace) => {
-        const room = await this.roomFor();
-        await this.services.webex.postMessage(room.id, { format: 'markdown', body: `Press ${this.plan.pressNumber} did not fully work:\n${lines.join('\n')}` }, undefined, trace);
-      }, false);
+      await this.step('report', 'record', 'report the failures in the room', (trace) =>
+        this.services.webex.postMessage(room.id, { format: 'markdown', body: `Press ${this.plan.pressNumber} did not fully work:\n${lines.join('\n')}` }, undefined, trace), false);
     }
-    const done = this.plan.alreadyDone.map((id): ActionOutcome => ({ id, kind: kindOf(id), summary: id, status: 'done before restart', attempts: 0 }));
+    const done = this.plan.alreadyDone.map((action): ActionOutcome => ({
+      id: action.id, kind: action.kind, summary: describeAction(action), status: 'done before restart', attempts: 0,
+    }));
     return [...done, ...this.outcomes];
   }
 
@@ -99,24 +101,24 @@ class PressRun {
     const summary = describeAction(action);
     switch (action.kind) {
       case 'member':
-        await this.step(action.id, summary, async (trace) => {
+        await this.step(action.id, action.kind, summary, async (trace) => {
           const room = await this.roomFor();
           await webex.addMember(room.id, action.email, action.moderator, trace);
         });
         return;
       case 'message':
-        await this.step(action.id, summary, (trace) => this.inRoom((room) => webex.postMessage(room.id, action.message, action.file, trace)));
+        await this.step(action.id, action.kind, summary, (trace) => this.inRoom((room) => webex.postMessage(room.id, action.message, action.file, trace)));
         return;
       case 'notice':
-        await this.step(action.id, summary, (trace) => this.inRoom((room) => webex.postMessage(room.id, { format: 'text', body: action.text }, undefined, trace)));
+        await this.step(action.id, action.kind, summary, (trace) => this.inRoom((room) => webex.postMessage(room.id, { format: 'text', body: action.text }, undefined, trace)));
         return;
       case 'sms':
       case 'call': {
-        const error = await this.step(action.id, summary, (trace) => action.kind === 'sms'
+        const error = await this.step(action.id, action.kind, summary, (trace) => action.kind === 'sms'
           ? twilio.sendSms(action.from, action.to, action.body, trace)
           : twilio.placeCall(action.from, action.to, action.say, action.voice, trace));
         const line = recordLine(action, error);
-        await this.step(`record:${action.id}`, `record "${line}" in the room`, (trace) =>
+        await this.step(`record:${action.id}`, 'record', `record "${line}" in the room`, (trace) =>
           this.inRoom((room) => webex.postMessage(room.id, { format: 'text', body: line }, undefined, trace)), false);
         return;
       }
@@ -124,7 +126,7 @@ class PressRun {
   }
 
   /** Runs one API action, logs it, keeps its outcome; resolves with the error text when it failed. */
-  private async step(id: string, summary: string, work: (trace: CallTrace) => Promise<unknown>, journal = true): Promise<string | undefined> {
+  private async step(id: string, kind: ActionKind, summary: string, work: (trace: CallTrace) => Promise<unknown>, journal = true): Promise<string | undefined> {
     const trace: CallTrace = { attempts: 0, wouldSend: [] };
     const started = performance.now();
     let error: string | undefined;
@@ -137,14 +139,14 @@ class PressRun {
       error = failure instanceof Error ? failure.message : String(failure);
     }
     this.outcomes.push({
-      id, kind: kindOf(id), summary,
+      id, kind, summary,
       status: error === undefined ? 'delivered' : 'failed',
       attempts: trace.attempts,
       ...(error === undefined ? {} : { error }),
       ...(trace.wouldSend.length > 0 ? { wouldSend: trace.wouldSend } : {}),
     });
     this.services.log('action', {
-      press: this.pressId, action: summary, status: error === undefined ? (this.services.dryRun ? 'dry-run' : 'delivered') : 'failed',
+      press: this.pressId, action: summary, status: error !== undefined ? 'failed' : trace.wouldSend.length > 0 ? 'dry-run' : 'delivered',
       attempts: trace.attempts, ms: Math.round(performance.now() - started), error,
     });
     for (const request of trace.wouldSend) this.services.log('would send', { press: this.pressId, request: `${request.method} ${request.url}`, body: JSON.stringify(request.body) });
@@ -185,7 +187,7 @@ class PressRun {
     const { webex, store, settings } = this.services;
     const title = settings.webex.room;
     let room: RoomState | undefined;
-    await this.step('room', `find or create the room "${title}"`, async (trace) => {
+    await this.step('room', 'room', `find or create the room "${title}"`, async (trace) => {
       // Looking first also covers a room id left over from a dry-run or a room deleted by hand.
       const found = await webex.findRoom(title, trace) ?? await webex.createRoom(title, trace);
       room = { id: found.id, title, membersAdded: false };
@@ -194,13 +196,5 @@ class PressRun {
     }, false);
     if (room === undefined) throw new Error(`no room: ${this.outcomes.find((outcome) => outcome.id === 'room')?.error ?? 'unknown error'}`);
     return room;
-  }
-}
-
-function kindOf(id: string): ActionOutcome['kind'] {
-  const prefix = id.split(':')[0];
-  switch (prefix) {
-    case 'room': case 'member': case 'message': case 'sms': case 'call': case 'record': case 'notice': return prefix;
-    default: return 'record';
   }
 }

@@ -81,7 +81,7 @@ export function statusView(settings: Settings, state: BotState, dryRun: boolean,
     next: {
       step: plan.step,
       restarts: plan.restarted,
-      alreadyDone: plan.alreadyDone,
+      alreadyDone: plan.alreadyDone.map((action) => action.id),
       actions: plan.actions.map(previewAction),
     },
     history: state.history.map(pressView),
