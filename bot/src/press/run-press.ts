@@ -38,7 +38,7 @@ export async function runPress(services: PressServices, pressId: string): Promis
     pressCount: plan.pressNumber,
     lastPressAt: at.toISOString(),
     pending: plan.step === undefined ? undefined : { pressId, step: plan.step, done: plan.alreadyDone.map((action) => action.id) },
-  }), 'process-crash'); // journal entries survive a crash of the bot; the press's final record is flushed
+  }), 'process-crash');
 
   const run = new PressRun(services, pressId, plan);
   const outcomes = await run.execute();
@@ -58,7 +58,10 @@ export async function runPress(services: PressServices, pressId: string): Promis
     room: state.room === undefined ? undefined : { ...state.room, membersAdded: true },
     nextStep: plan.step === undefined ? state.nextStep : plan.step + 1,
     pending: undefined,
-  }, record));
+  }, record), 'process-crash');
+  // The answer need not wait for the disk: once the kernel has the record, only a power cut could lose it,
+  // and the flush follows at once.
+  void store.flush();
   log('press done', { press: pressId, step: plan.step ?? 'after last', ok: record.ok, ms: record.durationMs });
   return record;
 }

@@ -63,6 +63,11 @@ export class StateStore {
     return this.next;
   }
 
+  /** Writes the current state again, synced to the disk. */
+  flush(): Promise<void> {
+    return this.update((state) => state, 'power-loss');
+  }
+
   async writable(): Promise<boolean> {
     try {
       await access(path.dirname(this.file), constants.W_OK);
