@@ -40,7 +40,7 @@ test('after the last step a press posts ping N', () => {
 test('a step cut short by a restart is finished without what was already delivered', () => {
   const plan = planPress(settings, after({ nextStep: 2, pressCount: 2, pending: { pressId: 'p', step: 2, done: ['sms:+352691496401'] } }), at(1));
   assert.equal(plan.step, 2);
-  assert.deepEqual(plan.actions.map((action) => action.id), ['sms:+14155550123']);
+  assert.deepEqual(plan.actions.map((action) => action.id), ['record:sms:+352691496401', 'sms:+14155550123', 'record:sms:+14155550123']);
   assert.deepEqual(plan.alreadyDone.map((action) => action.id), ['sms:+352691496401']);
 });
 
@@ -50,10 +50,12 @@ test('an interrupted step older than the reset time is dropped with the rest of 
   assert.deepEqual(plan.alreadyDone, []);
 });
 
-test('each number of an SMS gets its own action, sent from the customer service number', () => {
+test('each number of an SMS gets its own action, sent from the customer service number, and its line in the room', () => {
   const plan = planPress(settings, after({ nextStep: 2, pressCount: 1 }), at(1));
+  const first = { id: 'sms:+352691496401', kind: 'sms', from: '+33644606827', to: '+352691496401', body: 'two' } as const;
+  const second = { id: 'sms:+14155550123', kind: 'sms', from: '+33644606827', to: '+14155550123', body: 'two' } as const;
   assert.deepEqual(plan.actions, [
-    { id: 'sms:+352691496401', kind: 'sms', from: '+33644606827', to: '+352691496401', body: 'two' },
-    { id: 'sms:+14155550123', kind: 'sms', from: '+33644606827', to: '+14155550123', body: 'two' },
+    first, { id: 'record:sms:+352691496401', kind: 'record', source: first },
+    second, { id: 'record:sms:+14155550123', kind: 'record', source: second },
   ]);
 });

@@ -239,10 +239,10 @@ test('a crash in the middle of a press loses no step and makes no second room', 
   const state = (await bot()).stateDirectory;
   const first = running.pop()!;
   await first.press();
-  // Press 2: the SMS goes out, then the bot dies while Webex has not answered the form upload.
-  webex.fail({ method: 'POST', path: '/v1/messages' }, { kind: 'hang' });
+  // Press 2: the SMS goes out, then the bot dies while Webex answers neither the form upload nor the SMS's record line.
+  webex.fail({ method: 'POST', path: '/v1/messages' }, { kind: 'hang' }, 2);
   const pressing = first.press().catch(() => undefined);
-  await until(() => twilio.messages.length === 1 && webex.requests.some((request) => request.path === '/v1/messages' && request.status === 0), 'the SMS sent and the upload hanging');
+  await until(() => twilio.messages.length === 1 && webex.requests.filter((request) => request.path === '/v1/messages' && request.status === 0).length === 2, 'the SMS sent, the upload and the record line hanging');
   await new Promise((resolve) => setTimeout(resolve, 50)); // let the SMS's journal entry reach the disk
   await first.kill();
   await pressing;
@@ -254,6 +254,7 @@ test('a crash in the middle of a press loses no step and makes no second room', 
   assert.deepEqual(resumed.twilio, [], 'the SMS already sent is not sent again');
   assert.deepEqual(resumed.body.actions!.find((action) => action.action === 'SMS to +352691496401'), { action: 'SMS to +352691496401', status: 'done before restart', attempts: 0 });
   assert.ok(resumed.webex.some((request) => request.multipart?.files[0]?.name === 'IncidentReportForm.pdf'));
+  assert.ok(resumed.webex.some((request) => (request.json as { text?: string } | undefined)?.text === "SMS 'Check Cisco Spark' sent to +352691496401"), 'the SMS is still recorded in the room');
   assert.equal((await restarted.press()).body.step, 3);
   assert.equal(webex.rooms.length, 1);
   assert.equal(twilio.messages.length, 1);

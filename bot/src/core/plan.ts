@@ -10,7 +10,11 @@ export type Action =
   | { readonly id: string; readonly kind: 'message'; readonly message: RoomMessage | undefined; readonly file: StepFile | undefined }
   | { readonly id: string; readonly kind: 'sms'; readonly from: string; readonly to: string; readonly body: string }
   | { readonly id: string; readonly kind: 'call'; readonly from: string; readonly to: string; readonly say: string; readonly voice: string | undefined }
-  | { readonly id: string; readonly kind: 'notice'; readonly text: string };
+  | { readonly id: string; readonly kind: 'notice'; readonly text: string }
+  /** The line that tells the room an SMS was sent or a call placed (or why not), once that is known. */
+  | { readonly id: string; readonly kind: 'record'; readonly source: TwilioAction };
+
+export type TwilioAction = Extract<Action, { kind: 'sms' | 'call' }>;
 
 export interface PressPlan {
   /** The step this press runs, or undefined once every step has run. */
@@ -61,12 +65,11 @@ function stepActions(settings: Settings, step: Settings['steps'][number]): Actio
   const message = roomMessageFor(step);
   if (message !== undefined || step.file !== undefined) actions.push({ id: 'message', kind: 'message', message, file: step.file });
   const from = (own: string | undefined) => own ?? settings.twilio.from ?? '';
-  for (const to of step.sms?.to ?? []) {
-    actions.push({ id: `sms:${to}`, kind: 'sms', from: from(step.sms?.from), to, body: step.sms!.body });
-  }
-  for (const to of step.call?.to ?? []) {
-    actions.push({ id: `call:${to}`, kind: 'call', from: from(step.call?.from), to, say: step.call!.say, voice: step.call!.voice });
-  }
+  const twilio: TwilioAction[] = [
+    ...(step.sms?.to ?? []).map((to): TwilioAction => ({ id: `sms:${to}`, kind: 'sms', from: from(step.sms?.from), to, body: step.sms!.body })),
+    ...(step.call?.to ?? []).map((to): TwilioAction => ({ id: `call:${to}`, kind: 'call', from: from(step.call?.from), to, say: step.call!.say, voice: step.call!.voice })),
+  ];
+  for (const action of twilio) actions.push(action, { id: `record:${action.id}`, kind: 'record', source: action });
   return actions;
 }
 
@@ -78,11 +81,12 @@ export function describeAction(action: Action): string {
     case 'sms': return `SMS to ${action.to}`;
     case 'call': return `call ${action.to}`;
     case 'notice': return `post "${action.text}"`;
+    case 'record': return `record the ${action.source.kind === 'sms' ? 'SMS' : 'call'} to ${action.source.to} in the room`;
   }
 }
 
 /** The line recorded in the room after an SMS or a call, as the 2016 bot did. */
-export function recordLine(action: Extract<Action, { kind: 'sms' | 'call' }>, error: string | undefined): string {
+export function recordLine(action: TwilioAction, error: string | undefined): string {
   if (action.kind === 'sms') {
     return error === undefined ? `SMS '${action.body}' sent to ${action.to}` : `SMS to ${action.to} failed: ${error}`;
   }

@@ -83,7 +83,10 @@ class PressRun {
   async execute(): Promise<ActionOutcome[]> {
     const known = this.services.store.current.room;
     if (known !== undefined) this.room = Promise.resolve(known);
-    await Promise.all(this.plan.actions.map((action) => this.perform(action)));
+    // Each action's error (or undefined), so a record line can wait for its SMS or call.
+    const results = new Map<string, Promise<string | undefined>>();
+    for (const action of this.plan.actions) results.set(action.id, this.perform(action, results));
+    await Promise.all(results.values());
     const failed = this.outcomes.filter((outcome) => outcome.status === 'failed' && outcome.kind !== 'record');
     const reported = failed.filter((outcome) => outcome.kind !== 'sms' && outcome.kind !== 'call');
     // Without a room there is nowhere to report: the button's answer says it all.
@@ -99,31 +102,28 @@ class PressRun {
     return [...done, ...this.outcomes];
   }
 
-  private async perform(action: Action): Promise<void> {
+  private async perform(action: Action, results: ReadonlyMap<string, Promise<string | undefined>>): Promise<string | undefined> {
     const { webex, twilio } = this.services;
     const summary = describeAction(action);
     switch (action.kind) {
       case 'member':
-        await this.step(action.id, action.kind, summary, async (trace) => {
+        return this.step(action.id, action.kind, summary, async (trace) => {
           const room = await this.roomFor();
           await webex.addMember(room.id, action.email, action.moderator, trace);
         });
-        return;
       case 'message':
-        await this.step(action.id, action.kind, summary, (trace) => this.inRoom((room) => webex.postMessage(room.id, action.message, action.file, trace)));
-        return;
+        return this.step(action.id, action.kind, summary, (trace) => this.inRoom((room) => webex.postMessage(room.id, action.message, action.file, trace)));
       case 'notice':
-        await this.step(action.id, action.kind, summary, (trace) => this.inRoom((room) => webex.postMessage(room.id, { format: 'text', body: action.text }, undefined, trace)));
-        return;
+        return this.step(action.id, action.kind, summary, (trace) => this.inRoom((room) => webex.postMessage(room.id, { format: 'text', body: action.text }, undefined, trace)));
       case 'sms':
-      case 'call': {
-        const error = await this.step(action.id, action.kind, summary, (trace) => action.kind === 'sms'
-          ? twilio.sendSms(action.from, action.to, action.body, trace)
-          : twilio.placeCall(action.from, action.to, action.say, action.voice, trace));
-        const line = recordLine(action, error);
-        await this.step(`record:${action.id}`, 'record', `record "${line}" in the room`, (trace) =>
-          this.inRoom((room) => webex.postMessage(room.id, { format: 'text', body: line }, undefined, trace)), false);
-        return;
+        return this.step(action.id, action.kind, summary, (trace) => twilio.sendSms(action.from, action.to, action.body, trace));
+      case 'call':
+        return this.step(action.id, action.kind, summary, (trace) => twilio.placeCall(action.from, action.to, action.say, action.voice, trace));
+      case 'record': {
+        // An SMS or call delivered before a restart is not in this run: it went out.
+        const line = recordLine(action.source, await results.get(action.source.id));
+        return this.step(action.id, action.kind, `record "${line}" in the room`, (trace) =>
+          this.inRoom((room) => webex.postMessage(room.id, { format: 'text', body: line }, undefined, trace)));
       }
     }
   }
@@ -180,7 +180,7 @@ class PressRun {
       this.room = room;
       await room;
       const planned = new Set(this.plan.actions.map((action) => action.id));
-      await Promise.all(memberActions(this.services.settings).filter((action) => !planned.has(action.id)).map((action) => this.perform(action)));
+      await Promise.all(memberActions(this.services.settings).filter((action) => !planned.has(action.id)).map((action) => this.perform(action, new Map())));
       return room;
     })();
     return this.replacement;

@@ -122,7 +122,7 @@ function nextHtml(next: NextPressView, steps: number): string {
 <ul class="preview">${next.actions.map(previewHtml).join('')}</ul>`;
 }
 
-const KIND_LABEL: Record<PreviewAction['kind'], string> = { member: 'Invite', message: 'Post', notice: 'Post', sms: 'SMS', call: 'Call' };
+const KIND_LABEL: Record<PreviewAction['kind'], string> = { member: 'Invite', message: 'Post', notice: 'Post', record: 'Post', sms: 'SMS', call: 'Call' };
 
 function previewHtml(action: PreviewAction): string {
   const text = action.text?.trim();

@@ -82,7 +82,8 @@ export function statusView(settings: Settings, state: BotState, dryRun: boolean,
       step: plan.step,
       restarts: plan.restarted,
       alreadyDone: plan.alreadyDone.map((action) => action.id),
-      actions: plan.actions.map(previewAction),
+      // The record lines follow from the SMS and calls already listed.
+      actions: plan.actions.filter((action) => action.kind !== 'record').map(previewAction),
     },
     history: state.history.map(pressView),
   };
@@ -111,7 +112,7 @@ function previewAction(action: Action): PreviewAction {
     case 'message': return action.message === undefined ? { kind: action.kind, summary } : { kind: action.kind, summary, text: action.message.body };
     case 'sms': return { kind: action.kind, summary, text: action.body };
     case 'call': return { kind: action.kind, summary, text: action.say };
-    case 'member': case 'notice': return { kind: action.kind, summary };
+    case 'member': case 'notice': case 'record': return { kind: action.kind, summary };
   }
 }
 
