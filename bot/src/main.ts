@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     transport: twilioLive ? live : dryRun,
   });
   const button = new Button({ settings, store, webex, twilio, log, dryRun: !webexLive || !twilioLive, now: () => new Date() });
-  const app = createApp({ button, store, buttonToken: runtime.buttonToken, settings });
+  const app = createApp({ button, store, buttonToken: runtime.buttonToken, log, settings });
 
   const port = runtime.port ?? settings.server.port;
   // Without HOST, Node listens on every address, IPv6 too where the machine has it.

@@ -1,6 +1,6 @@
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { startFakeTwilio, type FakeTwilio } from './fakes/twilio.ts';
@@ -289,6 +289,20 @@ test('without credentials the bot runs in dry-run: nothing is sent, and what wou
   assert.ok(wouldSend.some((request) => request.url.endsWith('/Messages.json') && request.body.Body === 'Check Cisco Spark' && request.body.To === '+352691496401'));
   assert.ok(wouldSend.some((request) => request.url === `${webex.url}/messages` && request.body.files === `(file IncidentReportForm.pdf, application/pdf, ${fileBytes('IncidentReportForm.pdf')} bytes)`));
   assert.match(button.output(), /would send press=\w+ request="POST http:\/\/127\.0\.0\.1:\d+\/2010-04-01\/Accounts\/AC…\/Messages\.json"/);
+});
+
+test('when the state cannot be written, nothing is sent and the button gets a 500 that says why', async () => {
+  const button = await bot();
+  mkdirSync(path.join(button.stateDirectory, 'state.json.tmp')); // the next write of the state fails
+  const answer = await button.press();
+  assert.equal(answer.status, 500);
+  assert.match(answer.body.error!, /^the state file .*state\.json could not be written \(EISDIR\)$/);
+  assert.deepEqual(webex.requests.filter((request) => request.method !== 'GET'), [], 'nothing is created or posted without the journal');
+  assert.deepEqual(twilio.requests, []);
+  rmdirSync(path.join(button.stateDirectory, 'state.json.tmp'));
+  const next = await button.press();
+  assert.equal(next.status, 200, 'the bot recovers once the state can be written again');
+  assert.equal(next.body.step, 1);
 });
 
 test('the health check answers once settings are loaded and the state is writable', async () => {

@@ -32,16 +32,19 @@ export async function runPress(services: PressServices, pressId: string): Promis
   const at = services.now();
   const plan = planPress(settings, store.current, at);
   log('press', { press: pressId, number: plan.pressNumber, step: plan.step ?? 'after last', restarted: plan.restarted || undefined, resumed: plan.alreadyDone.length || undefined });
-  await store.update((state) => ({
+  // The journal of this press must be written before anything is sent; looking for the room may start at once.
+  const journaled = store.update((state) => ({
     ...state,
     nextStep: plan.restarted ? 1 : state.nextStep,
     pressCount: plan.pressNumber,
     lastPressAt: at.toISOString(),
     pending: plan.step === undefined ? undefined : { pressId, step: plan.step, done: plan.alreadyDone.map((action) => action.id) },
   }), 'process-crash');
+  journaled.catch(() => undefined); // its failure is reported by every action that waits for it
 
-  const run = new PressRun(services, pressId, plan);
+  const run = new PressRun(services, pressId, plan, journaled);
   const outcomes = await run.execute();
+  await journaled; // a press whose journal could not be written sent nothing and changes nothing: this throws
   const record: PressRecord = {
     id: pressId,
     at: at.toISOString(),
@@ -73,8 +76,11 @@ class PressRun {
   private room: Promise<RoomState> | undefined;
   private replacement: Promise<RoomState> | undefined;
   private readonly outcomes: ActionOutcome[] = [];
+  /** The press's journal entry is on its way to the disk: nothing is sent before. */
+  private readonly journaled: Promise<void>;
 
-  constructor(services: PressServices, pressId: string, plan: PressPlan) {
+  constructor(services: PressServices, pressId: string, plan: PressPlan, journaled: Promise<void>) {
+    this.journaled = journaled;
     this.services = services;
     this.pressId = pressId;
     this.plan = plan;
@@ -134,6 +140,7 @@ class PressRun {
     const started = performance.now();
     let error: string | undefined;
     try {
+      if (kind !== 'room') await this.journaled;
       await work(trace);
       // Not awaited: the press's final write, which answers the button, carries it too; a crash before it
       // lands only means this action is sent again after a restart.
@@ -192,7 +199,11 @@ class PressRun {
     let room: RoomState | undefined;
     await this.step('room', 'room', `find or create the room "${title}"`, async (trace) => {
       // Looking first also covers a room id left over from a dry-run or a room deleted by hand.
-      const found = await webex.findRoom(title, trace) ?? await webex.createRoom(title, trace);
+      let found = await webex.findRoom(title, trace);
+      if (found === undefined) {
+        await this.journaled;
+        found = await webex.createRoom(title, trace);
+      }
       room = { id: found.id, title, membersAdded: false };
       // Not awaited: the press's later writes include it, and a room lost in a crash is found again by title.
       void store.update((state) => ({ ...state, room }), 'process-crash');

@@ -1,8 +1,9 @@
 // The HTTP face of the bot: the button's press URL, the health check, and nothing else that leaks.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
-import express, { type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import type { PressRecord } from '../core/state.ts';
+import type { Logger } from '../log.ts';
 import type { Button } from '../press/button.ts';
 import type { Settings } from '../settings/types.ts';
 import type { StateStore } from '../state/store.ts';
@@ -12,6 +13,7 @@ export interface AppServices {
   readonly button: Button;
   readonly store: StateStore;
   readonly buttonToken: string;
+  readonly log: Logger;
   readonly settings: Settings;
 }
 
@@ -41,6 +43,12 @@ export function createApp(services: AppServices): express.Express {
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
+  });
+  // What escapes a handler (the state file cannot be written, say): a plain answer, no stack trace.
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const message = error instanceof Error ? error.message : String(error);
+    services.log('error', { message });
+    res.status(500).json({ error: message });
   });
   return app;
 }

@@ -16,10 +16,13 @@ export class StateStore {
   /** The write that has not started yet; every change made before it starts is in it. */
   private next: Promise<void> | undefined;
   private flushNext = false;
+  /** The state as last written to the file. */
+  private written: BotState;
 
   private constructor(file: string, state: BotState) {
     this.file = file;
     this.state = state;
+    this.written = state;
   }
 
   /** Opens (and creates) the state in `directory`; an unreadable file is kept aside, never silently lost. */
@@ -53,13 +56,21 @@ export class StateStore {
   update(change: (state: BotState) => BotState, durability: Durability = 'power-loss'): Promise<void> {
     this.state = change(this.state);
     this.flushNext ||= durability === 'power-loss';
-    this.next ??= this.writes.then(() => {
+    this.next ??= this.writes.then(async () => {
       const flush = this.flushNext;
+      const snapshot = this.state;
       this.next = undefined;
       this.flushNext = false;
-      return writeAtomically(this.file, JSON.stringify(this.state), flush);
+      try {
+        await writeAtomically(this.file, JSON.stringify(snapshot), flush);
+        this.written = snapshot;
+      } catch (error) {
+        // What could not be written did not happen: memory goes back to what the disk holds.
+        this.state = this.written;
+        throw new Error(`the state file ${this.file} could not be written (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+      }
     });
-    this.writes = this.next;
+    this.writes = this.next.catch(() => undefined); // a failed write does not stop the next one
     return this.next;
   }
 

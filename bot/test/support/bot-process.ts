@@ -97,6 +97,7 @@ export async function startBot(options: StartOptions): Promise<BotProcess> {
       const match = /^started .*\bport=(\d+)/m.exec(output);
       if (match) {
         clearTimeout(timer);
+        child.stdout.off('data', look);
         resolve(Number(match[1]));
       }
     };
