@@ -124,20 +124,12 @@ function pressView(record: PressRecord): PressView {
 }
 
 function outcomeView(action: ActionOutcome): OutcomeView {
-  const base = { summary: withoutAccountSid(action.summary), attempts: action.attempts };
-  if (action.status === 'failed') return { ...base, outcome: 'failed', reason: withoutAccountSid(action.error ?? 'failed') };
+  const base = { summary: action.summary, attempts: action.attempts };
+  if (action.status === 'failed') return { ...base, outcome: 'failed', reason: action.error ?? 'failed' };
   if (action.status === 'done before restart') return { ...base, outcome: 'done before restart' };
   if (action.wouldSend !== undefined) {
-    const wouldSend = action.wouldSend.map((request) => JSON.parse(withoutAccountSid(JSON.stringify(request))) as DescribedRequest);
-    return { ...base, outcome: 'not sent (dry-run)', wouldSend };
+    return { ...base, outcome: 'not sent (dry-run)', wouldSend: action.wouldSend };
   }
   return { ...base, outcome: action.attempts > 1 ? 'retried' : 'delivered' };
 }
 
-/**
- * Twilio puts the account SID (one of the credentials) in its URLs, and so in error messages about them,
- * which the record line of a failed SMS or call repeats.
- */
-function withoutAccountSid(text: string): string {
-  return text.replace(/\bAC[0-9a-f]{32}\b/gi, 'AC…');
-}
