@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import type * as pulumi from '@pulumi/pulumi';
 import type { Settings } from '../bot/src/settings/types.ts';
+import type { Environment } from '../bot/src/settings/load.ts';
 
 /** What the program reads from `pulumi.Config`; an interface so tests and the program share one reader. */
 export interface ConfigSource {
@@ -12,7 +13,6 @@ export interface ConfigSource {
   getSecret(key: string): pulumi.Output<string> | undefined;
 }
 
-export type Environment = Readonly<Record<string, string | undefined>>;
 
 export interface DeployConfig {
   readonly region: string;

@@ -32,9 +32,8 @@ export const currentDir = (layout: Layout): string => `${layout.appDir}/current`
 export const unitFile = (layout: Layout): string => `${layout.systemdDir}/${layout.unitName}.service`;
 export const dropInDir = (layout: Layout): string => `${layout.systemdDir}/${layout.unitName}.service.d`;
 
-/** Names of the secrets the bot reads from $CREDENTIALS_DIRECTORY (the bot's runtime contract). */
-export const CREDENTIAL_NAMES = ['BTTN_TOKEN', 'CISCO_SPARK_BTTN_BOT', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'] as const;
-export type CredentialName = (typeof CREDENTIAL_NAMES)[number];
+/** The secrets the bot reads from $CREDENTIALS_DIRECTORY: its list, so the two cannot drift apart. */
+export { CREDENTIAL_NAMES, type CredentialName } from '../bot/src/config/credentials.ts';
 
 /** File names inside a release directory. */
 export const RELEASE_FILES = {

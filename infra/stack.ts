@@ -3,8 +3,8 @@
 
 import path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
-import { loadSettings, SettingsError } from '../bot/src/settings/load.ts';
-import { ConfigError, readConfig, type ConfigSource, type DeployConfig, type Environment } from './config.ts';
+import { loadSettings, SettingsError, type Environment } from '../bot/src/settings/load.ts';
+import { ConfigError, readConfig, type ConfigSource, type DeployConfig } from './config.ts';
 import { createMachine } from './droplet.ts';
 import { LAYOUT, type CredentialName } from './layout.ts';
 import { createFirewall } from './network.ts';

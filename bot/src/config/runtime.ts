@@ -5,13 +5,11 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_RETRY, type RetryPolicy } from '../http/retry.ts';
+import { CREDENTIAL_NAMES } from './credentials.ts';
+import type { Environment } from '../settings/load.ts';
 import { stateDirectory } from '../state/store.ts';
 import { DEFAULT_TWILIO_API_BASE } from '../twilio/client.ts';
 import { DEFAULT_WEBEX_API_BASE } from '../webex/client.ts';
-
-export type Environment = Readonly<Record<string, string | undefined>>;
-
-export const SECRET_NAMES = ['BTTN_TOKEN', 'CISCO_SPARK_BTTN_BOT', 'WEBEX_BOT_TOKEN', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'] as const;
 
 export interface Runtime {
   /** The environment with systemd credentials merged in (credentials win). */
@@ -54,7 +52,7 @@ export function readRuntime(processEnv: Environment): Runtime {
 function credentials(directory: string | undefined): Record<string, string> {
   if (!directory) return {};
   const found: Record<string, string> = {};
-  for (const name of SECRET_NAMES) {
+  for (const name of CREDENTIAL_NAMES) {
     try {
       found[name] = readFileSync(path.join(directory, name), 'utf8').trim();
     } catch {

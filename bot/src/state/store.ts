@@ -1,10 +1,11 @@
-// The state file: read once at start, rewritten atomically (temporary file, fsync, rename) after
-// every change, so a crash at any moment leaves either the old state or the new one on disk.
+// The state file: read once at start, rewritten atomically (temporary file, rename; fsync where asked)
+// after every change, so a crash at any moment leaves either the old state or the new one on disk.
 
 import { constants } from 'node:fs';
 import { access, mkdir, open, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { INITIAL_STATE, type BotState } from '../core/state.ts';
+import type { Environment } from '../settings/load.ts';
 
 /** What a write must survive before update() resolves. */
 export type Durability = 'power-loss' | 'process-crash';
@@ -121,6 +122,6 @@ export function parseState(text: string): BotState | undefined {
 }
 
 /** Where state lives: systemd's STATE_DIRECTORY (first entry), else BTTN_STATE_DIR, else ./.state. */
-export function stateDirectory(env: Readonly<Record<string, string | undefined>>): string {
+export function stateDirectory(env: Environment): string {
   return env.STATE_DIRECTORY?.split(':')[0] || env.BTTN_STATE_DIR || path.resolve('.state');
 }
