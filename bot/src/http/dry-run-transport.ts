@@ -4,7 +4,6 @@
 import { redactUrl, type CallTrace, type HttpRequest, type HttpResponse, type Transport } from './transport.ts';
 
 export class DryRunTransport implements Transport {
-  readonly dryRun = true;
   private counter = 0;
 
   async send(req: HttpRequest, trace: CallTrace): Promise<HttpResponse> {

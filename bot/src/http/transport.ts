@@ -32,7 +32,6 @@ export interface DescribedRequest {
 export interface Transport {
   /** Resolves with a 2xx response; rejects with ApiError or NetworkError once retrying is over. */
   send(request: HttpRequest, trace: CallTrace): Promise<HttpResponse>;
-  readonly dryRun: boolean;
   close(): Promise<void>;
 }
 

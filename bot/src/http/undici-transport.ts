@@ -6,7 +6,6 @@ import { ApiError, NetworkError, apiMessageOf, type CallTrace, type HttpRequest,
 import { DEFAULT_RETRY, pauseBeforeRetry, type RetryPolicy } from './retry.ts';
 
 export class UndiciTransport implements Transport {
-  readonly dryRun = false;
   private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 16 });
   private readonly policy: RetryPolicy;
 

@@ -93,8 +93,8 @@ class PressRun {
     const results = new Map<string, Promise<string | undefined>>();
     for (const action of this.plan.actions) results.set(action.id, this.perform(action, results));
     await Promise.all(results.values());
-    const failed = this.outcomes.filter((outcome) => outcome.status === 'failed' && outcome.kind !== 'record');
-    const reported = failed.filter((outcome) => outcome.kind !== 'sms' && outcome.kind !== 'call');
+    // SMS and calls already have their record line; record lines failed to reach the room anyway.
+    const reported = this.outcomes.filter((outcome) => outcome.status === 'failed' && !['sms', 'call', 'record'].includes(outcome.kind));
     // Without a room there is nowhere to report: the button's answer says it all.
     const room = await this.room?.catch(() => undefined);
     if (reported.length > 0 && room !== undefined) {
@@ -197,7 +197,7 @@ class PressRun {
     const { webex, store, settings } = this.services;
     const title = settings.webex.room;
     let room: RoomState | undefined;
-    await this.step('room', 'room', `find or create the room "${title}"`, async (trace) => {
+    const error = await this.step('room', 'room', `find or create the room "${title}"`, async (trace) => {
       // Looking first also covers a room id left over from a dry-run or a room deleted by hand.
       let found = await webex.findRoom(title, trace);
       if (found === undefined) {
@@ -208,7 +208,7 @@ class PressRun {
       // Not awaited: the press's later writes include it, and a room lost in a crash is found again by title.
       void store.update((state) => ({ ...state, room }), 'process-crash');
     }, false);
-    if (room === undefined) throw new Error(`no room: ${this.outcomes.find((outcome) => outcome.id === 'room')?.error ?? 'unknown error'}`);
+    if (room === undefined) throw new Error(`no room: ${error}`);
     return room;
   }
 }

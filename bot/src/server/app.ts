@@ -23,9 +23,9 @@ export function createApp(services: AppServices): express.Express {
   app.set('etag', false);
   const tokenMatches = tokenChecker(services.buttonToken);
 
-  const press = async (req: Request, res: Response) => {
+  const press = async (req: Request, res: Response, next: NextFunction) => {
     if (!tokenMatches(req.params.token)) {
-      res.status(404).json({ error: 'not found' });
+      next(); // on to the 404 below, as for any unknown address
       return;
     }
     const record = await services.button.press();
