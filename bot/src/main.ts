@@ -3,11 +3,16 @@
 // and serves the button.
 
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readRuntime } from './config/runtime.ts';
 import { DryRunTransport } from './http/dry-run-transport.ts';
 import { UndiciTransport } from './http/undici-transport.ts';
-import { createLogger } from './log.ts';
+import { newCall } from './http/transport.ts';
+import { createLogger, type Logger } from './log.ts';
 import { Button } from './press/button.ts';
+import { attempt } from './press/deliver.ts';
+import { Outbox } from './press/outbox.ts';
+import { RoomKeeper } from './press/rooms.ts';
 import { createApp } from './server/app.ts';
 import { loadSettings, SettingsError } from './settings/load.ts';
 import type { Settings } from './settings/types.ts';
@@ -30,19 +35,31 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const store = await StateStore.open(runtime.stateDirectory, (message) => log('warning', { message }));
-  const live = new UndiciTransport(runtime.retry);
-  const dryRun = new DryRunTransport();
   const webexLive = settings.webex.token !== undefined;
   const twilioLive = settings.twilio.accountSid !== undefined && settings.twilio.authToken !== undefined;
-  const webex = new WebexClient({ base: runtime.webexApiBase, token: settings.webex.token, transport: webexLive ? live : dryRun });
+  const dryRun = !webexLive || !twilioLive;
+  const store = await openState(runtime.stateDirectory, dryRun, runtime.continueFromDryRun, log);
+  const live = new UndiciTransport(runtime.retry);
+  const rehearsal = new DryRunTransport();
+  const webex = new WebexClient({ base: runtime.webexApiBase, token: settings.webex.token, transport: webexLive ? live : rehearsal });
   const twilio = new TwilioClient({
     base: runtime.twilioApiBase,
     accountSid: settings.twilio.accountSid,
     authToken: settings.twilio.authToken,
-    transport: twilioLive ? live : dryRun,
+    transport: twilioLive ? live : rehearsal,
   });
-  const button = new Button({ settings, store, webex, twilio, log, dryRun: !webexLive || !twilioLive, now: () => new Date() });
+  // Shutdown aborts every request and wait; what was on its way is checked with the provider at the next start.
+  const stopping = new AbortController();
+  const now = () => new Date();
+  const secrets = [runtime.buttonToken, settings.webex.token, settings.twilio.authToken, settings.twilio.accountSid];
+  const rooms = new RoomKeeper({ settings, store, webex, log });
+  const outbox = new Outbox({
+    store, webex, rooms, log, now, deliverWithinMs: settings.server.deliverWithinMs, signal: stopping.signal,
+    attempt: (entry, signal, source) => attempt({ store, webex, twilio, rooms, secrets }, entry, signal, source),
+  });
+  const button = new Button({
+    settings, store, rooms, outbox, log, dryRun, now, signal: stopping.signal, pressTimeoutMs: settings.server.pressTimeoutMs,
+  });
   const app = createApp({ button, store, buttonToken: runtime.buttonToken, log, settings });
 
   const port = runtime.port ?? settings.server.port;
@@ -58,7 +75,7 @@ async function main(): Promise<void> {
     log('started', {
       settings: runtime.settingsFile, steps: settings.steps.length, room: settings.webex.room, port: actual,
       state: store.file, webex: webexLive ? 'live' : 'dry-run', twilio: twilioLive ? 'live' : 'dry-run',
-      next_step: store.current.nextStep,
+      next_step: store.current.nextStep, press_timeout_s: settings.server.pressTimeoutMs / 1000,
     });
     if (!webexLive || !twilioLive) {
       const missing = [!webexLive && 'CISCO_SPARK_BTTN_BOT (Webex)', !twilioLive && 'TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (Twilio)'].filter(Boolean).join(', ');
@@ -68,7 +85,7 @@ async function main(): Promise<void> {
     // (parser compilation, lazy modules): pay them now that the bot answers, not on the first press.
     if (settings.steps.some((step) => step.sms !== undefined || step.call !== undefined)) void twilio.load().catch(() => undefined); // a failure shows on the first SMS or call
     const self = runtime.host === undefined || runtime.host === '::' || runtime.host === '0.0.0.0' ? '127.0.0.1' : runtime.host;
-    void live.send({ method: 'GET', url: `http://${self.includes(':') ? `[${self}]` : self}:${actual}/health`, headers: {} }, { attempts: 0, wouldSend: [] }).catch(() => undefined);
+    void live.send({ method: 'GET', url: `http://${self.includes(':') ? `[${self}]` : self}:${actual}/health`, headers: {} }, newCall()).catch(() => undefined);
     if (runtime.buttonTokenGenerated) {
       console.log(`No BTTN_TOKEN set; this run's press URL is ${base}/press/${runtime.buttonToken}`);
       console.log(`Try it: curl -X POST ${base}/press/${runtime.buttonToken}`);
@@ -76,17 +93,49 @@ async function main(): Promise<void> {
     }
   });
 
-  // systemd stops with SIGTERM: finish the press in progress so nothing is left half done.
+  const resumed = await outbox.resume();
+  if (resumed > 0) log('outbox resumed', { actions: resumed });
+
+  // systemd stops with SIGTERM (and kills after 10 s): stop taking presses, cancel what is under way (the
+  // outbox keeps it, to check at the next start), write the state, and leave well within that.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       log('stopping', { signal });
       server.close();
       server.closeIdleConnections();
-      void Promise.race([button.idle(), new Promise((resolve) => setTimeout(resolve, 10_000))])
-        .then(() => Promise.all([live.close(), dryRun.close()]))
+      stopping.abort();
+      const settled = Promise.all([button.idle(), outbox.idle()]).then(() => store.flush());
+      void Promise.race([settled, sleep(SHUTDOWN_MS, undefined, { ref: false })])
+        .catch(() => undefined)
+        .then(() => Promise.race([Promise.all([live.close(), rehearsal.close()]), sleep(1000, undefined, { ref: false })]))
         .finally(() => process.exit(0));
     });
   }
+}
+
+/** Leaves a second of the 10 s systemd gives for closing connections. */
+const SHUTDOWN_MS = 8000;
+
+/**
+ * Dry-run and live runs keep separate state, so a rehearsal never moves the real escalation: going live
+ * starts at step 1, unless the operator asks to continue where the rehearsal stopped (the room is never
+ * carried over, a dry-run room does not exist).
+ */
+async function openState(directory: string, dryRun: boolean, continueFromDryRun: boolean, log: Logger): Promise<StateStore> {
+  const warn = (message: string) => log('warning', { message });
+  const store = await StateStore.open(directory, dryRun ? 'dry-run' : 'live', warn);
+  if (dryRun || store.current.pressCount > 0) return store;
+  const rehearsal = await StateStore.open(directory, 'dry-run', warn);
+  if (rehearsal.current.pressCount === 0) return store;
+  if (!continueFromDryRun) {
+    console.log(`Live run: the escalation starts at step 1. The dry-run rehearsal had reached step ${rehearsal.current.nextStep}; `
+      + 'start with BTTN_CONTINUE_FROM_DRY_RUN=1 to go on from there instead.');
+    return store;
+  }
+  const { nextStep, pressCount, lastPressAt } = rehearsal.current;
+  await store.update((state) => ({ ...state, nextStep, pressCount, lastPressAt }));
+  console.log(`Live run: continuing from the dry-run rehearsal at step ${nextStep}, as BTTN_CONTINUE_FROM_DRY_RUN asks.`);
+  return store;
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { journalEntries } from '../src/core/outbox.ts';
 import { planPress } from '../src/core/plan.ts';
 import { INITIAL_STATE, type BotState } from '../src/core/state.ts';
 import { loadSettings } from '../src/settings/load.ts';
@@ -37,17 +38,11 @@ test('after the last step a press posts ping N', () => {
   assert.deepEqual(plan.actions, [{ id: 'notice', kind: 'notice', text: 'ping 4: all 3 steps of the escalation have run' }]);
 });
 
-test('a step cut short by a restart is finished without what was already delivered', () => {
-  const plan = planPress(settings, after({ nextStep: 2, pressCount: 2, pending: { pressId: 'p', step: 2, done: ['sms:+352691496401'] } }), at(1));
-  assert.equal(plan.step, 2);
-  assert.deepEqual(plan.actions.map((action) => action.id), ['record:sms:+352691496401', 'sms:+14155550123', 'record:sms:+14155550123']);
-  assert.deepEqual(plan.alreadyDone.map((action) => action.id), ['sms:+352691496401']);
-});
-
-test('an interrupted step older than the reset time is dropped with the rest of the sequence', () => {
-  const plan = planPress(settings, after({ nextStep: 2, pressCount: 2, pending: { pressId: 'p', step: 2, done: [] } }), at(30));
-  assert.equal(plan.step, 1);
-  assert.deepEqual(plan.alreadyDone, []);
+test('invitations still in the outbox are not planned a second time', () => {
+  const [invite] = planPress(settings, INITIAL_STATE, at(0)).actions.filter((action) => action.kind === 'member');
+  const outbox = journalEntries([invite!], 'p1', 1, at(0));
+  const plan = planPress(settings, after({ room: { ...room, membersAdded: false }, nextStep: 2, pressCount: 1, outbox }), at(1));
+  assert.equal(plan.actions.some((action) => action.kind === 'member'), false);
 });
 
 test('each number of an SMS gets its own action, sent from the customer service number, and its line in the room', () => {

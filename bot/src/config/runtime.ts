@@ -25,6 +25,8 @@ export interface Runtime {
   readonly webexApiBase: string;
   readonly twilioApiBase: string;
   readonly retry: RetryPolicy;
+  /** Going live after a dry-run rehearsal continues where it stopped instead of at step 1. */
+  readonly continueFromDryRun: boolean;
 }
 
 export function readRuntime(processEnv: Environment): Runtime {
@@ -46,6 +48,7 @@ export function readRuntime(processEnv: Environment): Runtime {
       attemptTimeoutMs: Number(env.BTTN_HTTP_TIMEOUT_MS) || DEFAULT_RETRY.attemptTimeoutMs,
       firstPauseMs: DEFAULT_RETRY.firstPauseMs,
     },
+    continueFromDryRun: env.BTTN_CONTINUE_FROM_DRY_RUN === '1',
   };
 }
 

@@ -1,5 +1,5 @@
 // What a press does, decided from the settings and the state alone: which step runs and which
-// actions it takes. No I/O here; press/run-press.ts carries the plan out.
+// actions it takes. No I/O here; press/run-press.ts journals the plan and press/outbox.ts carries it out.
 
 import type { Settings, StepFile } from '../settings/types.ts';
 import { roomMessageFor, type RoomMessage } from './room-message.ts';
@@ -22,33 +22,23 @@ export interface PressPlan {
   readonly pressNumber: number;
   /** The sequence started again at step 1 because the button was idle for `reset` minutes. */
   readonly restarted: boolean;
-  /** Actions to take now. */
+  /** Actions to journal and take. */
   readonly actions: readonly Action[];
-  /** Actions of an interrupted press that were already delivered and are not repeated. */
-  readonly alreadyDone: readonly Action[];
 }
 
 export function planPress(settings: Settings, state: BotState, now: Date): PressPlan {
   const idle = state.lastPressAt === undefined ? 0 : now.getTime() - Date.parse(state.lastPressAt);
-  const restarted = settings.resetAfterMs !== undefined && state.lastPressAt !== undefined && idle >= settings.resetAfterMs
-    && (state.nextStep > 1 || state.pending !== undefined);
-  const pending = restarted ? undefined : state.pending;
-  const stepNumber = pending?.step ?? (restarted ? 1 : state.nextStep);
+  const restarted = settings.resetAfterMs !== undefined && state.lastPressAt !== undefined && idle >= settings.resetAfterMs && state.nextStep > 1;
+  const stepNumber = restarted ? 1 : state.nextStep;
   const step = settings.steps[stepNumber - 1];
   const pressNumber = state.pressCount + 1;
-  const members = state.room?.membersAdded ? [] : memberActions(settings);
-
-  const planned: Action[] = step === undefined
+  // Invitations still on their way (an earlier press's, in the outbox) are not made twice.
+  const inviting = state.outbox.some((entry) => entry.action.kind === 'member' && entry.settled === undefined);
+  const members = state.room?.membersAdded || inviting ? [] : memberActions(settings);
+  const actions: Action[] = step === undefined
     ? [...members, { id: 'notice', kind: 'notice', text: `ping ${pressNumber}: all ${settings.steps.length} steps of the escalation have run` }]
     : [...members, ...stepActions(settings, step)];
-  const done = new Set(pending?.done ?? []);
-  return {
-    step: step === undefined ? undefined : stepNumber,
-    pressNumber,
-    restarted,
-    actions: planned.filter((action) => !done.has(action.id)),
-    alreadyDone: planned.filter((action) => done.has(action.id)),
-  };
+  return { step: step === undefined ? undefined : stepNumber, pressNumber, restarted, actions };
 }
 
 /** Invitations of the moderators and participants, made whenever the bot takes a room. */
@@ -85,10 +75,11 @@ export function describeAction(action: Action): string {
   }
 }
 
-/** The line recorded in the room after an SMS or a call, as the 2016 bot did. */
-export function recordLine(action: TwilioAction, error: string | undefined): string {
+/** The line recorded in the room after an SMS or a call, as the 2016 bot did; `late` says how late it went out. */
+export function recordLine(action: TwilioAction, error: string | undefined, late?: string): string {
+  const suffix = late === undefined ? '' : ` (${late})`;
   if (action.kind === 'sms') {
-    return error === undefined ? `SMS '${action.body}' sent to ${action.to}` : `SMS to ${action.to} failed: ${error}`;
+    return error === undefined ? `SMS '${action.body}' sent to ${action.to}${suffix}` : `SMS to ${action.to} failed: ${error}`;
   }
-  return error === undefined ? `Calling ${action.to}` : `Call to ${action.to} failed: ${error}`;
+  return error === undefined ? `Calling ${action.to}${suffix}` : `Call to ${action.to} failed: ${error}`;
 }

@@ -1,8 +1,13 @@
 // What the bot remembers between presses and across restarts (kept on disk by state/store.ts).
 
+import type { Action } from './plan.ts';
 import type { DescribedRequest } from '../http/transport.ts';
 
+/** Written into the file; a file of an older version is read with defaults for what it lacks. */
+export const STATE_VERSION = 2;
+
 export interface BotState {
+  readonly version: typeof STATE_VERSION;
   readonly room: RoomState | undefined;
   /** 1-based number of the step the next press runs. */
   readonly nextStep: number;
@@ -10,10 +15,15 @@ export interface BotState {
   readonly pressCount: number;
   /** When the last counted press arrived (ISO 8601). */
   readonly lastPressAt: string | undefined;
-  /** A press that was cut short (crash, restart): the next press finishes its step. */
-  readonly pending: PendingStep | undefined;
-  /** Newest first, at most HISTORY_LIMIT entries. */
+  /** Every action journaled before it is sent, until every action of its press is settled. */
+  readonly outbox: readonly OutboxEntry[];
+  /** Newest first: real presses up to HISTORY_LIMIT, debounced ones only within what is left. */
   readonly history: readonly PressRecord[];
+  /**
+   * Ids the providers gave to what the bot sent (Twilio SIDs), newest first, so a check with Twilio
+   * never takes another action's SMS or call for the one it looks for.
+   */
+  readonly sent: readonly string[];
 }
 
 export interface RoomState {
@@ -23,23 +33,43 @@ export interface RoomState {
   readonly membersAdded: boolean;
 }
 
-export interface PendingStep {
+export type Settlement = 'delivered' | 'failed' | 'given up';
+
+/** One action of a press, saved before anything is sent, and how its delivery stands. */
+export interface OutboxEntry {
   readonly pressId: string;
-  readonly step: number;
-  /** Ids of the actions already delivered, which are not sent again. */
-  readonly done: readonly string[];
+  readonly pressNumber: number;
+  readonly action: Action;
+  /** When the press journaled it: a check with Twilio looks for what was created since. */
+  readonly journaledAt: string;
+  /** Still undefined while it is being tried. */
+  readonly settled: Settlement | undefined;
+  readonly attempts: number;
+  /** A request for it may have reached the provider: check before sending again. */
+  readonly uncertain: boolean;
+  readonly nextAttemptAt: string | undefined;
+  readonly lastError: string | undefined;
+  /** The provider's id for what was made (Twilio SID, Webex message id). */
+  readonly providerId: string | undefined;
+  readonly settledAt: string | undefined;
+  /** The press had answered before it settled. */
+  readonly late: boolean;
+  /** Dry-run: the requests that would have been sent. */
+  readonly wouldSend?: readonly DescribedRequest[];
 }
 
-export type ActionKind = 'room' | 'member' | 'message' | 'sms' | 'call' | 'record' | 'notice';
+export type ActionKind = 'room' | Action['kind'];
+
+export type OutcomeStatus = 'delivered' | 'dry-run' | 'failed' | 'pending' | 'delivered late' | 'given up';
 
 export interface ActionOutcome {
   readonly id: string;
   readonly kind: ActionKind;
   /** What was done, in words: "SMS to +352691496401". */
   readonly summary: string;
-  readonly status: 'delivered' | 'failed' | 'done before restart';
+  readonly status: OutcomeStatus;
   readonly attempts: number;
-  /** Why it failed: the action, the status and the API's own message; never a credential. */
+  /** Why it failed (or why it is still being tried): the action, the status and the API's own message; never a credential. */
   readonly error?: string;
   /** Dry-run: the requests that would have been sent. */
   readonly wouldSend?: readonly DescribedRequest[];
@@ -51,24 +81,41 @@ export interface PressRecord {
   /** Step run by this press; undefined after the last step and for debounced presses. */
   readonly step: number | undefined;
   readonly kind: 'step' | 'after last step' | 'debounced';
+  /** Nothing failed or was given up (actions still being tried do not count against it). */
   readonly ok: boolean;
   readonly dryRun: boolean;
   readonly durationMs: number;
   readonly actions: readonly ActionOutcome[];
+  /** Presses that arrived while this one waited and were counted with it. */
+  readonly coalesced?: number;
 }
 
 export const HISTORY_LIMIT = 50;
+export const SENT_LIMIT = 500;
 
 export const INITIAL_STATE: BotState = {
+  version: STATE_VERSION,
   room: undefined,
   nextStep: 1,
   pressCount: 0,
   lastPressAt: undefined,
-  pending: undefined,
+  outbox: [],
   history: [],
+  sent: [],
 };
 
-/** Adds a press to the history, newest first, forgetting the oldest beyond the limit. */
+/**
+ * Adds or replaces a press in the history, newest first. Real presses keep their place: debounced ones
+ * are the first to go past the limit, so a burst of bounces never pushes a real press out.
+ */
 export function withRecord(state: BotState, record: PressRecord): BotState {
-  return { ...state, history: [record, ...state.history].slice(0, HISTORY_LIMIT) };
+  const others = state.history.filter((entry) => entry.id !== record.id);
+  const history = others.length === state.history.length ? [record, ...others] : state.history.map((entry) => (entry.id === record.id ? record : entry));
+  const real = history.filter((entry) => entry.kind !== 'debounced').length;
+  let debouncedRoom = Math.max(0, HISTORY_LIMIT - Math.min(real, HISTORY_LIMIT));
+  let realRoom = HISTORY_LIMIT;
+  return {
+    ...state,
+    history: history.filter((entry) => (entry.kind === 'debounced' ? debouncedRoom-- > 0 : realRoom-- > 0)),
+  };
 }

@@ -1,16 +1,18 @@
 // Dry-run: nothing leaves the machine. Each request is described (for the log and the press record)
 // and answered with the smallest plausible success, so the escalation runs end to end without credentials.
 
-import { redactUrl, type CallTrace, type HttpRequest, type HttpResponse, type Transport } from './transport.ts';
+import { redactUrl, type ApiCall, type HttpRequest, type HttpResponse, type Transport } from './transport.ts';
 
 export class DryRunTransport implements Transport {
   private counter = 0;
 
-  async send(req: HttpRequest, trace: CallTrace): Promise<HttpResponse> {
-    trace.attempts = 1;
-    trace.wouldSend.push({ method: req.method, url: redactUrl(req.url), body: describeBody(req.body) });
+  async send(req: HttpRequest, call: ApiCall): Promise<HttpResponse> {
+    call.attempts += 1;
+    call.wouldSend.push({ method: req.method, url: redactUrl(req.url), body: describeBody(req.body) });
     const id = `dry-run-${++this.counter}`;
-    const body = req.method === 'GET' ? { items: [] } : { id, sid: id, status: 'dry-run' };
+    // Shaped like the real answers, so the clients' checks of an answer pass: Twilio SIDs are two letters and 32 hex digits.
+    const sid = `${/Calls\.json$/.test(req.url) ? 'CA' : 'SM'}${this.counter.toString(16).padStart(32, '0')}`;
+    const body = req.method === 'GET' ? { items: [], messages: [], calls: [] } : { id, sid, status: 'dry-run' };
     return { status: 200, headers: {}, body: JSON.stringify(body) };
   }
 

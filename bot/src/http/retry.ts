@@ -1,5 +1,7 @@
-// When to try an API call again: 429 after Retry-After, 5xx and no answer with growing pauses,
-// all within a deadline; any other 4xx is final.
+// When to send an API call again within one attempt at an action: after a 429 (Retry-After), after a
+// failure that surely took no effect (the connection was never made), and after a 5xx or a lost answer
+// only when the request is safe to repeat. Everything else goes back to the caller, which checks with
+// the provider before sending again (press/deliver.ts).
 
 export interface RetryPolicy {
   /** Total time allowed for one call, all attempts and pauses included. */
@@ -11,26 +13,17 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { deadlineMs: 20_000, attemptTimeoutMs: 10_000, firstPauseMs: 250 };
 
-export type Attempted = { readonly status: number; readonly retryAfter?: string } | { readonly status: 'no-answer' };
+export type Attempted =
+  | { readonly status: number; readonly retryAfterMs?: number | undefined }
+  | { readonly status: 'not-sent' | 'no-answer' };
 
 /** Milliseconds to wait before the next attempt, or undefined when the call should fail now. */
-export function pauseBeforeRetry(policy: RetryPolicy, attempt: number, outcome: Attempted, elapsedMs: number): number | undefined {
+export function pauseBeforeRetry(policy: RetryPolicy, attempt: number, outcome: Attempted, elapsedMs: number, repeatable: boolean): number | undefined {
+  const backoff = policy.firstPauseMs * 2 ** (attempt - 1);
   let pause: number;
-  if (outcome.status === 429) {
-    pause = retryAfterMs(outcome.retryAfter) ?? policy.firstPauseMs * 2 ** (attempt - 1);
-  } else if (outcome.status === 'no-answer' || outcome.status >= 500) {
-    pause = policy.firstPauseMs * 2 ** (attempt - 1);
-  } else {
-    return undefined;
-  }
+  if (outcome.status === 429) pause = outcome.retryAfterMs ?? backoff;
+  else if (outcome.status === 'not-sent') pause = backoff;
+  else if (repeatable && (outcome.status === 'no-answer' || outcome.status >= 500)) pause = backoff;
+  else return undefined;
   return elapsedMs + pause < policy.deadlineMs ? pause : undefined;
-}
-
-/** Retry-After is either seconds or an HTTP date. */
-function retryAfterMs(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }

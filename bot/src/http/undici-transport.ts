@@ -1,9 +1,13 @@
-// The real transport: keep-alive connections through undici, retrying as http/retry.ts decides.
+// The real transport: keep-alive connections through undici, retrying as http/retry.ts decides, each
+// attempt bounded by a timeout and every wait cancelled by the caller's signal.
 
 import { Agent, request } from 'undici';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiError, NetworkError, apiMessageOf, type CallTrace, type HttpRequest, type HttpResponse, type Transport } from './transport.ts';
+import { ApiError, NetworkError, isRepeatable, type ApiCall, type HttpRequest, type HttpResponse, type NoAnswer, type Transport } from './transport.ts';
 import { DEFAULT_RETRY, pauseBeforeRetry, type RetryPolicy } from './retry.ts';
+
+/** Errors raised before a connection exists: the request cannot have reached the service. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 export class UndiciTransport implements Transport {
   private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 16 });
@@ -13,44 +17,66 @@ export class UndiciTransport implements Transport {
     this.policy = policy;
   }
 
-  async send(req: HttpRequest, trace: CallTrace): Promise<HttpResponse> {
+  async send(req: HttpRequest, call: ApiCall): Promise<HttpResponse> {
     const started = performance.now();
     for (let attempt = 1; ; attempt++) {
-      trace.attempts = attempt;
-      let response: HttpResponse | undefined;
-      let failure: NetworkError | undefined;
+      call.attempts += 1;
+      let error: ApiError | NetworkError;
       try {
-        response = await this.attempt(req);
-      } catch (error) {
-        failure = new NetworkError(req, error);
+        const response = await this.attempt(req, call.signal);
+        if (response.status >= 200 && response.status < 300) return response;
+        error = new ApiError(req, response);
+      } catch (failure) {
+        if (!(failure instanceof NetworkError)) throw failure;
+        error = failure;
       }
-      if (response !== undefined && response.status >= 200 && response.status < 300) return response;
-      const retryAfter = response?.headers['retry-after'];
-      const pause = pauseBeforeRetry(
-        this.policy,
-        attempt,
-        response === undefined ? { status: 'no-answer' } : { status: response.status, retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter },
-        performance.now() - started,
-      );
-      if (pause === undefined) {
-        throw failure ?? new ApiError(req, response!.status, apiMessageOf(response!.body));
+      const outcome = error instanceof ApiError ? { status: error.status, retryAfterMs: error.retryAfterMs }
+        : { status: error.failure.kind === 'not sent' ? 'not-sent' as const : 'no-answer' as const };
+      const cancelled = error instanceof NetworkError && error.failure.kind === 'cancelled';
+      const pause = cancelled ? undefined : pauseBeforeRetry(this.policy, attempt, outcome, performance.now() - started, isRepeatable(req));
+      if (pause === undefined) throw error;
+      try {
+        await sleep(pause, undefined, call.signal === undefined ? {} : { signal: call.signal });
+      } catch {
+        throw error; // cancelled while waiting: the last failure says what happened
       }
-      await sleep(pause);
     }
   }
 
-  private async attempt(req: HttpRequest): Promise<HttpResponse> {
-    const answer = await request(req.url, {
-      method: req.method,
-      headers: req.headers,
-      body: req.body,
-      dispatcher: this.agent,
-      signal: AbortSignal.timeout(this.policy.attemptTimeoutMs),
-    });
-    return { status: answer.statusCode, headers: answer.headers, body: await answer.body.text() };
+  private async attempt(req: HttpRequest, signal: AbortSignal | undefined): Promise<HttpResponse> {
+    if (signal?.aborted) throw new NetworkError(req, { kind: 'cancelled' });
+    const timeout = AbortSignal.timeout(this.policy.attemptTimeoutMs);
+    try {
+      const answer = await request(req.url, {
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+        dispatcher: this.agent,
+        signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
+      });
+      return { status: answer.statusCode, headers: answer.headers, body: await answer.body.text() };
+    } catch (error) {
+      throw new NetworkError(req, classify(error, signal, timeout, this.policy.attemptTimeoutMs), error);
+    }
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.agent.destroy();
   }
+}
+
+function classify(error: unknown, signal: AbortSignal | undefined, timeout: AbortSignal, timeoutMs: number): NoAnswer {
+  if (signal?.aborted) return { kind: 'cancelled' };
+  if (timeout.aborted) return { kind: 'timeout', ms: timeoutMs };
+  const code = errorCode(error);
+  if (code !== undefined && NOT_SENT.has(code)) return { kind: 'not sent', reason: code };
+  return { kind: 'lost', reason: code ?? (error instanceof Error ? error.message : String(error)) };
+}
+
+function errorCode(error: unknown): string | undefined {
+  for (let current: unknown = error; current instanceof Error; current = current.cause) {
+    const code = (current as Error & { code?: unknown }).code;
+    if (typeof code === 'string' && code !== 'UND_ERR') return code;
+  }
+  return undefined;
 }

@@ -35,8 +35,8 @@ export function createApp(services: AppServices): express.Express {
   app.post('/press/:token', press);
 
   app.get('/health', async (_req, res) => {
-    const writable = await services.store.writable();
-    res.status(writable ? 200 : 503).json({ ok: writable, settings: 'loaded', stateWritable: writable });
+    const failure = services.store.writeFailure;
+    res.status(failure === undefined ? 200 : 503).json({ ok: failure === undefined, settings: 'loaded', stateWritable: failure === undefined, ...(failure === undefined ? {} : { error: failure }) });
   });
 
   app.use(statusRoutes({ button: services.button, store: services.store, settings: services.settings, tokenMatches, press }));

@@ -145,7 +145,7 @@ class Reader {
 
   private server(entry: Entry | undefined): ServerSettings {
     const keys = entry === undefined ? new Map<string, Entry>() : this.entries(entry.value, entry.path, {
-      port: ['port'], url: ['url'], debounce: ['debounce'],
+      port: ['port'], url: ['url'], debounce: ['debounce'], press_timeout: ['press_timeout'], deliver_within: ['deliver_within'],
     });
     const url = this.text(keys.get('url'));
     const urlEntry = keys.get('url');
@@ -156,6 +156,8 @@ class Reader {
       port: this.number(keys.get('port'), { min: 1, max: 65535, integer: true }) ?? 8080,
       url,
       debounceMs: (this.number(keys.get('debounce'), { min: 0, max: 60, unit: 'seconds' }) ?? 2) * 1000,
+      pressTimeoutMs: (this.number(keys.get('press_timeout'), { min: 1, max: 120, unit: 'seconds' }) ?? 25) * 1000,
+      deliverWithinMs: (this.number(keys.get('deliver_within'), { min: 1, max: 1440, unit: 'minutes' }) ?? 15) * 60_000,
     };
   }
 

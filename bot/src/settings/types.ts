@@ -33,6 +33,10 @@ export interface ServerSettings {
   readonly url: string | undefined;
   /** A second press within this window is counted once. */
   readonly debounceMs: number;
+  /** The whole-press deadline: the button always has its answer by then. */
+  readonly pressTimeoutMs: number;
+  /** How long an action that could not be delivered within its press is retried in the background. */
+  readonly deliverWithinMs: number;
 }
 
 export interface Step {

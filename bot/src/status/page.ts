@@ -82,7 +82,16 @@ function progressHtml(view: StatusView): string {
 <p class="reached"><strong>${view.stepReached === 0 ? 'None yet' : `Step ${view.stepReached}`}</strong> <span class="muted">of ${view.steps}</span></p>
 ${stepsHtml(view)}
 <p class="muted">${pressesLine(view)}</p>
-${nextHtml(view.next, view.steps)}`;
+${lateHtml(view.late)}${nextHtml(view.next, view.steps)}`;
+}
+
+/** What an earlier press could not deliver in time and the bot still tries, so nobody believes it went out. */
+function lateHtml(late: StatusView['late']): string {
+  if (late.length === 0) return '';
+  const items = late.map((item) => `<li><span class="badge warn">still being tried</span> <span class="what">${esc(item.summary)} (press ${item.pressNumber})`
+    + `${item.reason === undefined ? '' : `<span class="reason">${esc(item.reason)}</span>`}`
+    + `${item.nextAttemptAt === undefined ? '' : ` <span class="muted">next try ${timeHtml(item.nextAttemptAt)}</span>`}</span></li>`);
+  return `<h3>Late</h3><ul class="outcomes">${items.join('')}</ul>`;
 }
 
 function roomLine(room: RoomView): string {
@@ -116,9 +125,7 @@ function nextHtml(next: NextPressView, steps: number): string {
     ? `Next press: after the last step`
     : `Next press: step ${next.step}${next.restarts ? ' (the button was idle, so the sequence starts again)' : ''}`;
   const note = next.step === undefined ? `<p class="muted">All ${steps} steps have run: the next press only posts a reminder in the room. Reset to start again.</p>` : '';
-  const resumed = next.alreadyDone.length === 0 ? ''
-    : `<p class="muted">It finishes a step cut short by a restart; ${next.alreadyDone.length} of its actions were already delivered and are not repeated.</p>`;
-  return `<h3>${esc(title)}</h3>${note}${resumed}
+  return `<h3>${esc(title)}</h3>${note}
 <ul class="preview">${next.actions.map(previewHtml).join('')}</ul>`;
 }
 
@@ -143,7 +150,7 @@ function pressHtml(press: PressView): string {
   const title = press.kind === 'step' ? `Step ${press.step}` : press.kind === 'after last step' ? 'After the last step' : 'Counted once';
   const verdict = press.kind === 'debounced' ? '<span class="badge muted-badge">pressed again within the debounce window</span>'
     : press.ok ? `<span class="badge ok">${press.dryRun ? 'ran in dry-run' : 'all delivered'}</span>`
-    : `<span class="badge failed">${press.actions.filter((action) => action.outcome === 'failed').length} failed</span>`;
+    : `<span class="badge failed">${press.actions.filter((action) => action.outcome === 'failed' || action.outcome === 'given up').length} failed</span>`;
   const actions = press.actions.length === 0 ? '' : `<ul class="outcomes">${press.actions.map(outcomeHtml).join('')}</ul>`;
   return `<li class="press${press.ok ? '' : ' not-ok'}">
 <h3 class="press-head"><span class="press-title">${esc(title)}</span> ${timeHtml(press.at)} ${verdict}</h3>
@@ -151,7 +158,8 @@ function pressHtml(press: PressView): string {
 }
 
 const OUTCOME_CLASS: Record<OutcomeView['outcome'], string> = {
-  'delivered': 'ok', 'retried': 'warn', 'failed': 'failed', 'not sent (dry-run)': 'dry', 'done before restart': 'muted-badge',
+  'delivered': 'ok', 'retried': 'warn', 'failed': 'failed', 'not sent (dry-run)': 'dry',
+  'still being tried': 'warn', 'delivered late': 'warn', 'given up': 'failed',
 };
 
 function outcomeHtml(action: OutcomeView): string {

@@ -18,6 +18,8 @@ export interface StatusView {
   readonly pressCount: number;
   readonly lastPressAt: string | undefined;
   readonly next: NextPressView;
+  /** Actions of earlier presses still being tried in the background (an API throttled or down). */
+  readonly late: readonly LateView[];
   /** Newest first. */
   readonly history: readonly PressView[];
 }
@@ -33,8 +35,6 @@ export interface NextPressView {
   readonly step: number | undefined;
   /** The button was idle long enough that the next press starts again at step 1. */
   readonly restarts: boolean;
-  /** The next press finishes a step that was cut short; these actions are not repeated. */
-  readonly alreadyDone: readonly string[];
   readonly actions: readonly PreviewAction[];
 }
 
@@ -44,6 +44,14 @@ export interface PreviewAction {
   readonly summary: string;
   /** What is posted, texted or said, when there is such a text. */
   readonly text?: string;
+}
+
+export interface LateView {
+  readonly summary: string;
+  readonly pressNumber: number;
+  /** The last failure, and when the next attempt comes. */
+  readonly reason: string | undefined;
+  readonly nextAttemptAt: string | undefined;
 }
 
 export interface PressView {
@@ -57,7 +65,7 @@ export interface PressView {
   readonly actions: readonly OutcomeView[];
 }
 
-export type Outcome = 'delivered' | 'retried' | 'failed' | 'not sent (dry-run)' | 'done before restart';
+export type Outcome = 'delivered' | 'retried' | 'failed' | 'not sent (dry-run)' | 'still being tried' | 'delivered late' | 'given up';
 
 export interface OutcomeView {
   readonly summary: string;
@@ -81,10 +89,12 @@ export function statusView(settings: Settings, state: BotState, dryRun: boolean,
     next: {
       step: plan.step,
       restarts: plan.restarted,
-      alreadyDone: plan.alreadyDone.map((action) => action.id),
       // The record lines follow from the SMS and calls already listed.
       actions: plan.actions.filter((action) => action.kind !== 'record').map(previewAction),
     },
+    late: state.outbox.filter((entry) => entry.settled === undefined && entry.late).map((entry) => ({
+      summary: describeAction(entry.action), pressNumber: entry.pressNumber, reason: entry.lastError, nextAttemptAt: entry.nextAttemptAt,
+    })),
     history: state.history.map(pressView),
   };
 }
@@ -125,11 +135,11 @@ function pressView(record: PressRecord): PressView {
 
 function outcomeView(action: ActionOutcome): OutcomeView {
   const base = { summary: action.summary, attempts: action.attempts };
-  if (action.status === 'failed') return { ...base, outcome: 'failed', reason: action.error ?? 'failed' };
-  if (action.status === 'done before restart') return { ...base, outcome: 'done before restart' };
-  if (action.wouldSend !== undefined) {
-    return { ...base, outcome: 'not sent (dry-run)', wouldSend: action.wouldSend };
+  switch (action.status) {
+    case 'failed': case 'given up': return { ...base, outcome: action.status, reason: action.error ?? action.status };
+    case 'pending': return { ...base, outcome: 'still being tried', ...(action.error === undefined ? {} : { reason: action.error }) };
+    case 'dry-run': return { ...base, outcome: 'not sent (dry-run)', ...(action.wouldSend === undefined ? {} : { wouldSend: action.wouldSend }) };
+    case 'delivered late': return { ...base, outcome: 'delivered late' };
+    default: return { ...base, outcome: action.attempts > 1 ? 'retried' : 'delivered' };
   }
-  return { ...base, outcome: action.attempts > 1 ? 'retried' : 'delivered' };
 }
-

@@ -1,52 +1,58 @@
-// The Webex REST calls the escalation needs: rooms, memberships, messages with a file.
+// The Webex REST calls the escalation needs: rooms, memberships, messages with a file, and the bot's
+// own person. Every answer is checked before use; lists follow `Link` only within the API, within limits.
 
 import { openAsBlob } from 'node:fs';
 import { FormData } from 'undici';
 import type { RoomMessage } from '../core/room-message.ts';
 import type { StepFile } from '../settings/types.ts';
-import { ApiError, type CallTrace, type HttpRequest, type Transport } from '../http/transport.ts';
+import { arrayField, jsonObject, stringField, type JsonObject } from '../http/answer.ts';
+import { AnswerError, ApiError, type ApiCall, type HttpRequest, type Transport } from '../http/transport.ts';
 
 export const DEFAULT_WEBEX_API_BASE = 'https://webexapis.com/v1';
+/** Enough for 50,000 rooms at 1,000 a page; a list longer than that, or a loop, is not followed further. */
+const MAX_PAGES = 50;
+const MAX_LIST_MS = 15_000;
 
 export interface Room {
   readonly id: string;
   readonly title: string;
+  /** A moderated space: only its moderators add people or delete it. */
+  readonly isLocked: boolean;
 }
 
 export class WebexClient {
   private readonly base: string;
+  private readonly origin: string;
   private readonly transport: Transport;
   private readonly authorization: string;
 
   constructor(options: { base: string; token: string | undefined; transport: Transport }) {
     this.base = options.base.replace(/\/+$/, '');
+    this.origin = new URL(this.base).origin;
     this.transport = options.transport;
     this.authorization = `Bearer ${options.token ?? 'dry-run'}`;
   }
 
-  /** The group room with exactly this title, following every page of the list. */
-  async findRoom(title: string, trace: CallTrace): Promise<Room | undefined> {
-    let url: string | undefined = `${this.base}/rooms?type=group&max=100`;
-    while (url !== undefined) {
-      const response = await this.transport.send(this.request('GET', url), trace);
-      const page = JSON.parse(response.body) as { items?: Room[] };
-      const room = page.items?.find((item) => item.title === title);
-      if (room !== undefined) return { id: room.id, title: room.title };
-      url = nextPage(response.headers.link);
+  /** The group room with exactly this title, following the pages of the list. */
+  async findRoom(title: string, call: ApiCall): Promise<Room | undefined> {
+    for await (const item of this.list(`${this.base}/rooms?type=group&max=1000`, 'the list of rooms', call)) {
+      if (item.title === title) return room(item, 'a room in the list of rooms');
     }
     return undefined;
   }
 
-  async createRoom(title: string, trace: CallTrace): Promise<Room> {
-    const response = await this.transport.send(this.request('POST', `${this.base}/rooms`, { title }), trace);
-    const room = JSON.parse(response.body) as Room;
-    return { id: room.id, title };
+  /** Creates a group room; locked (moderated) when moderators are wanted, which makes the bot its first moderator. */
+  async createRoom(title: string, locked: boolean, call: ApiCall): Promise<Room> {
+    const response = await this.transport.send(this.request('POST', `${this.base}/rooms`, { title, ...(locked ? { isLocked: true } : {}) }), call);
+    return room(jsonObject(response, 'the new room'), 'the new room');
   }
 
-  /** Adds a person; someone already in the room is fine (Webex answers 409). */
-  async addMember(roomId: string, personEmail: string, isModerator: boolean, trace: CallTrace): Promise<'added' | 'already a member'> {
+  /** Adds a person; someone already in the room is fine (Webex answers 409), so it is safe to repeat. */
+  async addMember(roomId: string, personEmail: string, isModerator: boolean, call: ApiCall): Promise<'added' | 'already a member'> {
     try {
-      await this.transport.send(this.request('POST', `${this.base}/memberships`, { roomId, personEmail, isModerator }), trace);
+      const body = { roomId, personEmail, ...(isModerator ? { isModerator } : {}) };
+      const response = await this.transport.send({ ...this.request('POST', `${this.base}/memberships`, body), repeatable: true }, call);
+      stringField(jsonObject(response, 'the new membership'), 'id', 'the new membership');
       return 'added';
     } catch (error) {
       if (error instanceof ApiError && error.status === 409) return 'already a member';
@@ -54,23 +60,78 @@ export class WebexClient {
     }
   }
 
-  /** One message: the text and, when given, the file (Webex takes one file per message, as multipart). */
-  async postMessage(roomId: string, message: RoomMessage | undefined, file: StepFile | undefined, trace: CallTrace): Promise<void> {
+  /** One message: the text and, when given, the file (Webex takes one file per message, as multipart). Resolves with its id. */
+  async postMessage(roomId: string, message: RoomMessage | undefined, file: StepFile | undefined, call: ApiCall): Promise<string> {
     const url = `${this.base}/messages`;
     const text = message === undefined ? {} : { [message.format]: message.body };
+    let request: HttpRequest;
     if (file === undefined) {
-      await this.transport.send(this.request('POST', url, { roomId, ...text }), trace);
-      return;
+      request = this.request('POST', url, { roomId, ...text });
+    } else {
+      const form = new FormData();
+      form.set('roomId', roomId);
+      if (message !== undefined) form.set(message.format, message.body);
+      form.set('files', await openAsBlob(file.path, { type: file.contentType }), file.name);
+      request = { method: 'POST', url, headers: { authorization: this.authorization, accept: 'application/json' }, body: form };
     }
-    const form = new FormData();
-    form.set('roomId', roomId);
-    if (message !== undefined) form.set(message.format, message.body);
-    form.set('files', await openAsBlob(file.path, { type: file.contentType }), file.name);
-    await this.transport.send({ method: 'POST', url, headers: { authorization: this.authorization }, body: form }, trace);
+    const response = await this.transport.send(request, call);
+    return stringField(jsonObject(response, 'the new message'), 'id', 'the new message');
   }
 
-  async deleteRoom(roomId: string, trace: CallTrace): Promise<void> {
-    await this.transport.send(this.request('DELETE', `${this.base}/rooms/${encodeURIComponent(roomId)}`), trace);
+  /** Deletes the room for everyone when the bot may (a moderator, or any member of a space that is not moderated); else Webex only removes the bot. */
+  async deleteRoom(roomId: string, call: ApiCall): Promise<void> {
+    await this.transport.send(this.request('DELETE', `${this.base}/rooms/${encodeURIComponent(roomId)}`), call);
+  }
+
+  /** The room with this id, or undefined when Webex does not know it (or no longer shows it to the bot). */
+  async getRoom(roomId: string, call: ApiCall): Promise<Room | undefined> {
+    try {
+      const response = await this.transport.send(this.request('GET', `${this.base}/rooms/${encodeURIComponent(roomId)}`), call);
+      return room(jsonObject(response, 'the room'), 'the room');
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** The bot's own person id. */
+  async me(call: ApiCall): Promise<string> {
+    const response = await this.transport.send(this.request('GET', `${this.base}/people/me`), call);
+    return stringField(jsonObject(response, 'the bot\'s person'), 'id', 'the bot\'s person');
+  }
+
+  /** Whether this person moderates the room; undefined when they are not in it. */
+  async isModerator(roomId: string, personId: string, call: ApiCall): Promise<boolean | undefined> {
+    const query = new URLSearchParams({ roomId, personId });
+    for await (const item of this.list(`${this.base}/memberships?${query.toString()}`, 'the room\'s memberships', call)) {
+      if (item.personId === personId) return item.isModerator === true;
+    }
+    return undefined;
+  }
+
+  /** The items of a list, page after page, following `Link: rel="next"` only to the API's own origin. */
+  private async *list(first: string, what: string, call: ApiCall): AsyncGenerator<JsonObject> {
+    const started = Date.now();
+    const seen = new Set<string>();
+    for (let url: string | undefined = first; url !== undefined;) {
+      if (seen.size >= MAX_PAGES || Date.now() - started > MAX_LIST_MS) {
+        throw new AnswerError(what, `more than ${seen.size} pages in ${Math.round((Date.now() - started) / 1000)} s; stopped there`);
+      }
+      seen.add(url);
+      const response = await this.transport.send(this.request('GET', url), call);
+      yield* arrayField(jsonObject(response, what), 'items', what);
+      url = nextPage(joined(response.headers.link));
+      if (url === undefined) return;
+      if (seen.has(url)) throw new AnswerError(what, 'its next page is a page already read');
+      let target: URL;
+      try {
+        target = new URL(url);
+      } catch {
+        throw new AnswerError(what, 'its next page is not a URL');
+      }
+      // The bearer token goes with every request: never to another host.
+      if (target.origin !== this.origin) throw new AnswerError(what, `its next page is on another host (${target.origin})`);
+    }
   }
 
   private request(method: HttpRequest['method'], url: string, json?: object): HttpRequest {
@@ -80,8 +141,15 @@ export class WebexClient {
   }
 }
 
+function room(item: JsonObject, what: string): Room {
+  return { id: stringField(item, 'id', what), title: stringField(item, 'title', what), isLocked: item.isLocked === true };
+}
+
+function joined(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
 /** The `rel="next"` target of a Link header, as Webex paginates lists. */
-function nextPage(link: string | string[] | undefined): string | undefined {
-  const header = Array.isArray(link) ? link.join(', ') : link;
-  return header?.match(/<([^>]+)>\s*;\s*rel="?next"?/)?.[1];
+function nextPage(link: string | undefined): string | undefined {
+  return link?.match(/<([^>]+)>\s*;\s*rel="?next"?/)?.[1];
 }

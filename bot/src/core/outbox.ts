@@ -1,0 +1,122 @@
+// The outbox: every action of a press is journaled before anything is sent, and stays until it is
+// delivered, fails for good, or is given up after `deliver_within`. These pure functions decide how an
+// entry moves; press/outbox.ts carries the entries out and press/deliver.ts makes each attempt.
+
+import { describeAction, type Action } from './plan.ts';
+import { SENT_LIMIT, withRecord, type ActionOutcome, type BotState, type OutboxEntry, type PressRecord } from './state.ts';
+import type { DescribedRequest } from '../http/transport.ts';
+
+const FIRST_RETRY_MS = 1000;
+const LONGEST_RETRY_MS = 60_000;
+
+export function journalEntries(actions: readonly Action[], pressId: string, pressNumber: number, now: Date): OutboxEntry[] {
+  return actions.map((action) => ({
+    pressId, pressNumber, action, journaledAt: now.toISOString(), settled: undefined, attempts: 0, uncertain: false,
+    nextAttemptAt: undefined, lastError: undefined, providerId: undefined, settledAt: undefined, late: false,
+  }));
+}
+
+export function entryKey(entry: Pick<OutboxEntry, 'pressId' | 'action'>): string {
+  return `${entry.pressId}/${entry.action.id}`;
+}
+
+export function findEntry(state: BotState, key: string): OutboxEntry | undefined {
+  return state.outbox.find((entry) => entryKey(entry) === key);
+}
+
+/** What one attempt came to. */
+export type AttemptResult =
+  | { readonly kind: 'delivered'; readonly providerId: string | undefined; readonly wouldSend: readonly DescribedRequest[] }
+  | {
+    readonly kind: 'failed';
+    readonly error: string;
+    /** Worth another attempt later (throttled, unavailable, no answer); else final. */
+    readonly transient: boolean;
+    /** The request may have reached the provider. */
+    readonly uncertain: boolean;
+    readonly retryAfterMs: number | undefined;
+  };
+
+export interface Timing {
+  readonly now: Date;
+  readonly deliverWithinMs: number;
+  /** In [0, 1): spreads retries so a recovering API is not hit by every entry at once. */
+  readonly jitter: number;
+}
+
+/** The entry after an attempt: settled, or scheduled again (Retry-After honoured, else backoff with jitter). */
+export function afterAttempt(entry: OutboxEntry, result: AttemptResult, timing: Timing): OutboxEntry {
+  const attempts = entry.attempts + 1;
+  const at = timing.now.toISOString();
+  if (result.kind === 'delivered') {
+    return {
+      ...entry, attempts, settled: 'delivered', settledAt: at, providerId: result.providerId, nextAttemptAt: undefined, uncertain: false,
+      ...(result.wouldSend.length > 0 ? { wouldSend: result.wouldSend } : {}),
+    };
+  }
+  const uncertain = entry.uncertain || result.uncertain;
+  if (!result.transient) return { ...entry, attempts, uncertain, settled: 'failed', settledAt: at, lastError: result.error, nextAttemptAt: undefined };
+  const backoff = Math.min(LONGEST_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.min(attempts - 1, 16)) * (0.75 + timing.jitter / 2);
+  const next = timing.now.getTime() + Math.max(result.retryAfterMs ?? 0, backoff);
+  if (next > Date.parse(entry.journaledAt) + timing.deliverWithinMs) {
+    return { ...entry, attempts, uncertain, settled: 'given up', settledAt: at, lastError: result.error, nextAttemptAt: undefined };
+  }
+  return { ...entry, attempts, uncertain, lastError: result.error, nextAttemptAt: new Date(next).toISOString() };
+}
+
+/** Replaces one entry; delivered provider ids join `sent`. */
+export function withEntry(state: BotState, entry: OutboxEntry): BotState {
+  const key = entryKey(entry);
+  const sent = entry.settled === 'delivered' && entry.providerId !== undefined && !state.sent.includes(entry.providerId)
+    ? [entry.providerId, ...state.sent].slice(0, SENT_LIMIT) : state.sent;
+  return { ...state, sent, outbox: state.outbox.map((existing) => (entryKey(existing) === key ? entry : existing)) };
+}
+
+export function outcomeOf(entry: OutboxEntry): ActionOutcome {
+  const base = { id: entry.action.id, kind: entry.action.kind, summary: describeAction(entry.action), attempts: entry.attempts };
+  const wouldSend = entry.wouldSend === undefined ? {} : { wouldSend: entry.wouldSend };
+  switch (entry.settled) {
+    case 'delivered':
+      return { ...base, ...wouldSend, status: entry.wouldSend !== undefined ? 'dry-run' : entry.late ? 'delivered late' : 'delivered' };
+    case 'failed': case 'given up':
+      return { ...base, ...wouldSend, status: entry.settled, error: entry.lastError ?? entry.settled };
+    case undefined:
+      return { ...base, status: 'pending', ...(entry.lastError === undefined ? {} : { error: `still being tried: ${entry.lastError}` }) };
+  }
+}
+
+/** The press's record from its entries as they stand. */
+export function pressRecord(base: Omit<PressRecord, 'ok' | 'actions'>, entries: readonly OutboxEntry[], extra: readonly ActionOutcome[] = []): PressRecord {
+  const actions = [...extra, ...entries.map(outcomeOf)];
+  return { ...base, ok: actions.every((action) => action.status !== 'failed' && action.status !== 'given up'), actions };
+}
+
+export function entriesOf(state: BotState, pressId: string): OutboxEntry[] {
+  return state.outbox.filter((entry) => entry.pressId === pressId);
+}
+
+/**
+ * Once every entry of a press has settled, its outcomes are final in the history and the entries leave the
+ * outbox. The people count as invited once their invitations settled.
+ */
+export function foldSettledPress(state: BotState, pressId: string): BotState {
+  const entries = entriesOf(state, pressId);
+  if (entries.length === 0 || entries.some((entry) => entry.settled === undefined)) return state;
+  const record = state.history.find((entry) => entry.id === pressId);
+  const invited = entries.some((entry) => entry.action.kind === 'member');
+  const folded: BotState = {
+    ...state,
+    outbox: state.outbox.filter((entry) => entry.pressId !== pressId),
+    room: invited && state.room !== undefined ? { ...state.room, membersAdded: true } : state.room,
+  };
+  if (record === undefined) return folded;
+  const kept = record.actions.filter((action) => action.kind === 'room');
+  return withRecord(folded, pressRecord(record, entries, kept));
+}
+
+/** For the room and the status page: how late a delivery is, in words. */
+export function lateness(entry: OutboxEntry, now: Date): string {
+  const seconds = Math.max(0, Math.round((now.getTime() - Date.parse(entry.journaledAt)) / 1000));
+  const amount = seconds < 90 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
+  return `late: ${amount} after press ${entry.pressNumber}`;
+}

@@ -1,0 +1,181 @@
+// Carries the outbox out: one worker per entry, which attempts, waits as the entry says (Retry-After,
+// backoff) and writes each result before anything that depends on it goes ahead. Presses start the
+// workers for their entries; at start, the bot resumes every entry a restart interrupted.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAttempt, entriesOf, entryKey, findEntry, foldSettledPress, lateness, withEntry, type AttemptResult } from '../core/outbox.ts';
+import { describeAction } from '../core/plan.ts';
+import type { BotState, OutboxEntry } from '../core/state.ts';
+import { newCall } from '../http/transport.ts';
+import type { Logger } from '../log.ts';
+import type { StateStore } from '../state/store.ts';
+import type { WebexClient } from '../webex/client.ts';
+import type { RoomKeeper } from './rooms.ts';
+
+export interface OutboxServices {
+  readonly store: StateStore;
+  readonly webex: WebexClient;
+  readonly rooms: RoomKeeper;
+  readonly log: Logger;
+  readonly now: () => Date;
+  readonly deliverWithinMs: number;
+  /** Aborted at shutdown: every wait and request stops. */
+  readonly signal: AbortSignal;
+  readonly attempt: (entry: OutboxEntry, signal: AbortSignal, source?: OutboxEntry) => Promise<AttemptResult>;
+}
+
+export class Outbox {
+  private readonly services: OutboxServices;
+  private readonly workers = new Map<string, Promise<void>>();
+  private readonly watchers = new Set<() => void>();
+  private readonly changeListeners = new Set<() => void>();
+
+  constructor(services: OutboxServices) {
+    this.services = services;
+    services.signal.addEventListener('abort', () => this.notify(), { once: true });
+  }
+
+  /**
+   * At start: every entry a restart interrupted may have been on its way to the provider when the bot
+   * stopped, so each is checked (Twilio) or sent again (Webex) before anything else.
+   */
+  async resume(): Promise<number> {
+    const open = this.services.store.current.outbox.filter((entry) => entry.settled === undefined);
+    if (open.length === 0) return 0;
+    await this.services.store.update((state) => ({
+      ...state, outbox: state.outbox.map((entry) => (entry.settled === undefined ? { ...entry, uncertain: true, late: true } : entry)),
+    }), 'process-crash');
+    for (const entry of open) void this.work(entryKey(entry));
+    return open.length;
+  }
+
+  /** Works on an entry until it settles; a second call joins the first. */
+  work(key: string): Promise<void> {
+    let worker = this.workers.get(key);
+    if (worker === undefined) {
+      worker = this.run(key).catch((error: unknown) => {
+        this.services.log('outbox error', { entry: key, error: error instanceof Error ? error.message : String(error) });
+      }).finally(() => this.workers.delete(key));
+      this.workers.set(key, worker);
+    }
+    return worker;
+  }
+
+  /** Resolves once the entry has settled, is waiting past `answerBy` (ms since the epoch), or the bot stops. */
+  answered(key: string, answerBy: number): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        const entry = findEntry(this.services.store.current, key);
+        const waitsPast = entry?.nextAttemptAt !== undefined && Date.parse(entry.nextAttemptAt) > answerBy;
+        if (entry === undefined || entry.settled !== undefined || waitsPast || this.services.signal.aborted) {
+          this.watchers.delete(check);
+          resolve();
+        }
+      };
+      this.watchers.add(check);
+      check();
+    });
+  }
+
+  /** The press has answered: what is still being tried from now on is late. */
+  async answeredPress(pressId: string): Promise<void> {
+    await this.services.store.update((state) => ({
+      ...state, outbox: state.outbox.map((entry) => (entry.pressId === pressId && entry.settled === undefined ? { ...entry, late: true } : entry)),
+    }), 'process-crash');
+  }
+
+  /** Resolves when no worker runs: used at shutdown, after the signal stopped them. */
+  async idle(): Promise<void> {
+    while (this.workers.size > 0) await Promise.all([...this.workers.values()]);
+  }
+
+  /** Called after every committed change to an entry, for the status page. */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private async run(key: string): Promise<void> {
+    const { store, signal } = this.services;
+    for (;;) {
+      const entry = findEntry(store.current, key);
+      if (entry === undefined || entry.settled !== undefined || signal.aborted) return;
+      const wait = entry.nextAttemptAt === undefined ? 0 : Date.parse(entry.nextAttemptAt) - Date.now();
+      if (wait > 0) {
+        try {
+          await sleep(wait, undefined, { signal });
+        } catch {
+          return;
+        }
+      }
+      const source = entry.action.kind === 'record' ? await this.sourceOf(entry) : undefined;
+      const current = findEntry(store.current, key);
+      if (current === undefined || current.settled !== undefined || signal.aborted) return;
+      const result = await this.services.attempt(current, signal, source);
+      // Stopped mid-request: the entry stays as it was, and the restart checks it with the provider.
+      if (signal.aborted && result.kind === 'failed') return;
+      const next = afterAttempt(current, result, { now: this.services.now(), deliverWithinMs: this.services.deliverWithinMs, jitter: Math.random() });
+      const before = store.current;
+      await store.update((state) => foldSettledPress(withEntry(state, next), next.pressId), 'process-crash');
+      this.logAttempt(next, result);
+      this.notify();
+      if (next.settled !== undefined) {
+        await this.tell(next, before);
+        return;
+      }
+    }
+  }
+
+  /** The SMS or call a record line reports on, once it has settled. */
+  private async sourceOf(entry: OutboxEntry): Promise<OutboxEntry | undefined> {
+    if (entry.action.kind !== 'record') return undefined;
+    const key = entryKey({ pressId: entry.pressId, action: entry.action.source });
+    await this.work(key);
+    return findEntry(this.services.store.current, key);
+  }
+
+  private logAttempt(entry: OutboxEntry, result: AttemptResult): void {
+    const status = entry.settled === undefined ? 'will retry' : entry.settled === 'delivered' && result.kind === 'delivered' && result.wouldSend.length > 0 ? 'dry-run' : entry.settled;
+    this.services.log('action', {
+      press: entry.pressId, action: describeAction(entry.action), status, attempts: entry.attempts,
+      late: entry.late && entry.settled === 'delivered' ? lateness(entry, this.services.now()) : undefined,
+      error: result.kind === 'failed' ? result.error : undefined, retry_at: entry.nextAttemptAt,
+    });
+    if (result.kind === 'delivered') {
+      for (const request of result.wouldSend) this.services.log('would send', { press: entry.pressId, request: `${request.method} ${request.url}`, body: JSON.stringify(request.body) });
+    }
+  }
+
+  /**
+   * What the room learns beyond the actions themselves: a late message or notice, an action given up, and
+   * the failures of a press once it has settled (SMS and calls have their own record lines). Best effort:
+   * when Webex is what failed, the status page and the log still say it.
+   */
+  private async tell(entry: OutboxEntry, before: BotState): Promise<void> {
+    const lines: string[] = [];
+    const kind = entry.action.kind;
+    if (entry.settled === 'delivered' && entry.late && (kind === 'message' || kind === 'notice')) {
+      lines.push(`The message above (${lateness(entry, this.services.now())}) was held up by Webex.`);
+    }
+    const pressDone = entriesOf(this.services.store.current, entry.pressId).length === 0 && entriesOf(before, entry.pressId).length > 0;
+    if (pressDone) {
+      const failures = entriesOf(before, entry.pressId).map((other) => (entryKey(other) === entryKey(entry) ? entry : other))
+        .filter((other) => other.settled !== 'delivered' && !['sms', 'call', 'record'].includes(other.action.kind));
+      if (failures.length > 0) {
+        lines.push(`Press ${entry.pressNumber} did not fully work:\n${failures.map((other) => `- ${describeAction(other.action)}: ${other.settled === 'given up' ? 'given up' : 'failed'}: ${other.lastError ?? ''}`).join('\n')}`);
+      }
+    }
+    const room = this.services.store.current.room;
+    if (lines.length === 0 || room === undefined) return;
+    try {
+      await this.services.webex.postMessage(room.id, { format: 'markdown', body: lines.join('\n\n') }, undefined, newCall(this.services.signal));
+    } catch (error) {
+      this.services.log('room not told', { error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  private notify(): void {
+    for (const watcher of [...this.watchers]) watcher();
+    for (const listener of this.changeListeners) listener();
+  }
+}

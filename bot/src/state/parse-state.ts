@@ -1,0 +1,146 @@
+// Reads a state file written by this bot or an older one: checks every field the bot relies on and fills
+// defaults for what an older version did not write. A file of another shape is refused with the reason.
+
+import type { Action } from '../core/plan.ts';
+import { INITIAL_STATE, STATE_VERSION, type BotState, type OutboxEntry, type PressRecord, type RoomState } from '../core/state.ts';
+
+type Parsed = { readonly state: BotState; readonly problem?: undefined } | { readonly state?: undefined; readonly problem: string };
+type Json = Record<string, unknown>;
+
+class Refused extends Error {}
+
+export function parseState(text: string): Parsed {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { problem: 'not JSON' };
+  }
+  try {
+    return { state: stateOf(object(value, 'the state')) };
+  } catch (error) {
+    if (error instanceof Refused) return { problem: error.message };
+    throw error;
+  }
+}
+
+function stateOf(json: Json): BotState {
+  const version = json.version ?? 1;
+  if (version !== 1 && version !== STATE_VERSION) throw new Refused(`version ${String(version)}, written by a newer bot`);
+  const nextStep = json.nextStep;
+  if (!Number.isInteger(nextStep) || (nextStep as number) < 1) throw new Refused('nextStep is not a step number');
+  const pressCount = json.pressCount;
+  if (!Number.isInteger(pressCount) || (pressCount as number) < 0) throw new Refused('pressCount is not a count');
+  return {
+    ...INITIAL_STATE,
+    nextStep: nextStep as number,
+    pressCount: pressCount as number,
+    lastPressAt: optional(json.lastPressAt, (v) => isoDate(v, 'lastPressAt')),
+    room: optional(json.room, room),
+    // Version 1 kept an interrupted step as `pending`, without what each action was: it cannot be resumed safely.
+    outbox: list(json.outbox, 'outbox').map(entry),
+    history: list(json.history, 'history').map(record),
+    sent: list(json.sent, 'sent').map((v) => string(v, 'sent')),
+  };
+}
+
+function room(value: unknown): RoomState {
+  const json = object(value, 'room');
+  return { id: string(json.id, 'room.id'), title: string(json.title, 'room.title'), membersAdded: json.membersAdded === true };
+}
+
+const SETTLEMENTS = new Set(['delivered', 'failed', 'given up']);
+
+function entry(value: unknown): OutboxEntry {
+  const json = object(value, 'an outbox entry');
+  const settled = json.settled;
+  if (settled !== undefined && !SETTLEMENTS.has(settled as string)) throw new Refused('an outbox entry with an unknown settlement');
+  if (!Number.isInteger(json.attempts) || !Number.isInteger(json.pressNumber)) throw new Refused('an outbox entry without counts');
+  return {
+    pressId: string(json.pressId, 'outbox.pressId'),
+    pressNumber: json.pressNumber as number,
+    action: action(json.action),
+    journaledAt: isoDate(json.journaledAt, 'outbox.journaledAt'),
+    settled: settled as OutboxEntry['settled'],
+    attempts: json.attempts as number,
+    uncertain: json.uncertain === true,
+    nextAttemptAt: optional(json.nextAttemptAt, (v) => isoDate(v, 'outbox.nextAttemptAt')),
+    lastError: optional(json.lastError, (v) => string(v, 'outbox.lastError')),
+    providerId: optional(json.providerId, (v) => string(v, 'outbox.providerId')),
+    settledAt: optional(json.settledAt, (v) => isoDate(v, 'outbox.settledAt')),
+    late: json.late === true,
+  };
+}
+
+/** The action as journaled: the fields its kind needs, each checked. */
+function action(value: unknown): Action {
+  const json = object(value, 'an action');
+  const id = string(json.id, 'action.id');
+  const text = (key: string) => string(json[key], `action.${key}`);
+  switch (json.kind) {
+    case 'member': return { id, kind: 'member', email: text('email'), moderator: json.moderator === true };
+    case 'notice': return { id, kind: 'notice', text: text('text') };
+    case 'sms': return { id, kind: 'sms', from: text('from'), to: text('to'), body: text('body') };
+    case 'call': return { id, kind: 'call', from: text('from'), to: text('to'), say: text('say'), voice: optional(json.voice, (v) => string(v, 'action.voice')) };
+    case 'record': {
+      const source = action(json.source);
+      if (source.kind !== 'sms' && source.kind !== 'call') throw new Refused('a record of something other than an SMS or a call');
+      return { id, kind: 'record', source };
+    }
+    case 'message': {
+      const message = optional(json.message, (v) => {
+        const m = object(v, 'action.message');
+        if (m.format !== 'markdown' && m.format !== 'text') throw new Refused('a message of unknown format');
+        return { format: m.format, body: string(m.body, 'action.message.body') } as const;
+      });
+      const file = optional(json.file, (v) => {
+        const f = object(v, 'action.file');
+        const bytes = f.bytes;
+        if (!Number.isInteger(bytes)) throw new Refused('a file without its size');
+        return {
+          path: string(f.path, 'file.path'), relativePath: string(f.relativePath, 'file.relativePath'), name: string(f.name, 'file.name'),
+          contentType: string(f.contentType, 'file.contentType'), label: optional(f.label, (l) => string(l, 'file.label')), bytes: bytes as number,
+        };
+      });
+      return { id, kind: 'message', message, file };
+    }
+    default: throw new Refused(`an action of unknown kind ${JSON.stringify(json.kind)}`);
+  }
+}
+
+const RECORD_KINDS = new Set(['step', 'after last step', 'debounced']);
+
+/** History records are shown, never acted on: their outcomes are kept as written, their frame checked. */
+function record(value: unknown): PressRecord {
+  const json = object(value, 'a history record');
+  if (!RECORD_KINDS.has(json.kind as string) || !Array.isArray(json.actions)) throw new Refused('a history record of another shape');
+  string(json.id, 'history.id');
+  isoDate(json.at, 'history.at');
+  return json as unknown as PressRecord;
+}
+
+function object(value: unknown, what: string): Json {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Refused(`${what} is not an object`);
+  return value as Json;
+}
+
+function string(value: unknown, what: string): string {
+  if (typeof value !== 'string') throw new Refused(`${what} is not text`);
+  return value;
+}
+
+function isoDate(value: unknown, what: string): string {
+  const text = string(value, what);
+  if (Number.isNaN(Date.parse(text))) throw new Refused(`${what} is not a date`);
+  return text;
+}
+
+function list(value: unknown, what: string): unknown[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new Refused(`${what} is not a list`);
+  return value;
+}
+
+function optional<T>(value: unknown, parse: (value: unknown) => T): T | undefined {
+  return value === undefined || value === null ? undefined : parse(value);
+}
