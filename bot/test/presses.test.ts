@@ -1,6 +1,6 @@
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { startFakeTwilio, type FakeTwilio } from './fakes/twilio.ts';
@@ -69,7 +69,7 @@ test('the 2016 seed sample, pressed 7 times, drives Webex and Twilio step by ste
   assert.equal(one!.body.step, 1);
   assert.deepEqual(one!.webex.slice(0, 2).map(describeRequest), [
     'GET /v1/rooms',
-    'POST /v1/rooms {"title":"Green Power Demonstration"}',
+    'POST /v1/rooms {"title":"Green Power Demonstration","isLocked":true}',
   ]);
   assert.deepEqual(one!.webex.slice(2).map(describeRequest).sort(), [
     'POST /v1/memberships {"roomId":"ROOM","personEmail":"bernard.paques@dimensiondata.com","isModerator":true}',
@@ -147,14 +147,18 @@ test('a second press within the debounce window counts once', async () => {
   assert.equal(next.body.step, 2, 'the debounced press did not use up a step');
 });
 
-test('20 presses sent at once are run one at a time, in order, in one room', async () => {
+test('20 presses sent at once: one runs, one waits, and the others are counted with the waiting one', async () => {
   const button = await bot();
   const answers = await Promise.all(Array.from({ length: 20 }, () => button.press()));
-  assert.deepEqual(answers.map((answer) => answer.body.step ?? answer.body.kind), [1, 2, 3, 4, 5, ...Array(15).fill('after last step')]);
+  assert.deepEqual(answers.map((answer) => answer.body.step), [1, ...Array(19).fill(2)]);
+  const counted = answers.filter((answer) => answer.body.coalesced !== undefined);
+  assert.equal(counted.length, 18);
+  assert.ok(counted.every((answer) => answer.body.countedWith === answers[1]!.body.press && answer.body.coalesced === 18));
   assert.equal(webex.rooms.length, 1);
   assert.equal(webex.requests.filter((request) => request.method === 'POST' && request.path === '/v1/rooms').length, 1);
-  const pings = webex.messages.map((message) => message.text ?? '').filter((text) => text.startsWith('ping'));
-  assert.deepEqual(pings.map((text) => Number(text.split(/[ :]/)[1])), Array.from({ length: 15 }, (_, i) => i + 6));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(twilio.messages.length, 1, 'step 2 ran once, and nothing bursts out later');
+  assert.equal((await button.press()).body.step, 3);
 });
 
 test('an existing room with the same title is found across pages and reused', async () => {
@@ -194,7 +198,8 @@ test('a 500 from Twilio is retried, and the SMS goes out once', async () => {
   await button.press();
   const answer = await pressAndWatch(button);
   assert.equal(answer.status, 200);
-  assert.deepEqual(answer.twilio.map((request) => request.status), [500, 201]);
+  // A 500 may come after Twilio did the work: the bot looks for the SMS before sending it again.
+  assert.deepEqual(answer.twilio.map((request) => `${request.method} ${request.status}`), ['POST 500', 'GET 200', 'POST 201']);
   assert.equal(twilio.messages.length, 1);
 });
 
@@ -213,15 +218,24 @@ test('a refused SMS is reported in the room and to the button, and the rest of t
   assert.equal((await button.press()).body.step, 3, 'the escalation moves on');
 });
 
-test('a Webex that never answers fails the press within the retry deadline', async () => {
-  webex.fail({ method: 'GET', path: '/v1/rooms' }, { kind: 'hang' }, 10);
-  const button = await bot(seedNoDebounce, { BTTN_HTTP_TIMEOUT_MS: '200', BTTN_RETRY_DEADLINE_MS: '1000' });
+test('a Webex that never answers gets the button its answer by the press deadline, and the step is delivered late', async () => {
+  webex.fail({ method: 'GET', path: '/v1/rooms' }, { kind: 'hang' }, 8);
+  const button = await bot(`${seedNoDebounce}    press_timeout: 2\n`, { BTTN_HTTP_TIMEOUT_MS: '200', BTTN_RETRY_DEADLINE_MS: '1000' });
+  const started = Date.now();
   const answer = await button.press();
-  assert.equal(answer.status, 502);
+  assert.ok(Date.now() - started < 3000, `answered after ${Date.now() - started} ms`);
+  assert.equal(answer.status, 202);
+  assert.equal(answer.body.ok, true);
   const room = answer.body.actions!.find((action) => action.action.startsWith('find or create'))!;
-  assert.match(room.error!, /GET http:\/\/127\.0\.0\.1:\d+\/v1\/rooms got no answer/);
+  assert.match(room.error!, /GET http:\/\/127\.0\.0\.1:\d+\/v1\/rooms got no answer within 0\.2 s/);
   assert.ok(room.attempts >= 2, `retried (${room.attempts} attempts)`);
-  assert.ok(answer.body.actions!.filter((action) => action.action.startsWith('invite')).every((action) => /no room/.test(action.error ?? '')));
+  assert.deepEqual(answer.body.pending, answer.body.actions!.filter((action) => action.status === 'pending').map((action) => action.action));
+  assert.ok(answer.body.pending!.some((action) => action.startsWith('post dashboard.png')));
+  // Webex answers again: the outbox delivers the step in the background, once, and says it is late.
+  await until(() => webex.messages.length === 2, 'the message and the lateness notice', 15_000);
+  assert.equal(webex.rooms.length, 1);
+  assert.equal(webex.memberships.length, 4);
+  assert.match(webex.messages[1]!.markdown ?? '', /late: \d+ s after press 1/);
 });
 
 test('a room deleted in Webex is created again, with its people, on the next press', async () => {
@@ -247,15 +261,13 @@ test('a crash in the middle of a press loses no step and makes no second room', 
   await first.kill();
   await pressing;
 
+  // At start the bot finishes the interrupted step by itself: it checks with Twilio, which has the SMS, and posts the rest.
+  const seenTwilio = twilio.requests.length;
   const restarted = await bot(seedNoDebounce, {}, state);
-  const resumed = await pressAndWatch(restarted);
-  assert.equal(resumed.status, 200);
-  assert.equal(resumed.body.step, 2, 'the interrupted step is finished, not skipped');
-  assert.deepEqual(resumed.twilio, [], 'the SMS already sent is not sent again');
-  assert.deepEqual(resumed.body.actions!.find((action) => action.action === 'SMS to +352691496401'), { action: 'SMS to +352691496401', status: 'done before restart', attempts: 0 });
-  assert.ok(resumed.webex.some((request) => request.multipart?.files[0]?.name === 'IncidentReportForm.pdf'));
-  assert.ok(resumed.webex.some((request) => (request.json as { text?: string } | undefined)?.text === "SMS 'Check Cisco Spark' sent to +352691496401"), 'the SMS is still recorded in the room');
-  assert.equal((await restarted.press()).body.step, 3);
+  await until(() => webex.messages.some((message) => message.text?.startsWith("SMS 'Check Cisco Spark' sent to +352691496401") === true), 'the SMS recorded in the room');
+  assert.deepEqual(since(twilio.requests, seenTwilio).map((request) => request.method), ['GET'], 'the SMS already sent is looked for, not sent again');
+  assert.ok(webex.messages.some((message) => message.files[0]?.name === 'IncidentReportForm.pdf'));
+  assert.equal((await restarted.press()).body.step, 3, 'the next press runs the next step');
   assert.equal(webex.rooms.length, 1);
   assert.equal(twilio.messages.length, 1);
 });
@@ -267,9 +279,11 @@ test('a crash right after the room was created makes no second room', async () =
   void first.press().catch(() => undefined);
   await until(() => webex.requests.filter((request) => request.status === 0).length === 5, 'the invitations and the message hanging');
   await first.kill();
-  const answer = await (await bot(seedNoDebounce, {}, first.stateDirectory)).press();
+  const restarted = await bot(seedNoDebounce, {}, first.stateDirectory);
+  await until(() => webex.memberships.length === 4 && webex.messages.length >= 1, 'step 1 finished after the restart');
+  const answer = await restarted.press();
   assert.equal(answer.status, 200);
-  assert.equal(answer.body.step, 1);
+  assert.equal(answer.body.step, 2);
   assert.equal(webex.rooms.length, 1);
 });
 
@@ -284,7 +298,9 @@ test('without credentials the bot runs in dry-run: nothing is sent, and what wou
   assert.equal(answer.body.dryRun, true);
   assert.deepEqual(webex.requests, []);
   assert.deepEqual(twilio.requests, []);
-  const state = JSON.parse(readFileSync(path.join(button.stateDirectory, 'state.json'), 'utf8')) as { history: { actions: { wouldSend?: { method: string; url: string; body: Record<string, string> }[] }[] }[] };
+  assert.ok(answer.body.actions!.every((action) => action.status === 'dry-run'), 'each action says dry-run, not delivered');
+  assert.equal(existsSync(path.join(button.stateDirectory, 'state.json')), false, 'a rehearsal never writes the live state');
+  const state = JSON.parse(readFileSync(path.join(button.stateDirectory, 'dry-run-state.json'), 'utf8')) as { history: { actions: { wouldSend?: { method: string; url: string; body: Record<string, string> }[] }[] }[] };
   const wouldSend = state.history[0]!.actions.flatMap((action) => action.wouldSend ?? []);
   assert.ok(wouldSend.some((request) => request.url.endsWith('/Messages.json') && request.body.Body === 'Check Cisco Spark' && request.body.To === '+352691496401'));
   assert.ok(wouldSend.some((request) => request.url === `${webex.url}/messages` && request.body.files === `(file IncidentReportForm.pdf, application/pdf, ${fileBytes('IncidentReportForm.pdf')} bytes)`));

@@ -26,9 +26,10 @@ export function findEntry(state: BotState, key: string): OutboxEntry | undefined
 
 /** What one attempt came to. */
 export type AttemptResult =
-  | { readonly kind: 'delivered'; readonly providerId: string | undefined; readonly wouldSend: readonly DescribedRequest[] }
+  | { readonly kind: 'delivered'; readonly requests: number; readonly providerId: string | undefined; readonly wouldSend: readonly DescribedRequest[] }
   | {
     readonly kind: 'failed';
+    readonly requests: number;
     readonly error: string;
     /** Worth another attempt later (throttled, unavailable, no answer); else final. */
     readonly transient: boolean;
@@ -46,7 +47,7 @@ export interface Timing {
 
 /** The entry after an attempt: settled, or scheduled again (Retry-After honoured, else backoff with jitter). */
 export function afterAttempt(entry: OutboxEntry, result: AttemptResult, timing: Timing): OutboxEntry {
-  const attempts = entry.attempts + 1;
+  const attempts = entry.attempts + result.requests;
   const at = timing.now.toISOString();
   if (result.kind === 'delivered') {
     return {
@@ -56,12 +57,13 @@ export function afterAttempt(entry: OutboxEntry, result: AttemptResult, timing: 
   }
   const uncertain = entry.uncertain || result.uncertain;
   if (!result.transient) return { ...entry, attempts, uncertain, settled: 'failed', settledAt: at, lastError: result.error, nextAttemptAt: undefined };
-  const backoff = Math.min(LONGEST_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.min(attempts - 1, 16)) * (0.75 + timing.jitter / 2);
+  const failures = (entry.failures ?? 0) + 1;
+  const backoff = Math.min(LONGEST_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.min(failures - 1, 16)) * (0.75 + timing.jitter / 2);
   const next = timing.now.getTime() + Math.max(result.retryAfterMs ?? 0, backoff);
   if (next > Date.parse(entry.journaledAt) + timing.deliverWithinMs) {
     return { ...entry, attempts, uncertain, settled: 'given up', settledAt: at, lastError: result.error, nextAttemptAt: undefined };
   }
-  return { ...entry, attempts, uncertain, lastError: result.error, nextAttemptAt: new Date(next).toISOString() };
+  return { ...entry, attempts, failures, uncertain, lastError: result.error, nextAttemptAt: new Date(next).toISOString() };
 }
 
 /** Replaces one entry; delivered provider ids join `sent`. */

@@ -44,7 +44,10 @@ export interface OutboxEntry {
   readonly journaledAt: string;
   /** Still undefined while it is being tried. */
   readonly settled: Settlement | undefined;
+  /** Requests made for it, checks with the provider included. */
   readonly attempts: number;
+  /** Attempts that failed and were scheduled again: the backoff grows with them. */
+  readonly failures?: number;
   /** A request for it may have reached the provider: check before sending again. */
   readonly uncertain: boolean;
   readonly nextAttemptAt: string | undefined;

@@ -12,7 +12,9 @@ export class DryRunTransport implements Transport {
     const id = `dry-run-${++this.counter}`;
     // Shaped like the real answers, so the clients' checks of an answer pass: Twilio SIDs are two letters and 32 hex digits.
     const sid = `${/Calls\.json$/.test(req.url) ? 'CA' : 'SM'}${this.counter.toString(16).padStart(32, '0')}`;
-    const body = req.method === 'GET' ? { items: [], messages: [], calls: [] } : { id, sid, status: 'dry-run' };
+    // A created thing echoes what was asked (a room's title), as the real APIs do.
+    const asked = typeof req.body === 'string' && req.headers['content-type'] === 'application/json' ? JSON.parse(req.body) as object : {};
+    const body = req.method === 'GET' ? { items: [], messages: [], calls: [] } : { ...asked, id, sid, status: 'dry-run' };
     return { status: 200, headers: {}, body: JSON.stringify(body) };
   }
 

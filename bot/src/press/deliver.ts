@@ -29,10 +29,11 @@ export async function attempt(services: DeliverServices, entry: OutboxEntry, sig
   const call = newCall(signal);
   try {
     const providerId = await perform(services, entry, call, source);
-    return { kind: 'delivered', providerId, wouldSend: call.wouldSend };
+    return { kind: 'delivered', requests: call.attempts, providerId, wouldSend: call.wouldSend };
   } catch (error) {
     return {
       kind: 'failed',
+      requests: call.attempts,
       error: scrubSecrets(error instanceof Error ? error.message : String(error), services.secrets),
       transient: isTransient(error),
       uncertain: mayHaveTakenEffect(error),

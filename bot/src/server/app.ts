@@ -29,7 +29,9 @@ export function createApp(services: AppServices): express.Express {
       return;
     }
     const record = await services.button.press();
-    res.status(record.ok ? 200 : 502).json(pressAnswer(record));
+    // 202: nothing failed, and some actions are still being tried after the press deadline.
+    const pending = record.actions.some((action) => action.status === 'pending');
+    res.status(!record.ok ? 502 : pending ? 202 : 200).json(pressAnswer(record));
   };
   app.get('/press/:token', press);
   app.post('/press/:token', press);
@@ -63,7 +65,9 @@ export function pressAnswer(record: PressRecord): object {
     dryRun: record.dryRun,
     durationMs: record.durationMs,
     actions: record.actions.map(({ summary, status, attempts, error }) => ({ action: summary, status, attempts, ...(error ? { error } : {}) })),
-    ...(record.ok ? {} : { failed: record.actions.filter((action) => action.status === 'failed').map((action) => action.summary) }),
+    ...(record.ok ? {} : { failed: record.actions.filter((action) => action.status === 'failed' || action.status === 'given up').map((action) => action.summary) }),
+    ...(record.actions.some((action) => action.status === 'pending') ? { pending: record.actions.filter((action) => action.status === 'pending').map((action) => action.summary) } : {}),
+    ...(record.coalesced === undefined ? {} : { countedWith: record.id, coalesced: record.coalesced }),
   };
 }
 

@@ -63,6 +63,7 @@ function entry(value: unknown): OutboxEntry {
     journaledAt: isoDate(json.journaledAt, 'outbox.journaledAt'),
     settled: settled as OutboxEntry['settled'],
     attempts: json.attempts as number,
+    ...(Number.isInteger(json.failures) ? { failures: json.failures as number } : {}),
     uncertain: json.uncertain === true,
     nextAttemptAt: optional(json.nextAttemptAt, (v) => isoDate(v, 'outbox.nextAttemptAt')),
     lastError: optional(json.lastError, (v) => string(v, 'outbox.lastError')),

@@ -50,7 +50,7 @@ export class WebexClient {
   /** Adds a person; someone already in the room is fine (Webex answers 409), so it is safe to repeat. */
   async addMember(roomId: string, personEmail: string, isModerator: boolean, call: ApiCall): Promise<'added' | 'already a member'> {
     try {
-      const body = { roomId, personEmail, ...(isModerator ? { isModerator } : {}) };
+      const body = { roomId, personEmail, isModerator };
       const response = await this.transport.send({ ...this.request('POST', `${this.base}/memberships`, body), repeatable: true }, call);
       stringField(jsonObject(response, 'the new membership'), 'id', 'the new membership');
       return 'added';

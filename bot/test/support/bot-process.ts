@@ -39,6 +39,9 @@ export interface PressBody {
   readonly dryRun?: boolean;
   readonly actions?: { action: string; status: string; attempts: number; error?: string }[];
   readonly failed?: string[];
+  readonly pending?: string[];
+  readonly countedWith?: string;
+  readonly coalesced?: number;
   readonly error?: string;
 }
 
