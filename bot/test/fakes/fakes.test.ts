@@ -2,14 +2,25 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import twilio from 'twilio';
+import { startRecorder } from './recorder.ts';
 import { startFakeTwilio } from './twilio.ts';
 import type { FakeTwilio } from './twilio.ts';
+import { loadTwilioListContract } from './twilio-contract.ts';
 import { startFakeWebex, MAX_MESSAGE_BYTES } from './webex.ts';
 import type { FakeWebex } from './webex.ts';
+import { loadWebexContract } from './webex-contract.ts';
 
 const TOKEN = 'webex-test-token';
 const ACCOUNT_SID = `AC${'0'.repeat(32)}`;
 const AUTH_TOKEN = 'twilio-test-token';
+const WEBEX_CONTRACT = loadWebexContract();
+const RFC_2822 = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} \+0000$/;
+
+/** What a failed fetch saw of the connection, e.g. 'ECONNRESET'. */
+const networkError = (error: unknown): string =>
+  String(((error as { cause?: { code?: unknown } }).cause ?? {}).code ?? error);
+/** Names the body has that the schema does not declare. */
+const undeclared = (body: object, declared: readonly string[]): string[] => Object.keys(body).filter((name) => !declared.includes(name));
 
 describe('fake Webex', () => {
   let webex: FakeWebex;
@@ -111,6 +122,207 @@ describe('fake Webex', () => {
     await hanging.close();
     assert.equal(await outcome, 'connection ended');
     assert.equal(hanging.requests[0]?.status, 0);
+  });
+  test('a 500 after the work: the room exists though the client never learns it', async () => {
+    webex.fail({ method: 'POST', path: '/v1/rooms' }, { kind: 'status', status: 500, afterWork: true });
+    const response = await postJson('/rooms', { title: 'Escalation' });
+    assert.equal(response.status, 500);
+    assert.deepEqual(webex.rooms.map((room) => room.title), ['Escalation']);
+    assert.deepEqual(webex.requests.map(({ status, fault, workStatus }) => ({ status, fault, workStatus })), [{ status: 500, fault: 'status', workStatus: 200 }]);
+  });
+
+  test('a 200 of the wrong shape, after the work: the body is the injected one and the room exists', async () => {
+    webex.fail({ method: 'POST', path: '/v1/rooms' }, { kind: 'status', status: 200, body: {}, afterWork: true });
+    const response = await postJson('/rooms', { title: 'Escalation' });
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), {});
+    assert.equal(webex.rooms.length, 1);
+  });
+
+  test('a reset ends the connection without an answer; with afterWork the message was posted', async () => {
+    const room = webex.addRoom('Escalation');
+    webex.fail({ method: 'POST', path: '/v1/messages' }, { kind: 'reset' });
+    webex.fail({ method: 'POST', path: '/v1/messages' }, { kind: 'reset', afterWork: true });
+    for (const text of ['before the work', 'after the work']) {
+      assert.equal(await postJson('/messages', { roomId: room.id, text }).then((r) => `answered ${r.status}`, networkError), 'ECONNRESET');
+    }
+    assert.deepEqual(webex.messages.map((message) => message.text), ['after the work']);
+    assert.deepEqual(webex.requests.map(({ status, fault }) => ({ status, fault })), [{ status: 0, fault: 'reset' }, { status: 0, fault: 'reset' }]);
+  });
+
+  test('a hang after the work: the room exists and no answer comes before close()', async () => {
+    const hanging = await startFakeWebex({ token: TOKEN });
+    hanging.fail({ method: 'POST', path: '/v1/rooms' }, { kind: 'hang', afterWork: true });
+    const outcome = fetch(`${hanging.url}/rooms`, {
+      method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'Escalation' }),
+    }).then((response) => `answered ${response.status}`, () => 'connection ended');
+    while (hanging.rooms.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(hanging.requests[0]?.workStatus, 200);
+    await hanging.close();
+    assert.equal(await outcome, 'connection ended');
+  });
+
+  test('a fault queued with times Infinity lasts until clearFaults(), which keeps rooms and requests', async () => {
+    webex.fail({ path: /^\/v1\// }, { kind: 'status', status: 503 }, Infinity);
+    for (let i = 0; i < 5; i += 1) assert.equal((await postJson('/rooms', { title: `try ${i}` })).status, 503);
+    webex.addRoom('kept');
+    webex.clearFaults();
+    assert.equal((await postJson('/rooms', { title: 'Escalation' })).status, 200);
+    assert.deepEqual(webex.rooms.map((room) => room.title), ['kept', 'Escalation']);
+    assert.equal(webex.requests.length, 6);
+  });
+
+  test('a 429 can ask for 60 seconds and carry extra headers', async () => {
+    webex.fail({ method: 'GET', path: '/v1/rooms' }, { kind: 'status', status: 429, retryAfterSeconds: 60, headers: { 'X-Fake': 'yes' } });
+    const response = await send('/rooms');
+    assert.equal(response.status, 429);
+    assert.equal(response.headers.get('retry-after'), '60');
+    assert.equal(response.headers.get('x-fake'), 'yes');
+  });
+
+  test('a headers fault answers the real rooms with a Link back to the same page, a loop', async () => {
+    webex.addRoom('a');
+    webex.fail({ method: 'GET', path: '/v1/rooms' }, { kind: 'headers', headers: { Link: `<${webex.url}/rooms?max=100>; rel="next"` } }, Infinity);
+    const first = await send('/rooms?max=100');
+    const second = await send('/rooms?max=100');
+    for (const response of [first, second]) {
+      assert.deepEqual((await response.json() as { items: { title: string }[] }).items.map((room) => room.title), ['a']);
+      assert.equal(response.headers.get('link'), `<${webex.url}/rooms?max=100>; rel="next"`);
+    }
+  });
+
+  test('a Link to another origin leads to a recorder that keeps what reached it, Authorization included', async () => {
+    const elsewhere = await startRecorder();
+    try {
+      webex.fail({ method: 'GET', path: '/v1/rooms' }, { kind: 'headers', headers: { Link: `<${elsewhere.url}/v1/rooms?cursor=x>; rel="next"` } });
+      const next = /<([^>]+)>/.exec((await send('/rooms')).headers.get('link') ?? '')?.[1] ?? '';
+      await fetch(next, { headers: { authorization: `Bearer ${TOKEN}` } });
+      assert.deepEqual(elsewhere.visits.map(({ method, url, headers }) => ({ method, url, authorization: headers.authorization })),
+        [{ method: 'GET', url: '/v1/rooms?cursor=x', authorization: `Bearer ${TOKEN}` }]);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  test('every answer carries a TrackingID header; an error repeats it as the body\'s trackingId', async () => {
+    const ok = await send('/rooms');
+    assert.match(ok.headers.get('trackingid') ?? '', /\S/);
+    const refused = await postJson('/rooms', {});
+    assert.equal(refused.headers.get('trackingid'), (await refused.json() as { trackingId: string }).trackingId);
+  });
+
+  test('GET /people/me is the bot: a Person of type bot with its address', async () => {
+    const response = await send('/people/me');
+    const me = await response.json() as { id: string; emails: string[]; displayName: string; type: string };
+    assert.deepEqual({ id: me.id, emails: me.emails, displayName: me.displayName, type: me.type },
+      { id: webex.bot.id, emails: [webex.bot.email], displayName: webex.bot.displayName, type: 'bot' });
+    assert.deepEqual(undeclared(me, WEBEX_CONTRACT.properties('Person')), []);
+  });
+
+  test('a locked room created by the bot makes it a moderator: it adds moderators, and its DELETE removes the room', async () => {
+    const created = await postJson('/rooms', { title: 'Escalation', isLocked: true });
+    const room = await created.json() as { id: string; isLocked: boolean };
+    assert.equal(room.isLocked, true);
+    assert.equal((await postJson('/memberships', { roomId: room.id, personEmail: 'ops@example.com', isModerator: true })).status, 200);
+    const members = await (await send(`/memberships?roomId=${encodeURIComponent(room.id)}`)).json() as { items: { personEmail: string; isModerator: boolean }[] };
+    assert.deepEqual(members.items.map(({ personEmail, isModerator }) => ({ personEmail, isModerator })),
+      [{ personEmail: webex.bot.email, isModerator: true }, { personEmail: 'ops@example.com', isModerator: true }]);
+    assert.equal((await send(`/rooms/${encodeURIComponent(room.id)}`, { method: 'DELETE' })).status, 204);
+    assert.deepEqual([webex.rooms.length, webex.memberships.length], [0, 0]);
+  });
+
+  test('in a locked room the bot does not moderate, adding people is 403 and DELETE only removes the bot', async () => {
+    const room = webex.addRoom('Escalation', { isLocked: true, botIsModerator: false });
+    const refused = await postJson('/memberships', { roomId: room.id, personEmail: 'ops@example.com' });
+    assert.equal(refused.status, 403);
+    assert.match((await refused.json() as { message: string }).message, /moderator/);
+    assert.equal((await send(`/rooms/${encodeURIComponent(room.id)}`, { method: 'DELETE' })).status, 204);
+    assert.deepEqual(webex.rooms.map(({ title, botIsMember }) => ({ title, botIsMember })), [{ title: 'Escalation', botIsMember: false }]);
+    assert.equal((await send(`/rooms/${encodeURIComponent(room.id)}`)).status, 404);
+    const post = await postJson('/messages', { roomId: room.id, text: 'still there?' });
+    assert.equal(post.status, 404);
+    assert.equal((await post.json() as { message: string }).message, 'Could not find a room with provided ID.');
+    assert.deepEqual((await (await send('/rooms')).json() as { items: unknown[] }).items, []);
+    assert.equal(webex.messages.length, 0);
+  });
+
+  test('in a room that is not locked, the bot\'s DELETE removes the room and its memberships', async () => {
+    const room = webex.addRoom('Escalation');
+    assert.equal((await postJson('/memberships', { roomId: room.id, personEmail: 'ops@example.com' })).status, 200);
+    assert.equal((await send(`/rooms/${encodeURIComponent(room.id)}`, { method: 'DELETE' })).status, 204);
+    assert.deepEqual([webex.rooms.length, webex.memberships.length], [0, 0]);
+  });
+
+  test('addRoom refuses a moderator in a room that is not locked, and can hide a room from the bot', async () => {
+    assert.throws(() => webex.addRoom('x', { botIsModerator: true }), /locked/);
+    webex.addRoom('hidden', { botIsMember: false });
+    webex.addRoom('seen');
+    assert.deepEqual((await (await send('/rooms')).json() as { items: { title: string }[] }).items.map((room) => room.title), ['seen']);
+  });
+
+  test('GET /memberships lists the bot and the people of a room, filters by person, and pages by Link', async () => {
+    const room = webex.addRoom('Escalation');
+    for (const personEmail of ['a@example.com', 'b@example.com']) await postJson('/memberships', { roomId: room.id, personEmail });
+    const roomId = encodeURIComponent(room.id);
+    const first = await send(`/memberships?roomId=${roomId}`);
+    const next = /<([^>]+)>;\s*rel="next"/.exec(first.headers.get('link') ?? '')?.[1] ?? '';
+    const second = await send(next.slice(webex.url.length));
+    const emails = [...(await first.json() as { items: { personEmail: string }[] }).items, ...(await second.json() as { items: { personEmail: string }[] }).items]
+      .map((m) => m.personEmail);
+    assert.deepEqual(emails, [webex.bot.email, 'a@example.com', 'b@example.com']);
+    const byEmail = await (await send(`/memberships?roomId=${roomId}&personEmail=B%40example.com`)).json() as { items: { personId: string }[] };
+    assert.equal(byEmail.items.length, 1);
+    const byId = await (await send(`/memberships?roomId=${roomId}&personId=${encodeURIComponent(byEmail.items[0]?.personId ?? '')}`)).json() as { items: { personEmail: string }[] };
+    assert.deepEqual(byId.items.map((m) => m.personEmail), ['b@example.com']);
+    assert.equal((await send('/memberships?personEmail=b%40example.com')).status, 400);
+    assert.equal((await send('/memberships?roomId=unknown')).status, 404);
+  });
+
+  test('answers for rooms, memberships, messages and people carry only properties the contract declares', async () => {
+    const room = await (await postJson('/rooms', { title: 'Escalation' })).json() as Record<string, unknown>;
+    const membership = await (await postJson('/memberships', { roomId: room.id, personEmail: 'ops@example.com' })).json() as object;
+    const message = await (await postJson('/messages', { roomId: room.id, markdown: '**hi**' })).json() as object;
+    const rooms = await (await send('/rooms')).json() as { items: object[] };
+    const members = await (await send(`/memberships?roomId=${encodeURIComponent(String(room.id))}`)).json() as { items: object[] };
+    const me = await (await send('/people/me')).json() as object;
+    const answers: [string, object][] = [
+      ['Room', room], ['Membership', membership], ['Message', message], ['Person', me],
+      ...rooms.items.map((item): [string, object] => ['Room', item]), ...members.items.map((item): [string, object] => ['Membership', item]),
+    ];
+    for (const [schema, body] of answers) {
+      assert.deepEqual(undeclared(body, WEBEX_CONTRACT.properties(schema)), [], `${schema}: ${JSON.stringify(body)}`);
+      assert.ok('id' in body && 'created' in body, `${schema} has id and created`);
+    }
+    assert.deepEqual(Object.keys(rooms), ['items']);
+    assert.equal(WEBEX_CONTRACT.itemSchema('RoomCollectionResponse', 'items'), 'Room');
+  });
+
+  for (const [what, path, body, problem] of [
+    ['an unknown property of a room', '/rooms', { title: 'Escalation', color: 'red' }, /Unknown property\(ies\) for POST \/v1\/rooms: color.*stricter than Webex/],
+    ['isLocked as a string', '/rooms', { title: 'Escalation', isLocked: 'yes' }, /isLocked must be a boolean/],
+    ['an unknown property of a membership', '/memberships', { roomId: 'r', personEmail: 'ops@example.com', role: 'admin' }, /Unknown property\(ies\) for POST \/v1\/memberships: role/],
+    ['an unknown property of a message', '/messages', { roomId: 'r', text: 'hi', html: '<b>hi</b>' }, /Unknown property\(ies\) for POST \/v1\/messages: html/],
+  ] as const) {
+    test(`${what} is 400 naming it`, async () => {
+      const response = await postJson(path, body);
+      assert.equal(response.status, 400);
+      assert.match((await response.json() as { message: string }).message, problem);
+    });
+  }
+
+  test('a multipart message with a field the contract does not list is 400', async () => {
+    const room = webex.addRoom('Escalation');
+    const form = new FormData();
+    form.append('roomId', room.id);
+    form.append('title', 'Step 2');
+    assert.equal((await send('/messages', { method: 'POST', body: form })).status, 400);
+  });
+
+  test('GET /rooms has no title filter: an unknown query parameter is 400', async () => {
+    const response = await send('/rooms?title=Escalation');
+    assert.equal(response.status, 400);
+    assert.match((await response.json() as { message: string }).message, /Unknown query parameter\(s\) for GET \/v1\/rooms: title/);
+    assert.equal((await send('/rooms?max=1001')).status, 400);
   });
 });
 
