@@ -409,4 +409,107 @@ describe('fake Twilio', () => {
       assert.match(message, problem);
     });
   }
+  const list = (resource: 'Messages' | 'Calls', query = ''): Promise<Response> =>
+    fetch(`${fake.url}/2010-04-01/Accounts/${ACCOUNT_SID}/${resource}.json${query}`, {
+      headers: { authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}` },
+    });
+  const day = (text: string): Date => new Date(`${text}Z`);
+
+  test('an SMS whose answer was lost after the work (reset) is there when the messages are listed', async () => {
+    fake.fail({ method: 'POST', path: /Messages\.json$/ }, { kind: 'reset', afterWork: true });
+    await assert.rejects(client().messages.create({ to: '+41791234567', from: '+14155552671', body: 'Step 3' }));
+    const listed = await client().messages.list({ to: '+41791234567' });
+    assert.deepEqual(listed.map(({ body, status, dateSent }) => ({ body, status, dateSent })), [{ body: 'Step 3', status: 'queued', dateSent: null }]);
+  });
+
+  test('a list of messages is newest first, with every property of the contract\'s page and message schemas', async () => {
+    for (const body of ['first', 'second']) await post('Messages', { To: '+41791234567', From: '+14155552671', Body: body });
+    const response = await list('Messages');
+    assert.equal(response.status, 200);
+    const page = await response.json() as Record<string, unknown> & { messages: Record<string, unknown>[] };
+    const contract = loadTwilioListContract().find((op) => op.operationId === 'ListMessage');
+    assert.deepEqual(Object.keys(page).sort(), [...contract?.pageProperties ?? []].sort());
+    for (const message of page.messages) assert.deepEqual(Object.keys(message).sort(), [...contract?.itemProperties ?? []].sort());
+    assert.deepEqual(page.messages.map(({ body, status, to, from, date_sent }) => ({ body, status, to, from, date_sent })), [
+      { body: 'second', status: 'queued', to: '+41791234567', from: '+14155552671', date_sent: null },
+      { body: 'first', status: 'queued', to: '+41791234567', from: '+14155552671', date_sent: null },
+    ]);
+    assert.match(String(page.messages[0]?.date_created), RFC_2822);
+    assert.deepEqual({ page: page.page, page_size: page.page_size, start: page.start, end: page.end, next: page.next_page_uri, previous: page.previous_page_uri },
+      { page: 0, page_size: 50, start: 0, end: 1, next: null, previous: null });
+    assert.equal(page.uri, `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json?PageSize=50&Page=0`);
+  });
+
+  test('a list of calls has every property of the contract\'s page and call schemas', async () => {
+    await post('Calls', { To: '+41791234567', From: '+14155552671', Twiml: '<Response/>' });
+    const page = await (await list('Calls')).json() as Record<string, unknown> & { calls: Record<string, unknown>[] };
+    const contract = loadTwilioListContract().find((op) => op.operationId === 'ListCall');
+    assert.deepEqual(Object.keys(page).sort(), [...contract?.pageProperties ?? []].sort());
+    assert.deepEqual(Object.keys(page.calls[0] ?? {}).sort(), [...contract?.itemProperties ?? []].sort());
+    assert.deepEqual([page.calls[0]?.status, page.calls[0]?.start_time, page.calls[0]?.to], ['queued', null, '+41791234567']);
+  });
+
+  test('the SDK pages through a list by next_page_uri, newest first, and the pages link back', async () => {
+    for (let i = 1; i <= 5; i += 1) fake.addMessage({ to: '+41791234567', from: '+14155552671', body: `m${i}`, dateCreated: new Date(Date.UTC(2026, 10, 20, 10, i)) });
+    const all = await client().messages.list({ pageSize: 2 });
+    assert.deepEqual(all.map((message) => message.body), ['m5', 'm4', 'm3', 'm2', 'm1']);
+    assert.deepEqual(fake.requests.map((request) => [request.query.Page, request.query.PageToken?.slice(0, 2)]), [[undefined, undefined], ['1', 'PA'], ['2', 'PA']]);
+    const second = await (await list('Messages', `?${new URLSearchParams(fake.requests[1]?.query).toString()}`)).json() as { start: number; end: number; previous_page_uri: string; messages: { body: string }[] };
+    assert.deepEqual([second.start, second.end, second.messages.map((m) => m.body)], [2, 3, ['m3', 'm2']]);
+    const previous = await (await list('Messages', second.previous_page_uri.slice(second.previous_page_uri.indexOf('?')))).json() as { messages: { body: string }[] };
+    assert.deepEqual(previous.messages.map((m) => m.body), ['m5', 'm4']);
+  });
+
+  test('DateSent filters compare UTC days: = that day, > on or after, < on or before; a queued message matches none', async () => {
+    fake.addMessage({ to: '+41791234567', body: 'monday', dateCreated: day('2026-11-23T23:59:00') });
+    fake.addMessage({ to: '+41791234567', body: 'tuesday', dateCreated: day('2026-11-24T00:00:00') });
+    fake.addMessage({ to: '+41791234567', body: 'wednesday', dateCreated: day('2026-11-25T12:00:00') });
+    await post('Messages', { To: '+41791234567', From: '+14155552671', Body: 'queued' });
+    for (const [query, bodies] of [
+      ['', ['queued', 'wednesday', 'tuesday', 'monday']],
+      ['DateSent=2026-11-24', ['tuesday']],
+      ['DateSent%3E=2026-11-24', ['wednesday', 'tuesday']],
+      ['DateSent%3C=2026-11-24', ['tuesday', 'monday']],
+      ['DateSent%3E=2026-11-24T23:00:00Z', ['wednesday', 'tuesday']],
+      ['To=%2B41791234567&DateSent=2026-11-25', ['wednesday']],
+    ] as const) {
+      const page = await (await list('Messages', `?${query}`)).json() as { messages: { body: string }[] };
+      assert.deepEqual(page.messages.map((m) => m.body), bodies, query);
+    }
+  });
+
+  test('calls filter by Status and StartTime; StartTime< is strictly before the day', async () => {
+    fake.addCall({ to: '+41791234567', from: '+14155552671', startTime: day('2026-11-24T10:00:00') });
+    fake.addCall({ to: '+41791234567', from: '+14155552671', startTime: day('2026-11-25T10:00:00'), status: 'busy' });
+    for (const [query, statuses] of [
+      ['Status=busy', ['busy']],
+      ['StartTime=2026-11-24', ['completed']],
+      ['StartTime%3C=2026-11-25', ['completed']],
+      ['StartTime%3E=2026-11-24', ['busy', 'completed']],
+    ] as const) {
+      const page = await (await list('Calls', `?${query}`)).json() as { calls: { status: string }[] };
+      assert.deepEqual(page.calls.map((c) => c.status), statuses, query);
+    }
+  });
+
+  for (const [query, problem] of [
+    ['?Body=x', /Unknown parameter\(s\) for ListMessage: Body/],
+    ['?To=+41791234567', /not an E\.164 number; a "\+" sent unencoded/],
+    ['?PageSize=1001', /PageSize must be an integer from 1 to 1000/],
+    ['?DateSent=yesterday', /DateSent must be a date/],
+    ['?Page=1', /needs the PageToken/],
+    ['?PageToken=PAnothing', /not one this server gave out/],
+  ] as const) {
+    test(`a list of messages with ${query} is 400`, async () => {
+      const response = await list('Messages', query);
+      assert.equal(response.status, 400);
+      assert.match((await errorOf(response)).message, problem);
+    });
+  }
+
+  test('a call list with an unknown Status is 400 naming the contract\'s values', async () => {
+    const response = await list('Calls', '?Status=done');
+    assert.equal(response.status, 400);
+    assert.match((await errorOf(response)).message, /Status must be one of queued, ringing/);
+  });
 });
