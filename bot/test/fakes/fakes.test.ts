@@ -162,6 +162,18 @@ describe('fake Webex', () => {
     assert.equal(await outcome, 'connection ended');
   });
 
+  test('a delay fault does the work at once and answers late', async () => {
+    const delayed = await startFakeWebex({ token: TOKEN });
+    delayed.fail({ method: 'POST', path: '/v1/rooms' }, { kind: 'delay', ms: 60_000 });
+    const answer = fetch(`${delayed.url}/rooms`, {
+      method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'Escalation' }),
+    }).then((response) => `answered ${response.status}`, () => 'connection ended');
+    while (delayed.rooms.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(delayed.requests.map(({ status, fault }) => ({ status, fault })), [{ status: 0, fault: 'delay' }], 'the room exists, the answer is still to come');
+    await delayed.close(); // a delayed answer gives up when the server closes
+    assert.equal(await answer, 'connection ended');
+  });
+
   test('a fault queued with times Infinity lasts until clearFaults(), which keeps rooms and requests', async () => {
     webex.fail({ path: /^\/v1\// }, { kind: 'status', status: 503 }, Infinity);
     for (let i = 0; i < 5; i += 1) assert.equal((await postJson('/rooms', { title: `try ${i}` })).status, 503);
@@ -302,6 +314,7 @@ describe('fake Webex', () => {
     ['isLocked as a string', '/rooms', { title: 'Escalation', isLocked: 'yes' }, /isLocked must be a boolean/],
     ['an unknown property of a membership', '/memberships', { roomId: 'r', personEmail: 'ops@example.com', role: 'admin' }, /Unknown property\(ies\) for POST \/v1\/memberships: role/],
     ['an unknown property of a message', '/messages', { roomId: 'r', text: 'hi', html: '<b>hi</b>' }, /Unknown property\(ies\) for POST \/v1\/messages: html/],
+    ['a card, which the contract allows but the fake does not model,', '/messages', { roomId: 'r', text: 'hi', attachments: [{}] }, /attachments: in Webex's API but not modelled by this fake/],
   ] as const) {
     test(`${what} is 400 naming it`, async () => {
       const response = await postJson(path, body);

@@ -140,6 +140,7 @@ export async function startFakeWebex(options: FakeWebexOptions): Promise<FakeWeb
   }
 
   function listRooms(call: Call): Answer {
+    unmodelled(call.query, ['teamId', 'orgPublicSpaces', 'from', 'to']);
     const { type, sortBy } = call.query;
     const matching = rooms.filter((room) => room.botIsMember && (type === undefined || room.type === type));
     if (sortBy === 'created' || sortBy === 'lastactivity') {
@@ -153,8 +154,7 @@ export async function startFakeWebex(options: FakeWebexOptions): Promise<FakeWeb
     const body = jsonBody(call, CONTRACT.find('POST', '/v1/rooms'));
     const title = body.title as string;
     if (title.trim() === '') reject(400, 'title is required and must not be empty.');
-    const unmodelled = ['teamId', 'classificationId', 'isPublic', 'description', 'isAnnouncementOnly'].filter((name) => body[name] !== undefined);
-    if (unmodelled.length > 0) reject(400, `${unmodelled.join(', ')}: in Webex's API but not modelled by this fake.`);
+    unmodelled(body, ['teamId', 'classificationId', 'isPublic', 'description', 'isAnnouncementOnly']);
     const isLocked = body.isLocked === true;
     // "Set the space as locked/moderated and the creator becomes a moderator" (POST /rooms, isLocked).
     return { status: 200, body: roomResource(addRoom(title, { isLocked, botIsModerator: isLocked })) };
@@ -323,6 +323,12 @@ function checkQuery(op: WebexOperation, query: Record<string, string>): void {
   }
 }
 
+/** Refuses what the contract allows but this fake would otherwise ignore silently (teams, threads, cards...). */
+function unmodelled(given: Record<string, unknown>, names: readonly string[]): void {
+  const used = names.filter((name) => given[name] !== undefined);
+  if (used.length > 0) reject(400, `${used.join(', ')}: in Webex's API but not modelled by this fake.`);
+}
+
 /** The JSON object body of `call`, checked against the operation's request schema. */
 function jsonBody(call: Call, op: WebexOperation | undefined): Record<string, unknown> {
   const body = jsonObject(call);
@@ -368,6 +374,7 @@ function messageParts(call: Call): { fields: Record<string, string | undefined>;
     const object = jsonObject(call);
     checkFields(op, object, false);
     if (object.files !== undefined) reject(400, 'files by URL are not supported by this fake; upload the file as multipart/form-data.');
+    unmodelled(object, ['parentId', 'attachments']);
     return {
       fields: { roomId: optionalString(object, 'roomId'), text: optionalString(object, 'text'), markdown: optionalString(object, 'markdown') },
       files: [],
@@ -376,6 +383,7 @@ function messageParts(call: Call): { fields: Record<string, string | undefined>;
   if (body.kind !== 'multipart') return unsupportedMediaType(call, 'application/json or multipart/form-data');
   if (body.fields.files !== undefined) reject(400, 'files must be a file part (with a filename), not a text field.');
   checkFields(op, body.fields, true);
+  unmodelled(body.fields, ['parentId', 'attachments']);
   const files = body.files.filter((file) => file.field === 'files');
   const strays = body.files.filter((file) => file.field !== 'files').map((file) => file.field);
   if (strays.length > 0) reject(400, `File parts must be named "files", got ${strays.join(', ')}.`);
