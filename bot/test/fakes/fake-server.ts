@@ -59,8 +59,9 @@ export interface FakeServer {
   /** Added before every answer. */
   latencyMs: number;
   /**
-   * Queue a fault for the next request(s) matching method/path; `times` defaults to 1. Faults stand for the
-   * service failing, so they apply before the fake's own checks (a 429 comes back even with a bad token).
+   * Queue a fault for the next request(s) matching method/path; `times` defaults to 1, and `Infinity` keeps it
+   * (an outage) until clearFaults() or reset(). Faults stand for the service failing, so they apply before the
+   * fake's own checks (a 429 comes back even with a bad token); with `afterWork` the route and its checks run first.
    */
   fail(match: FaultMatch, fault: Fault, times?: number): void;
   /** Forget the queued faults (an outage queued with `times: Infinity` ends), keeping requests and state. */
