@@ -24,16 +24,32 @@ export interface RecordedRequest {
   /** URL-encoded body; a repeated key becomes an array. */
   readonly form?: Record<string, string | string[]>;
   readonly multipart?: { fields: Record<string, string>; files: UploadedFile[] };
-  /** What the fake answered; 0 while unanswered (a 'hang' fault never answers). */
+  /** What the fake answered; 0 while unanswered ('hang' never answers, 'reset' ends the connection instead). */
   readonly status: number;
+  /** The kind of the queued fault this request met, if any. */
+  readonly fault?: Fault['kind'];
+  /** With an `afterWork` fault: the status the route itself produced (its work done), before the fault replaced the answer. */
+  readonly workStatus?: number;
   /** performance.now() when the request arrived. */
   readonly at: number;
 }
 
+/**
+ * What a queued fault does to the request it meets. `afterWork: true` lets the route run first and change the
+ * fake's state (the room, message, SMS or call exists), then the real answer is lost: the way a timeout or a
+ * dropped connection looks to a client after the provider did the work.
+ */
 export type Fault =
-  | { kind: 'status'; status: number; retryAfterSeconds?: number; body?: unknown }
-  | { kind: 'hang' }
-  | { kind: 'delay'; ms: number };
+  /** Answer `status` with `body` (default: the service's error body) and `headers` (e.g. Link); `retryAfterSeconds` adds Retry-After. */
+  | { kind: 'status'; status: number; retryAfterSeconds?: number; body?: unknown; headers?: Record<string, string>; afterWork?: boolean }
+  /** Never answer; the connection stays open until close(). */
+  | { kind: 'hang'; afterWork?: boolean }
+  /** Destroy the connection with a TCP reset instead of answering: ECONNRESET at the client. */
+  | { kind: 'reset'; afterWork?: boolean }
+  /** Do the work and send the real answer `ms` late (on top of latencyMs). */
+  | { kind: 'delay'; ms: number }
+  /** Do the work and send the real answer with these headers added or replaced, e.g. a Link that loops or leaves the origin. */
+  | { kind: 'headers'; headers: Record<string, string> };
 
 export interface FakeServer {
   /** Base URL to give the bot. */
@@ -43,10 +59,13 @@ export interface FakeServer {
   /** Added before every answer. */
   latencyMs: number;
   /**
-   * Queue a fault for the next request(s) matching method/path; `times` defaults to 1. Faults stand for the
-   * service failing, so they apply before the fake's own checks (a 429 comes back even with a bad token).
+   * Queue a fault for the next request(s) matching method/path; `times` defaults to 1, and `Infinity` keeps it
+   * (an outage) until clearFaults() or reset(). Faults stand for the service failing, so they apply before the
+   * fake's own checks (a 429 comes back even with a bad token); with `afterWork` the route and its checks run first.
    */
   fail(match: FaultMatch, fault: Fault, times?: number): void;
+  /** Forget the queued faults (an outage queued with `times: Infinity` ends), keeping requests and state. */
+  clearFaults(): void;
   /** Forget requests, queued faults and the fake's state. */
   reset(): void;
   /** Stop listening and end every open connection, hanging requests included. */
@@ -116,6 +135,8 @@ export interface FakeServerOptions {
   readonly errorBody: (status: number, message: string, code: number | undefined) => unknown;
   /** Forget the fake's own state (rooms, messages...). */
   readonly resetState: () => void;
+  /** Last touch on every answer, faults included (Webex adds its TrackingID header here). */
+  readonly decorate?: (answer: Answer) => Answer;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -149,6 +170,9 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
     latencyMs: options.latencyMs ?? 0,
     fail(match, fault, times = 1) {
       queue.push({ match, fault, remaining: times });
+    },
+    clearFaults() {
+      queue.length = 0;
     },
     reset() {
       requests.length = 0;
@@ -184,11 +208,15 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
     if (body.kind === 'multipart') record.multipart = { fields: body.fields, files: body.files };
 
     const fault = takeFault(method, url.pathname);
+    if (fault !== undefined) record.fault = fault.kind;
+    const work = (): Answer => answerCall({ method, path: url.pathname, query: record.query, headers: req.headers, body, origin });
+    if (fault !== undefined && 'afterWork' in fault && fault.afterWork === true) record.workStatus = work().status;
     if (fault?.kind === 'hang') return; // the connection stays open until close()
 
-    const answer = fault?.kind === 'status' ? faultAnswer(fault) : answerCall({
-      method, path: url.pathname, query: record.query, headers: req.headers, body, origin,
-    });
+    let answer: Answer | undefined;
+    if (fault?.kind === 'status') answer = faultAnswer(fault);
+    else if (fault?.kind !== 'reset') answer = work();
+    if (answer !== undefined && fault?.kind === 'headers') answer = { ...answer, headers: { ...answer.headers, ...fault.headers } };
     // Latency counts from the request's arrival: the fake's own parsing is part of it, not added to it.
     const wait = at + fake.latencyMs + (fault?.kind === 'delay' ? fault.ms : 0) - performance.now();
     if (wait > 0) {
@@ -198,8 +226,13 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
         return; // closing: the connection is being destroyed anyway
       }
     }
-    record.status = answer.status;
-    sendJson(res, answer);
+    if (answer === undefined) {
+      req.socket.resetAndDestroy();
+      return;
+    }
+    const decorated = options.decorate?.(answer) ?? answer;
+    record.status = decorated.status;
+    sendJson(res, decorated);
   }
 
   function answerCall(call: Call): Answer {
@@ -213,7 +246,7 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
 
   function faultAnswer(fault: Extract<Fault, { kind: 'status' }>): Answer {
     const headers: Record<string, string> =
-      fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
+      fault.retryAfterSeconds === undefined ? { ...fault.headers } : { 'Retry-After': String(fault.retryAfterSeconds), ...fault.headers };
     const body = fault.body ?? options.errorBody(fault.status, `injected fault: HTTP ${fault.status}`, undefined);
     return { status: fault.status, headers, body };
   }

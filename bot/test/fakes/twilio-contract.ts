@@ -1,5 +1,5 @@
-// Reads the two Twilio operations the bot uses (create Message, create Call) out of Twilio's OpenAPI
-// description in bot/test/contracts, so the fake checks requests against Twilio's own parameter list.
+// Reads the Twilio operations the bot uses (create and list Messages and Calls) out of Twilio's OpenAPI
+// description in bot/test/contracts, so the fake checks requests against Twilio's own parameter lists.
 import { readFileSync } from 'node:fs';
 
 export interface TwilioParameter {
@@ -23,12 +23,82 @@ export interface TwilioOperation {
   readonly responseProperties: readonly string[];
 }
 
+export interface TwilioQueryParameter {
+  readonly type: string;
+  readonly format: string | undefined;
+  readonly minimum: number | undefined;
+  readonly maximum: number | undefined;
+  readonly enum: readonly string[] | undefined;
+}
+
+export interface TwilioListOperation {
+  /** 'ListMessage' or 'ListCall'. */
+  readonly operationId: string;
+  readonly pathTemplate: string;
+  /** Matches a request path; group 1 is the AccountSid. */
+  readonly pathPattern: RegExp;
+  /** Query parameters by name, e.g. 'DateSent<' or 'PageSize'. */
+  readonly query: ReadonlyMap<string, TwilioQueryParameter>;
+  /** The page's array of resources: 'messages' or 'calls'. */
+  readonly itemsKey: string;
+  /** Every property of the page: the paging fields and itemsKey. */
+  readonly pageProperties: readonly string[];
+  /** Every property of one resource in the page. */
+  readonly itemProperties: readonly string[];
+}
+
 const CONTRACT = new URL('../contracts/twilio-api-v2010-messages-calls.json', import.meta.url);
 
-export function loadTwilioContract(): TwilioOperation[] {
+function readContract(): { paths: Record<string, unknown>; schemas: Record<string, unknown> } {
   const document = object(JSON.parse(readFileSync(CONTRACT, 'utf8')), 'the contract');
-  const schemas = object(object(document.components, 'components').schemas, 'components.schemas');
-  return Object.entries(object(document.paths, 'paths')).map(([pathTemplate, item]) => {
+  return { paths: object(document.paths, 'paths'), schemas: object(object(document.components, 'components').schemas, 'components.schemas') };
+}
+
+function resolve(schemas: Record<string, unknown>, value: unknown, what: string): Record<string, unknown> {
+  const schema = object(value, what);
+  return typeof schema.$ref === 'string' ? object(schemas[schema.$ref.replace('#/components/schemas/', '')], schema.$ref) : schema;
+}
+
+function pathPattern(pathTemplate: string): RegExp {
+  return new RegExp(`^${pathTemplate.replace('{AccountSid}', '([^/]+)').replaceAll('.', '\\.')}$`);
+}
+
+/** The list (GET) operations: their query parameters and the shape of the page they answer. */
+export function loadTwilioListContract(): TwilioListOperation[] {
+  const { paths, schemas } = readContract();
+  return Object.entries(paths).map(([pathTemplate, item]) => {
+    const where = `${pathTemplate} get`;
+    const get = object(object(item, pathTemplate).get, where);
+    const query = new Map(((get.parameters ?? []) as unknown[]).map((value) => object(value, `${where} parameter`))
+      .filter((parameter) => parameter.in === 'query')
+      .map((parameter) => {
+        const schema = resolve(schemas, parameter.schema, `${where} ${String(parameter.name)}`);
+        const number = (key: string) => (typeof schema[key] === 'number' ? schema[key] : undefined);
+        return [String(parameter.name), {
+          type: String(schema.type), format: schema.format === undefined ? undefined : String(schema.format),
+          minimum: number('minimum'), maximum: number('maximum'), enum: Array.isArray(schema.enum) ? schema.enum.map(String) : undefined,
+        }];
+      }));
+    const ok = object(object(object(get.responses, `${where} responses`)['200'], `${where} 200`).content, `${where} 200 content`);
+    const page = object(object(object(ok['application/json'], `${where} 200 json`).schema, `${where} 200 schema`).properties, `${where} page properties`);
+    const itemsKey = Object.keys(page).find((key) => object(page[key], key).type === 'array') ?? fail(`${where}: the page has no array`);
+    const resource = resolve(schemas, object(page[itemsKey], itemsKey).items, `${where} ${itemsKey} items`);
+    return {
+      operationId: String(get.operationId),
+      pathTemplate,
+      pathPattern: pathPattern(pathTemplate),
+      query,
+      itemsKey,
+      pageProperties: Object.keys(page),
+      itemProperties: Object.keys(object(resource.properties, `${where} ${itemsKey} properties`)),
+    };
+  });
+}
+
+/** The create (POST) operations: their form parameters and the resource they answer. */
+export function loadTwilioContract(): TwilioOperation[] {
+  const { paths, schemas } = readContract();
+  return Object.entries(paths).map(([pathTemplate, item]) => {
     const post = object(object(item, pathTemplate).post, `${pathTemplate} post`);
     const where = `${pathTemplate} post`;
     const requestBody = object(post.requestBody, `${where} requestBody`);
@@ -51,7 +121,7 @@ export function loadTwilioContract(): TwilioOperation[] {
     return {
       operationId: String(post.operationId),
       pathTemplate,
-      pathPattern: new RegExp(`^${pathTemplate.replace('{AccountSid}', '([^/]+)').replaceAll('.', '\\.')}$`),
+      pathPattern: pathPattern(pathTemplate),
       parameters,
       required: (schema.required ?? []) as string[],
       oneOf,

@@ -1,10 +1,10 @@
-// A stand-in for the Twilio REST API (https://api.twilio.com) on loopback: create Message and create Call,
+// A stand-in for the Twilio REST API (https://api.twilio.com) on loopback: create and list Messages and Calls,
 // checked against Twilio's OpenAPI description (bot/test/contracts) and answered like Twilio does.
 import { randomBytes } from 'node:crypto';
 import { reject, startFakeServer } from './fake-server.ts';
 import type { Answer, Call, FakeServer } from './fake-server.ts';
-import { loadTwilioContract } from './twilio-contract.ts';
-import type { TwilioOperation } from './twilio-contract.ts';
+import { loadTwilioContract, loadTwilioListContract } from './twilio-contract.ts';
+import type { TwilioListOperation, TwilioOperation } from './twilio-contract.ts';
 
 export interface TwilioMessage {
   readonly sid: string;
@@ -12,6 +12,12 @@ export interface TwilioMessage {
   readonly from: string | undefined;
   readonly body: string | undefined;
   readonly mediaUrls: readonly string[];
+  readonly messagingServiceSid?: string | undefined;
+  readonly dateCreated: Date;
+  /** 'queued' when created; a test moves it on (e.g. 'sent' with a dateSent) to stage what Twilio did since. */
+  status: string;
+  /** null until sent, as Twilio shows a queued message. */
+  dateSent: Date | null;
 }
 
 export interface TwilioCall {
@@ -21,11 +27,21 @@ export interface TwilioCall {
   /** The Twiml parameter exactly as received; undefined when the call was given a Url or ApplicationSid. */
   readonly twiml: string | undefined;
   readonly url: string | undefined;
+  readonly dateCreated: Date;
+  /** 'queued' when created; a test moves it on (e.g. 'in-progress' with a startTime). */
+  status: string;
+  startTime: Date | null;
+  endTime: Date | null;
 }
 
 export interface FakeTwilio extends FakeServer {
+  /** In creation order (lists answer newest first). */
   readonly messages: TwilioMessage[];
   readonly calls: TwilioCall[];
+  /** Record a message as if sent before, e.g. yesterday: status 'sent' and dateSent = dateCreated unless given. */
+  addMessage(message: { to: string; from?: string; body?: string; status?: string; dateCreated?: Date; dateSent?: Date | null }): TwilioMessage;
+  /** Record a call as if made before: status 'completed', startTime = dateCreated, endTime a minute later unless given. */
+  addCall(call: { to: string; from: string; twiml?: string; status?: string; dateCreated?: Date; startTime?: Date | null; endTime?: Date | null }): TwilioCall;
 }
 
 export interface FakeTwilioOptions {
@@ -37,6 +53,8 @@ export interface FakeTwilioOptions {
 const E164 = /^\+[1-9]\d{1,14}$/;
 const API_VERSION = '2010-04-01';
 const OPERATIONS = loadTwilioContract();
+const LISTS = loadTwilioListContract();
+const DEFAULT_PAGE_SIZE = 50;
 
 // Twilio's codes (twilio.com/docs/api/errors) for a missing parameter, or one of a group, per operation.
 const MISSING: Record<string, { code: number; message: string }> = {
@@ -65,7 +83,11 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
     if (match === undefined || match.sid !== options.accountSid) {
       reject(404, `The requested resource ${call.path} was not found`, 20404);
     }
-    if (call.method !== 'POST') reject(405, `Method ${call.method} not allowed on ${call.path} (this fake only creates)`, 20004);
+    if (call.method === 'GET') {
+      const list = LISTS.find((op) => op.pathTemplate === match.op.pathTemplate) ?? reject(405, `${call.path} cannot be listed`, 20004);
+      return list.itemsKey === 'messages' ? listMessages(list, call.query) : listCalls(list, call.query);
+    }
+    if (call.method !== 'POST') reject(405, `Method ${call.method} not allowed on ${call.path} (this fake creates and lists)`, 20004);
     if (call.body.kind !== 'form') {
       reject(400, `Parameters must be sent as application/x-www-form-urlencoded; got ${call.headers['content-type'] ?? 'no Content-Type'} (stricter than Twilio, which would see no parameters)`, INVALID_PARAMETER);
     }
@@ -78,13 +100,12 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
     if (body !== undefined && [...body].length > 1600) {
       reject(400, `The concatenated message body exceeds the 1600 character limit (${[...body].length} characters)`, 21617);
     }
-    const message: TwilioMessage = { sid: sid('SM'), to: one(form, 'To') ?? '', from: one(form, 'From'), body, mediaUrls: many(form, 'MediaUrl') };
+    const message: TwilioMessage = {
+      sid: sid('SM'), to: one(form, 'To') ?? '', from: one(form, 'From'), body, mediaUrls: many(form, 'MediaUrl'),
+      messagingServiceSid: one(form, 'MessagingServiceSid'), dateCreated: new Date(), status: 'queued', dateSent: null,
+    };
     messages.push(message);
-    return created('CreateMessage', 'Messages', message.sid, {
-      to: message.to, from: message.from, body: message.body, messaging_service_sid: one(form, 'MessagingServiceSid'),
-      num_media: String(message.mediaUrls.length), num_segments: '1',
-      subresource_uris: { media: `/${API_VERSION}/Accounts/${options.accountSid}/Messages/${message.sid}/Media.json` },
-    });
+    return { status: 201, body: messageResource(message) };
   }
 
   function createCall(form: Form): Answer {
@@ -94,24 +115,131 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
     }
     const twiml = one(form, 'Twiml');
     if (twiml !== undefined) checkTwiml(twiml);
-    const call: TwilioCall = { sid: sid('CA'), to: one(form, 'To') ?? '', from: one(form, 'From') ?? '', twiml, url: one(form, 'Url') };
+    const call: TwilioCall = {
+      sid: sid('CA'), to: one(form, 'To') ?? '', from: one(form, 'From') ?? '', twiml, url: one(form, 'Url'),
+      dateCreated: new Date(), status: 'queued', startTime: null, endTime: null,
+    };
     calls.push(call);
-    return created('CreateCall', 'Calls', call.sid, {
-      to: call.to, to_formatted: call.to, from: call.from, from_formatted: call.from,
+    return { status: 201, body: callResource(call) };
+  }
+
+  function messageResource(message: TwilioMessage): Record<string, unknown> {
+    return resource('CreateMessage', 'Messages', message.sid, message.dateCreated, {
+      to: message.to, from: message.from, body: message.body, messaging_service_sid: message.messagingServiceSid,
+      status: message.status, date_sent: rfc2822(message.dateSent),
+      num_media: String(message.mediaUrls.length), num_segments: '1',
+      subresource_uris: { media: `/${API_VERSION}/Accounts/${options.accountSid}/Messages/${message.sid}/Media.json` },
     });
   }
 
-  /** A 201 with every property of the contract's resource schema: these values, the common ones, null for the rest. */
-  function created(operationId: string, collection: string, resourceSid: string, values: Record<string, unknown>): Answer {
+  function callResource(call: TwilioCall): Record<string, unknown> {
+    return resource('CreateCall', 'Calls', call.sid, call.dateCreated, {
+      to: call.to, to_formatted: call.to, from: call.from, from_formatted: call.from, status: call.status,
+      start_time: rfc2822(call.startTime), end_time: rfc2822(call.endTime),
+    });
+  }
+
+  /** Every property of the contract's resource schema: these values, the common ones, null for the rest. */
+  function resource(operationId: string, collection: string, resourceSid: string, dateCreated: Date, values: Record<string, unknown>): Record<string, unknown> {
     const op = OPERATIONS.find((candidate) => candidate.operationId === operationId) ?? reject(500, `${operationId} is not in the contract`);
-    const now = new Date().toUTCString().replace('GMT', '+0000');
     const all: Record<string, unknown> = {
       sid: resourceSid, account_sid: options.accountSid, api_version: API_VERSION, status: 'queued', direction: 'outbound-api',
-      date_created: now, date_updated: now, price_unit: 'USD',
+      date_created: rfc2822(dateCreated), date_updated: rfc2822(dateCreated), price_unit: 'USD',
       uri: `/${API_VERSION}/Accounts/${options.accountSid}/${collection}/${resourceSid}.json`,
       ...values,
     };
-    return { status: 201, body: Object.fromEntries(op.responseProperties.map((name) => [name, all[name] ?? null])) };
+    return Object.fromEntries(op.responseProperties.map((name) => [name, all[name] ?? null]));
+  }
+
+  function listMessages(op: TwilioListOperation, query: Record<string, string>): Answer {
+    const filters = checkListQuery(op, query);
+    const matching = messages.filter((message) =>
+      (query.To === undefined || message.to === query.To) &&
+      (query.From === undefined || message.from === query.From) &&
+      onDay(message.dateSent, filters, 'DateSent', 'inclusive'));
+    return listPage(op, query, matching, messageResource);
+  }
+
+  function listCalls(op: TwilioListOperation, query: Record<string, string>): Answer {
+    const filters = checkListQuery(op, query);
+    const matching = calls.filter((call) =>
+      (query.To === undefined || call.to === query.To) &&
+      (query.From === undefined || call.from === query.From) &&
+      (query.Status === undefined || call.status === query.Status) &&
+      query.ParentCallSid === undefined && // the fake's calls have no parent
+      onDay(call.startTime, filters, 'StartTime', 'before-exclusive') &&
+      onDay(call.endTime, filters, 'EndTime', 'before-exclusive'));
+    return listPage(op, query, matching, callResource);
+  }
+
+  /**
+   * One page, newest first, with Twilio's paging fields. PageToken is 'PA' + the sid the page starts after
+   * (next page) or 'PB' + the sid it ends before (previous page); Page is the client's own page index.
+   */
+  function listPage<T extends { sid: string; dateCreated: Date }>(
+    op: TwilioListOperation, query: Record<string, string>, matching: T[], view: (item: T) => Record<string, unknown>,
+  ): Answer {
+    const ordered = matching.map((item, index) => ({ item, index }))
+      .sort((a, b) => b.item.dateCreated.getTime() - a.item.dateCreated.getTime() || b.index - a.index)
+      .map(({ item }) => item);
+    const pageSize = Number(query.PageSize ?? DEFAULT_PAGE_SIZE);
+    const pageIndex = Number(query.Page ?? 0);
+    const token = query.PageToken;
+    if (token === undefined && pageIndex > 0) {
+      reject(400, `Page ${pageIndex} needs the PageToken of the page before it; follow next_page_uri (stricter than Twilio)`, INVALID_PARAMETER);
+    }
+    let from = 0;
+    let to = Math.min(pageSize, ordered.length);
+    if (token !== undefined) {
+      const at = ordered.findIndex((item) => item.sid === token.slice(2));
+      if (!/^P[AB]/.test(token) || at < 0) reject(400, `PageToken "${token}" is not one this server gave out`, INVALID_PARAMETER);
+      [from, to] = token.startsWith('PA') ? [at + 1, Math.min(at + 1 + pageSize, ordered.length)] : [Math.max(at - pageSize, 0), at];
+    }
+    const items = ordered.slice(from, to);
+    const filters = Object.entries(query).filter(([name]) => !['PageSize', 'Page', 'PageToken'].includes(name));
+    const uri = (page: number, pageToken?: string) => {
+      const paging: [string, string][] = [['PageSize', String(pageSize)], ['Page', String(page)]];
+      if (pageToken !== undefined) paging.push(['PageToken', pageToken]);
+      const search = new URLSearchParams([...filters, ...paging]);
+      return `${op.pathTemplate.replace('{AccountSid}', options.accountSid)}?${search.toString()}`;
+    };
+    const last = items.at(-1);
+    const first = items[0];
+    const start = pageIndex * pageSize;
+    const page: Record<string, unknown> = {
+      [op.itemsKey]: items.map(view),
+      first_page_uri: uri(0),
+      next_page_uri: last !== undefined && to < ordered.length ? uri(pageIndex + 1, `PA${last.sid}`) : null,
+      previous_page_uri: first !== undefined && from > 0 ? uri(Math.max(pageIndex - 1, 0), `PB${first.sid}`) : null,
+      page: pageIndex,
+      page_size: pageSize,
+      start,
+      end: items.length === 0 ? start : start + items.length - 1,
+      uri: uri(pageIndex, token),
+    };
+    return { status: 200, body: Object.fromEntries(op.pageProperties.map((name) => [name, page[name] ?? null])) };
+  }
+
+  function addMessage(values: Parameters<FakeTwilio['addMessage']>[0]): TwilioMessage {
+    const dateCreated = values.dateCreated ?? new Date();
+    const message: TwilioMessage = {
+      sid: sid('SM'), to: values.to, from: values.from, body: values.body, mediaUrls: [], dateCreated,
+      status: values.status ?? 'sent', dateSent: values.dateSent === undefined ? dateCreated : values.dateSent,
+    };
+    messages.push(message);
+    return message;
+  }
+
+  function addCall(values: Parameters<FakeTwilio['addCall']>[0]): TwilioCall {
+    const dateCreated = values.dateCreated ?? new Date();
+    const startTime = values.startTime === undefined ? dateCreated : values.startTime;
+    const call: TwilioCall = {
+      sid: sid('CA'), to: values.to, from: values.from, twiml: values.twiml, url: undefined, dateCreated,
+      status: values.status ?? 'completed', startTime,
+      endTime: values.endTime === undefined ? (startTime === null ? null : new Date(startTime.getTime() + 60_000)) : values.endTime,
+    };
+    calls.push(call);
+    return call;
   }
 
   const fake = await startFakeServer({
@@ -125,7 +253,7 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
       calls.length = 0;
     },
   });
-  return Object.assign(fake, { messages, calls });
+  return Object.assign(fake, { messages, calls, addMessage, addCall });
 }
 
 /** Checks the form against the operation's parameters; returns it unchanged when it passes. */
@@ -153,6 +281,62 @@ function checkForm(op: TwilioOperation, form: Form): Form {
     }
   }
   return form;
+}
+
+type DayFilters = Map<string, string>;
+
+/** Checks the list's query against the contract; returns the date filters as UTC days (YYYY-MM-DD) by parameter name. */
+function checkListQuery(op: TwilioListOperation, query: Record<string, string>): DayFilters {
+  const unknown = Object.keys(query).filter((name) => !op.query.has(name));
+  if (unknown.length > 0) {
+    reject(400, `Unknown parameter(s) for ${op.operationId}: ${unknown.join(', ')}; the contract lists ${[...op.query.keys()].join(', ')} (stricter than Twilio, which ignores them)`, INVALID_PARAMETER);
+  }
+  const days: DayFilters = new Map();
+  for (const [name, value] of Object.entries(query)) {
+    const parameter = op.query.get(name);
+    if (parameter === undefined) continue;
+    if (parameter.type === 'integer') {
+      const number = Number(value);
+      if (!/^\d+$/.test(value) || (parameter.minimum !== undefined && number < parameter.minimum) || (parameter.maximum !== undefined && number > parameter.maximum)) {
+        reject(400, `${name} must be an integer from ${parameter.minimum ?? 0}${parameter.maximum === undefined ? '' : ` to ${parameter.maximum}`}, got "${value}"`, INVALID_PARAMETER);
+      }
+    }
+    if (parameter.enum !== undefined && !parameter.enum.includes(value)) {
+      reject(400, `${name} must be one of ${parameter.enum.join(', ')}, got "${value}"`, INVALID_PARAMETER);
+    }
+    if (parameter.format === 'phone-number' && !E164.test(value)) {
+      reject(400, `${name} "${value}" is not an E.164 number; a "+" sent unencoded in a query string arrives as a space (stricter than Twilio, which would list nothing)`, INVALID_PARAMETER);
+    }
+    if (parameter.format === 'date-time') days.set(name, utcDay(name, value));
+  }
+  return days;
+}
+
+/** YYYY-MM-DD as given, or the UTC day of any date Twilio's examples show (ISO 8601, RFC 2822...): Twilio compares days. */
+function utcDay(name: string, value: string): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) reject(400, `${name} must be a date (YYYY-MM-DD in UTC), got "${value}"`, INVALID_PARAMETER);
+  return new Date(time).toISOString().slice(0, 10);
+}
+
+/**
+ * Twilio's date filters compare UTC days and never match a resource without that date (a queued message has no
+ * date_sent). Name= is that day; Name> is on or after it; Name< is on or before it for messages (DateSent<) and
+ * strictly before it for calls (StartTime<, EndTime<), as the contract describes each.
+ */
+function onDay(date: Date | null, filters: DayFilters, name: string, before: 'inclusive' | 'before-exclusive'): boolean {
+  const [equal, after, upTo] = [filters.get(name), filters.get(`${name}>`), filters.get(`${name}<`)];
+  if (equal === undefined && after === undefined && upTo === undefined) return true;
+  if (date === null) return false;
+  const day = date.toISOString().slice(0, 10);
+  return (equal === undefined || day === equal) && (after === undefined || day >= after) &&
+    (upTo === undefined || (before === 'inclusive' ? day <= upTo : day < upTo));
+}
+
+/** Twilio's dates: RFC 2822 in GMT, e.g. 'Wed, 25 Nov 2026 16:15:23 +0000'. */
+function rfc2822(date: Date | null): string | null {
+  return date === null ? null : date.toUTCString().replace('GMT', '+0000');
 }
 
 function checkTwiml(twiml: string): void {

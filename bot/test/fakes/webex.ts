@@ -1,20 +1,28 @@
-// A stand-in for the Webex REST API (https://webexapis.com/v1) on loopback: the rooms, memberships and
-// messages endpoints the bot uses, with the checks Webex makes (developer.webex.com, "REST API Basics",
-// "Create a Message", "Create a Membership").
+// A stand-in for the Webex REST API (https://webexapis.com/v1) on loopback: the rooms, memberships, messages and
+// people endpoints a bot uses, checked against Webex's OpenAPI description (bot/test/contracts), with the rules
+// Webex states there and in its developer guides ("REST API Basics", "Create a Message", "Create a Membership").
 import { randomUUID } from 'node:crypto';
 import { reject, startFakeServer } from './fake-server.ts';
 import type { Answer, Call, FakeServer } from './fake-server.ts';
+import { loadWebexContract } from './webex-contract.ts';
+import type { WebexField, WebexOperation } from './webex-contract.ts';
 
 export interface WebexRoom {
   readonly id: string;
   readonly title: string;
   readonly type: 'group';
+  /** Moderated: only moderators add people, and a DELETE by a non-moderator only removes them. */
   readonly isLocked: boolean;
   lastActivity: string;
   readonly created: string;
   readonly creatorId: string;
+  /** False once the bot left (a DELETE as a non-moderator) or when a test prepared a room without it. */
+  botIsMember: boolean;
+  readonly botIsModerator: boolean;
+  readonly botMembershipId: string;
 }
 
+/** A person's membership; the bot's own lives on its room (botIsMember, botIsModerator). */
 export interface WebexMembership {
   readonly id: string;
   readonly roomId: string;
@@ -38,29 +46,54 @@ export interface WebexMessage {
   readonly created: string;
 }
 
+export interface WebexBot {
+  readonly id: string;
+  readonly email: string;
+  readonly displayName: string;
+}
+
+export interface AddRoomOptions {
+  /** Default false. */
+  readonly isLocked?: boolean;
+  /** Default: true in a locked room (as when the bot created it); only possible in a locked room. */
+  readonly botIsModerator?: boolean;
+  /** Default true; false makes a room the bot cannot see. */
+  readonly botIsMember?: boolean;
+}
+
 export interface FakeWebex extends FakeServer {
-  /** Rooms that exist now, in creation order. */
+  /** Rooms that exist now, in creation order, including those the bot is not (or no longer) in. */
   readonly rooms: WebexRoom[];
+  /** People's memberships (not the bot's own). */
   readonly memberships: WebexMembership[];
   /** Every message posted, in order (kept when its room is deleted, for assertions). */
   readonly messages: WebexMessage[];
+  /** Who the token belongs to, as GET /people/me answers. */
+  readonly bot: WebexBot;
   /** Create a room as if someone had made it before the bot ran. */
-  addRoom(title: string): WebexRoom;
+  addRoom(title: string, options?: AddRoomOptions): WebexRoom;
 }
 
 export interface FakeWebexOptions {
   /** The only bearer token accepted. */
   readonly token: string;
   readonly latencyMs?: number;
-  /** Most rooms per page of GET /rooms, whatever `max` asks (Webex caps `max` per endpoint too). Default 2. */
+  /** Most items per page of GET /rooms and GET /memberships, whatever `max` asks (Webex caps `max` too). Default 2. */
   readonly pageSize?: number;
 }
 
 /** Webex's limit for `text` and `markdown`, in bytes. */
 export const MAX_MESSAGE_BYTES = 7439;
 
-const BOT_PERSON_ID = webexId('PEOPLE');
+const CONTRACT = loadWebexContract();
+const BOT: WebexBot = { id: webexId('PEOPLE'), email: 'bot@webex.bot', displayName: 'Fake Bot' };
+const ORG_ID = webexId('ORGANIZATION');
+const BOT_CREATED = new Date().toISOString();
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** Webex's answer, for a missing room and for one the caller is not in alike. */
+const NO_ROOM = 'Could not find a room with provided ID.';
+/** Query parameters Webex puts in its own Link URLs, not listed in the contract. */
+const PAGING = ['cursor'];
 
 export async function startFakeWebex(options: FakeWebexOptions): Promise<FakeWebex> {
   const pageSize = options.pageSize ?? 2;
@@ -68,69 +101,73 @@ export async function startFakeWebex(options: FakeWebexOptions): Promise<FakeWeb
   const memberships: WebexMembership[] = [];
   const messages: WebexMessage[] = [];
 
-  function addRoom(title: string): WebexRoom {
+  function addRoom(title: string, { isLocked = false, botIsModerator = isLocked, botIsMember = true }: AddRoomOptions = {}): WebexRoom {
+    if (botIsModerator && !isLocked) throw new Error('addRoom: only a locked room has moderators; pass isLocked: true');
     const now = new Date().toISOString();
     const room: WebexRoom = {
-      id: webexId('ROOM'), title, type: 'group', isLocked: false, lastActivity: now, created: now, creatorId: BOT_PERSON_ID,
+      id: webexId('ROOM'), title, type: 'group', isLocked, lastActivity: now, created: now,
+      creatorId: botIsModerator || !isLocked ? BOT.id : webexId('PEOPLE'),
+      botIsMember, botIsModerator, botMembershipId: webexId('MEMBERSHIP'),
     };
     rooms.push(room);
     return room;
   }
 
-  function findRoom(id: string): WebexRoom {
-    return rooms.find((room) => room.id === id) ?? reject(404, `Could not find a room with the id ${id}.`);
+  /** A room the bot is in; Webex answers 404 alike for one that does not exist and one the bot is not in. */
+  function botRoom(id: string): WebexRoom {
+    const room = rooms.find((candidate) => candidate.id === id);
+    return room !== undefined && room.botIsMember ? room : reject(404, NO_ROOM);
   }
 
   function handle(call: Call): Answer {
     if (call.headers.authorization !== `Bearer ${options.token}`) {
       reject(401, 'The request requires a valid access token set in the Authorization request header.');
     }
-    const route = `${call.method} ${call.path.replace(/^\/v1\/rooms\/[^/]+$/, '/v1/rooms/{roomId}')}`;
-    switch (route) {
-      case 'GET /v1/rooms': return listRooms(call);
-      case 'POST /v1/rooms': return createRoom(call);
-      case 'GET /v1/rooms/{roomId}': return { status: 200, body: findRoom(roomIdOf(call)) };
-      case 'DELETE /v1/rooms/{roomId}': return deleteRoom(roomIdOf(call));
-      case 'POST /v1/memberships': return createMembership(call);
-      case 'POST /v1/messages': return createMessage(call);
-      default: return reject(404, `The requested resource could not be found: ${call.method} ${call.path}.`);
+    const op = CONTRACT.find(call.method, call.path) ?? reject(404, `The requested resource could not be found: ${call.method} ${call.path}.`);
+    checkQuery(op, call.query);
+    const id = decodeURIComponent(op.pathPattern.exec(call.path)?.[1] ?? '');
+    switch (`${op.method} ${op.pathTemplate}`) {
+      case 'GET /people/me': return { status: 200, body: person() };
+      case 'GET /rooms': return listRooms(call);
+      case 'POST /rooms': return createRoom(call);
+      case 'GET /rooms/{roomId}': return { status: 200, body: roomResource(botRoom(id)) };
+      case 'DELETE /rooms/{roomId}': return deleteRoom(id);
+      case 'GET /memberships': return listMemberships(call);
+      case 'POST /memberships': return createMembership(call);
+      case 'POST /messages': return createMessage(call);
+      default: return reject(404, `${op.method} /v1${op.pathTemplate} is in Webex's API but not modelled by this fake.`);
     }
   }
 
   function listRooms(call: Call): Answer {
-    const { max = '100', type, sortBy, cursor } = call.query;
-    if (!/^[1-9]\d*$/.test(max)) reject(400, `max must be a positive integer, got "${max}".`);
-    if (type !== undefined && type !== 'direct' && type !== 'group') reject(400, `type must be "direct" or "group", got "${type}".`);
-    if (sortBy !== undefined && !['id', 'lastactivity', 'created'].includes(sortBy)) {
-      reject(400, `sortBy must be "id", "lastactivity" or "created", got "${sortBy}".`);
-    }
-    const offset = cursor === undefined ? 0 : Number(Buffer.from(cursor, 'base64url').toString());
-    if (!Number.isInteger(offset) || offset < 0) reject(400, `cursor "${cursor}" is not one this server gave out.`);
-
-    const matching = rooms.filter((room) => type === undefined || room.type === type);
+    unmodelled(call.query, ['teamId', 'orgPublicSpaces', 'from', 'to']);
+    const { type, sortBy } = call.query;
+    const matching = rooms.filter((room) => room.botIsMember && (type === undefined || room.type === type));
     if (sortBy === 'created' || sortBy === 'lastactivity') {
       const key = sortBy === 'created' ? 'created' : 'lastActivity';
       matching.reverse().sort((a, b) => b[key].localeCompare(a[key])); // newest first, as Webex sorts
     }
-    const size = Math.min(Number(max), pageSize);
-    const items = matching.slice(offset, offset + size);
-    const headers: Record<string, string> = {};
-    if (offset + size < matching.length) {
-      const next = new URLSearchParams({ ...call.query, max, cursor: Buffer.from(String(offset + size)).toString('base64url') });
-      headers.Link = `<${call.origin}/v1/rooms?${next.toString()}>; rel="next"`;
-    }
-    return { status: 200, headers, body: { items } };
+    return page(call, matching.map(roomResource), 1000);
   }
 
   function createRoom(call: Call): Answer {
-    const body = jsonObject(call);
-    const title = optionalString(body, 'title');
-    if (title === undefined || title.trim() === '') reject(400, 'title is required and must not be empty.');
-    return { status: 200, body: addRoom(title) };
+    const body = jsonBody(call, CONTRACT.find('POST', '/v1/rooms'));
+    const title = body.title as string;
+    if (title.trim() === '') reject(400, 'title is required and must not be empty.');
+    unmodelled(body, ['teamId', 'classificationId', 'isPublic', 'description', 'isAnnouncementOnly']);
+    const isLocked = body.isLocked === true;
+    // "Set the space as locked/moderated and the creator becomes a moderator" (POST /rooms, isLocked).
+    return { status: 200, body: roomResource(addRoom(title, { isLocked, botIsModerator: isLocked })) };
   }
 
   function deleteRoom(id: string): Answer {
-    const room = findRoom(id);
+    const room = botRoom(id);
+    // "As a security measure to prevent accidental deletion, when a non moderator deletes the room they are
+    // removed from the room instead" (DELETE /rooms/{roomId}); in a room that is not moderated every member may delete it.
+    if (room.isLocked && !room.botIsModerator) {
+      room.botIsMember = false;
+      return { status: 204 };
+    }
     rooms.splice(rooms.indexOf(room), 1);
     for (let i = memberships.length - 1; i >= 0; i -= 1) {
       if (memberships[i]?.roomId === id) memberships.splice(i, 1);
@@ -138,30 +175,46 @@ export async function startFakeWebex(options: FakeWebexOptions): Promise<FakeWeb
     return { status: 204 };
   }
 
+  function listMemberships(call: Call): Answer {
+    const { roomId, personId, personEmail } = call.query;
+    if (roomId === undefined && (personId !== undefined || personEmail !== undefined)) {
+      reject(400, 'The roomId parameter is required when using personId or personEmail.');
+    }
+    const inRooms = roomId === undefined ? rooms.filter((room) => room.botIsMember) : [botRoom(roomId)];
+    const items = inRooms.flatMap((room) => [
+      botMembershipResource(room),
+      ...memberships.filter((m) => m.roomId === room.id).map(membershipResource),
+    ]).filter((m) =>
+      (personId === undefined || m.personId === personId) &&
+      (personEmail === undefined || String(m.personEmail).toLowerCase() === personEmail.toLowerCase()));
+    return page(call, items, Infinity);
+  }
+
   function createMembership(call: Call): Answer {
-    const body = jsonObject(call);
-    const roomId = optionalString(body, 'roomId') ?? reject(400, 'roomId is required.');
+    const body = jsonBody(call, CONTRACT.find('POST', '/v1/memberships'));
+    const roomId = body.roomId as string;
     const personEmail = optionalString(body, 'personEmail') ??
       reject(400, 'personEmail is required (this fake does not resolve personId).');
     if (!EMAIL.test(personEmail)) reject(400, `personEmail "${personEmail}" is not an e-mail address.`);
-    const isModerator = body.isModerator ?? false;
-    if (typeof isModerator !== 'boolean') reject(400, `isModerator must be a boolean, got ${JSON.stringify(isModerator)}.`);
-    findRoom(roomId);
-    if (memberships.some((m) => m.roomId === roomId && m.personEmail.toLowerCase() === personEmail.toLowerCase())) {
+    const isModerator = body.isModerator === true;
+    const room = botRoom(roomId);
+    if (room.isLocked && !room.botIsModerator) {
+      reject(403, `Only a moderator may add people to the moderated (locked) space ${roomId}; the bot is not one.`);
+    }
+    // Neither the contract nor Webex's guides say what isModerator does in a space that is not locked: recorded as given.
+    const same = (email: string) => email.toLowerCase() === personEmail.toLowerCase();
+    if (same(BOT.email) || memberships.some((m) => m.roomId === roomId && same(m.personEmail))) {
       reject(409, `${personEmail} is already a member of room ${roomId}.`);
     }
     const membership: WebexMembership = { id: webexId('MEMBERSHIP'), roomId, personEmail, isModerator, created: new Date().toISOString() };
     memberships.push(membership);
-    return {
-      status: 200,
-      body: { ...membership, personId: webexId('PEOPLE'), personDisplayName: personEmail, isMonitor: false, roomType: 'group' },
-    };
+    return { status: 200, body: membershipResource(membership) };
   }
 
   function createMessage(call: Call): Answer {
     const { fields, files } = messageParts(call);
     const roomId = fields.roomId ?? reject(400, 'roomId is required (this fake does not support toPersonId or toPersonEmail).');
-    const room = findRoom(roomId);
+    const room = botRoom(roomId);
     const { text, markdown } = fields;
     if (text === undefined && markdown === undefined && files.length === 0) {
       reject(400, 'A message needs text, markdown or a file.');
@@ -177,35 +230,151 @@ export async function startFakeWebex(options: FakeWebexOptions): Promise<FakeWeb
     const fileUrls = files.map((_, i) => `${call.origin}/v1/contents/${message.id}/${i}`);
     return {
       status: 200,
-      body: {
+      body: resource('Message', {
         id: message.id, roomId, roomType: 'group', text: text ?? markdown, markdown,
-        ...(fileUrls.length > 0 ? { files: fileUrls } : {}),
-        personId: BOT_PERSON_ID, personEmail: 'bot@webex.bot', created: message.created,
-      },
+        files: fileUrls.length > 0 ? fileUrls : undefined,
+        personId: BOT.id, personEmail: BOT.email, created: message.created,
+      }),
     };
+  }
+
+  /** One page of a list, with a Link to the next one as Webex gives (RFC 5988, rel="next"). */
+  function page(call: Call, all: readonly Record<string, unknown>[], maxLimit: number): Answer {
+    const { max = '100', cursor } = call.query;
+    if (!/^[1-9]\d*$/.test(max) || Number(max) > maxLimit) {
+      reject(400, `max must be an integer from 1${maxLimit === Infinity ? '' : ` to ${maxLimit}`}, got "${max}".`);
+    }
+    const offset = cursor === undefined ? 0 : Number(Buffer.from(cursor, 'base64url').toString());
+    if (!Number.isInteger(offset) || offset < 0) reject(400, `cursor "${cursor}" is not one this server gave out.`);
+    const size = Math.min(Number(max), pageSize);
+    const headers: Record<string, string> = {};
+    if (offset + size < all.length) {
+      const next = new URLSearchParams({ ...call.query, max, cursor: Buffer.from(String(offset + size)).toString('base64url') });
+      headers.Link = `<${call.origin}${call.path}?${next.toString()}>; rel="next"`;
+    }
+    return { status: 200, headers, body: { items: all.slice(offset, offset + size) } };
   }
 
   const fake = await startFakeServer({
     basePath: '/v1',
     latencyMs: options.latencyMs,
     handle,
-    errorBody: (_status, message) => ({ message, errors: [{ description: message }], trackingId: `FAKE_${randomUUID()}` }),
+    errorBody: (_status, message) => ({ message, errors: [{ description: message }], trackingId: trackingId() }),
+    // Webex names every answer in a TrackingID header; an error repeats it as the body's trackingId.
+    decorate: (answer) => {
+      const fromBody = (answer.body as { trackingId?: unknown } | undefined)?.trackingId;
+      return { ...answer, headers: { TrackingID: typeof fromBody === 'string' ? fromBody : trackingId(), ...answer.headers } };
+    },
     resetState() {
       rooms.length = 0;
       memberships.length = 0;
       messages.length = 0;
     },
   });
-  return Object.assign(fake, { rooms, memberships, messages, addRoom });
+  return Object.assign(fake, { rooms, memberships, messages, bot: BOT, addRoom });
+}
+
+function person(): Record<string, unknown> {
+  return resource('Person', {
+    id: BOT.id, emails: [BOT.email], displayName: BOT.displayName, nickName: BOT.displayName,
+    orgId: ORG_ID, created: BOT_CREATED, type: 'bot',
+  });
+}
+
+function roomResource(room: WebexRoom): Record<string, unknown> {
+  const { id, title, type, isLocked, lastActivity, creatorId, created } = room;
+  return resource('Room', { id, title, type, isLocked, lastActivity, creatorId, created, ownerId: ORG_ID });
+}
+
+function membershipResource(membership: WebexMembership): Record<string, unknown> {
+  const { id, roomId, personEmail, isModerator, created } = membership;
+  return resource('Membership', {
+    id, roomId, personId: personIdFor(personEmail), personEmail, personDisplayName: personEmail, personOrgId: ORG_ID,
+    isModerator, isMonitor: false, isRoomHidden: false, roomType: 'group', created,
+  });
+}
+
+function botMembershipResource(room: WebexRoom): Record<string, unknown> {
+  return resource('Membership', {
+    id: room.botMembershipId, roomId: room.id, personId: BOT.id, personEmail: BOT.email, personDisplayName: BOT.displayName,
+    personOrgId: ORG_ID, isModerator: room.botIsModerator, isMonitor: false, isRoomHidden: false, roomType: 'group', created: room.created,
+  });
+}
+
+/** The values without the undefined ones; a name the contract's schema does not declare is a bug in this fake. */
+function resource(schema: string, values: Record<string, unknown>): Record<string, unknown> {
+  const declared = CONTRACT.properties(schema);
+  const invented = Object.keys(values).filter((name) => !declared.includes(name));
+  if (invented.length > 0) throw new Error(`the fake invented ${invented.join(', ')} for a Webex ${schema}`);
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
+}
+
+/** Rejects query parameters the contract does not list for the operation, or of the wrong type. */
+function checkQuery(op: WebexOperation, query: Record<string, string>): void {
+  const where = `${op.method} /v1${op.pathTemplate}`;
+  const unknown = Object.keys(query).filter((name) => !op.query.has(name) && !PAGING.includes(name));
+  if (unknown.length > 0) {
+    reject(400, `Unknown query parameter(s) for ${where}: ${unknown.join(', ')}; the contract lists ${[...op.query.keys()].join(', ') || 'none'} (stricter than Webex, which ignores them).`);
+  }
+  for (const name of op.requiredQuery) if (query[name] === undefined) reject(400, `${name} is required.`);
+  for (const [name, value] of Object.entries(query)) {
+    const field = op.query.get(name);
+    if (field !== undefined) checkValue(name, field, value, true);
+  }
+}
+
+/** Refuses what the contract allows but this fake would otherwise ignore silently (teams, threads, cards...). */
+function unmodelled(given: Record<string, unknown>, names: readonly string[]): void {
+  const used = names.filter((name) => given[name] !== undefined);
+  if (used.length > 0) reject(400, `${used.join(', ')}: in Webex's API but not modelled by this fake.`);
+}
+
+/** The JSON object body of `call`, checked against the operation's request schema. */
+function jsonBody(call: Call, op: WebexOperation | undefined): Record<string, unknown> {
+  const body = jsonObject(call);
+  checkFields(op, body, false);
+  return body;
+}
+
+function checkFields(op: WebexOperation | undefined, fields: Record<string, unknown>, fromText: boolean): void {
+  if (op?.body === undefined) throw new Error('checkFields: the operation takes no body in the contract');
+  const { properties, required } = op.body;
+  for (const name of required) if (fields[name] === undefined) reject(400, `${name} is required.`);
+  const unknown = Object.keys(fields).filter((name) => !properties.has(name));
+  if (unknown.length > 0) {
+    reject(400, `Unknown property(ies) for ${op.method} /v1${op.pathTemplate}: ${unknown.join(', ')}; the contract lists ${[...properties.keys()].join(', ')} (stricter than Webex, which ignores them).`);
+  }
+  for (const [name, value] of Object.entries(fields)) {
+    const field = properties.get(name);
+    if (field !== undefined) checkValue(name, field, value, fromText);
+  }
+}
+
+/** `fromText`: the value came from a query string or a multipart field, so a number or boolean arrives as text. */
+function checkValue(name: string, field: WebexField, value: unknown, fromText: boolean): void {
+  const text = String(value);
+  const ok =
+    field.type === 'string' ? typeof value === 'string' :
+    field.type === 'boolean' ? (fromText ? /^(true|false)$/.test(text) : typeof value === 'boolean') :
+    field.type === 'number' ? (fromText ? /^-?\d+(\.\d+)?$/.test(text) : typeof value === 'number') :
+    field.type === 'array' ? fromText || Array.isArray(value) :
+    typeof value === 'object' && value !== null;
+  if (!ok) reject(400, `${name} must be ${field.type === 'array' ? 'an array' : `a ${field.type}`}, got ${JSON.stringify(value)}.`);
+  if (field.enum !== undefined && !field.enum.includes(text)) {
+    reject(400, `${name} must be ${field.enum.map((item) => `"${item}"`).join(' or ')}, got "${text}".`);
+  }
 }
 
 /** The text fields and the one uploaded file of POST /messages, from either JSON or multipart. */
 function messageParts(call: Call): { fields: Record<string, string | undefined>; files: WebexFile[] } {
   const { body } = call;
+  const op = CONTRACT.find('POST', '/v1/messages');
   if (body.kind === 'unparsable') reject(400, `Invalid request body: ${body.problem}.`);
   if (body.kind === 'json') {
     const object = jsonObject(call);
+    checkFields(op, object, false);
     if (object.files !== undefined) reject(400, 'files by URL are not supported by this fake; upload the file as multipart/form-data.');
+    unmodelled(object, ['parentId', 'attachments']);
     return {
       fields: { roomId: optionalString(object, 'roomId'), text: optionalString(object, 'text'), markdown: optionalString(object, 'markdown') },
       files: [],
@@ -213,7 +382,11 @@ function messageParts(call: Call): { fields: Record<string, string | undefined>;
   }
   if (body.kind !== 'multipart') return unsupportedMediaType(call, 'application/json or multipart/form-data');
   if (body.fields.files !== undefined) reject(400, 'files must be a file part (with a filename), not a text field.');
+  checkFields(op, body.fields, true);
+  unmodelled(body.fields, ['parentId', 'attachments']);
   const files = body.files.filter((file) => file.field === 'files');
+  const strays = body.files.filter((file) => file.field !== 'files').map((file) => file.field);
+  if (strays.length > 0) reject(400, `File parts must be named "files", got ${strays.join(', ')}.`);
   if (files.length > 1) reject(400, `Only one file is allowed per message; got ${files.length} files parts.`);
   for (const file of files) {
     if (file.name === '') reject(400, 'The files part has no file name (Content-Disposition filename).');
@@ -244,11 +417,16 @@ function optionalString(object: Record<string, unknown>, key: string): string | 
   return reject(400, `${key} must be a string, got ${JSON.stringify(value)}.`);
 }
 
-function roomIdOf(call: Call): string {
-  return decodeURIComponent(call.path.slice('/v1/rooms/'.length));
+function trackingId(): string {
+  return `FAKE_${randomUUID()}`;
 }
 
 /** Webex ids are base64 of a ciscospark:// URI naming the kind of thing. */
-function webexId(kind: string): string {
-  return Buffer.from(`ciscospark://us/${kind}/${randomUUID()}`).toString('base64url');
+function webexId(kind: string, uuid: string = randomUUID()): string {
+  return Buffer.from(`ciscospark://us/${kind}/${uuid}`).toString('base64url');
+}
+
+/** The same person id for the same address, so GET /memberships?personId= finds what POST /memberships answered. */
+function personIdFor(email: string): string {
+  return webexId('PEOPLE', email.toLowerCase());
 }
