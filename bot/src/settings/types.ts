@@ -33,6 +33,10 @@ export interface ServerSettings {
   readonly url: string | undefined;
   /** A second press within this window is counted once. */
   readonly debounceMs: number;
+  /** `press_timeout`: the whole press is answered by then, whatever is still pending. */
+  readonly pressTimeoutMs: number;
+  /** `deliver_within`: how long an action not delivered within its press keeps being retried in the background. */
+  readonly deliverWithinMs: number;
 }
 
 export interface Step {
