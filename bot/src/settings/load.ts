@@ -107,6 +107,9 @@ class Reader {
     this.file = file;
     this.folder = path.dirname(path.resolve(file));
     this.source = source;
+    // Counted here rather than by the parser, so that a file refused before parsing has lines too.
+    this.lines.addNewLine(0);
+    for (let end = source.indexOf('\n'); end !== -1; end = source.indexOf('\n', end + 1)) this.lines.addNewLine(end + 1);
   }
 
   read(env: Environment): Settings | undefined {
@@ -115,7 +118,7 @@ class Reader {
       this.reportAt(deep, '', `lists and keys are nested more than ${MAX_NESTING} levels deep from here; settings need far fewer: check the brackets and the indentation`);
       return undefined;
     }
-    const doc = parseDocument(this.source, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+    const doc = parseDocument(this.source, { prettyErrors: false, uniqueKeys: true });
     // One mistake often makes the parser complain several times on its line: the first says it best.
     const syntax = this.oncePerLine();
     for (const error of doc.errors) syntax(error.pos[0], '', `not valid YAML: ${error.message.split('\n')[0]}${yamlHint(error)}`);
@@ -349,7 +352,7 @@ class Reader {
   private voice(entry: Entry, voice: string): void {
     const check = checkVoice(voice);
     if (check.ok) return;
-    this.report(entry.value, entry.path, `"${voice}" is not a Twilio voice; ${check.suggestion ? `did you mean "${check.suggestion}"? ` : ''}expected man, woman, alice, Polly.<name> (e.g. Polly.Joanna) or Google.<name> (e.g. Google.en-US-Standard-C)`);
+    this.report(entry.value, entry.path, `"${voice}" is not a Twilio voice${check.suggestion ? `; did you mean "${check.suggestion}"?` : ''} (Twilio's voices: man, woman, alice, Polly.<name> such as Polly.Joanna, Google.<name> such as Google.en-US-Standard-C)`);
   }
 
   /** The call carries `say` as TwiML, measured as the Twilio client will build it. */
@@ -407,7 +410,8 @@ class Reader {
   private reportWithoutSender(): void {
     const [first, ...others] = this.withoutSender;
     if (first === undefined) return;
-    const more = others.length === 0 ? '' : ` (${others.length} more SMS or ${others.length === 1 ? 'call' : 'calls'} below have none either)`;
+    const more = others.length === 0 ? '' : others.length === 1 ? ' (another SMS or call below has none either)'
+      : ` (${others.length} more SMS or calls below have none either)`;
     this.report(first.key, first.path, `no number to send from: set \`twilio:\` \`customer_service_number:\` (your Twilio number) or \`from:\` here${more}`);
   }
 
