@@ -211,6 +211,56 @@ for (const [name, yaml, expected] of broken) {
   });
 }
 
+const syntaxMistakes: [string, string, string][] = [
+  ['a tab as indentation', `${minimal}\tfile: files/spark.png\n`, '5:1 : not valid YAML: Tabs are not allowed as indentation (indent with spaces)'],
+  ['a list item indented further than the one above', `${minimal}   - text: "again"\n`, '5:4 : not valid YAML: All sequence items must start at the same column'],
+  ['a list item indented less than the one above', `${minimal} - text: "again"\n`, '5:1 : not valid YAML: A block sequence may not be used as an implicit map key'],
+  ['an unclosed quote', 'webex:\n  room: "Demo\nbt.tn:\n  - text: "hi"\n', '2:14 : not valid YAML: Missing closing "quote'],
+  ['a key written twice', 'webex:\n  room: "Demo"\n  room: "Other"\nbt.tn:\n  - text: "hi"\n', '3:3 : not valid YAML: Map keys must be unique (keep one of them)'],
+  ['a `: ` inside an unquoted value', `${minimal}  - text: Note: call me\n`,
+    '5:11 : not valid YAML: Nested mappings are not allowed in compact mappings (put a value that contains `: ` in quotes)'],
+  ['a `: ` inside an unquoted value between braces', `${minimal}  - sms: { message: Check: now, to: "+352691496401" }\n`,
+    '5:21 : not valid YAML: Block collections are not allowed within flow collections (put a value that contains `: ` in quotes)'],
+  ['an unclosed bracket', 'bt.tn: [\n', '2:1 : not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]'],
+];
+
+for (const [name, yaml, expected] of syntaxMistakes) {
+  test(`YAML with ${name} is reported once, at its own line and column`, () => {
+    assert.deepEqual(problems(yaml), [expected]);
+  });
+}
+
+test('a tab deep in the seed sample is reported at its line, not at 1:1', () => {
+  const lines = seed.split('\n');
+  assert.equal(lines[70], '    room: "Green Power Demonstration"');
+  lines[70] = '\troom: "Green Power Demonstration"';
+  assert.deepEqual(problems(lines.join('\n')), ['71:1 : not valid YAML: Tabs are not allowed as indentation (indent with spaces)']);
+});
+
+const nestedTooDeep = 'lists and keys are nested more than 20 levels deep from here; settings need far fewer: check the brackets and the indentation';
+/** "Billion laughs": each line lists the one above 9 times, 9^9 (387 million) strings once expanded. */
+const bomb = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]',
+  ...[...'bcdefghi'].map((name, index) => `${name}: &${name} [${Array(9).fill(`*${'abcdefghi'[index]}`).join(', ')}]`)].join('\n');
+const aliasRefused = (alias: string) => `\`${alias}\` repeats a value by its anchor; settings do not use anchors and aliases (\`&name\`, \`*name\`): write the value out here`;
+const caps: [string, string, string[]][] = [
+  ['10,000 nested lists', `${minimal}reset: ${'['.repeat(10_000)}${']'.repeat(10_000)}\n`, [`5:27 : ${nestedTooDeep}`]],
+  ['10,000 unclosed nested lists', `${minimal}reset: ${'['.repeat(10_000)}\n`, [`5:27 : ${nestedTooDeep}`]],
+  ['10,000 nested mappings', `${minimal}reset: ${'{a: '.repeat(10_000)}1${'}'.repeat(10_000)}\n`, [`5:84 : ${nestedTooDeep}`]],
+  ['10,000 nested block lists', `${minimal}reset:\n${'- '.repeat(10_000)}x\n`, [`6:39 : ${nestedTooDeep}`]],
+  ['an alias bomb', `${bomb}\n${minimal}  - text: *i\n`, [
+    ...[...'bcdefghi'].map((name, index) => `${index + 2}:8 ${name}[0]: ${aliasRefused(`*${'abcdefghi'[index]}`)}`),
+    `14:11 bt.tn[1].text: ${aliasRefused('*i')}`,
+  ]],
+  ['a file over 1 MB, not even parsed', `${minimal}${'\t'.repeat(1024 * 1024)}`,
+    [`1:1 : the file is ${minimal.length + 1024 * 1024} bytes; a settings file may be at most 1 MB (1048576 bytes): is it the right file?`]],
+];
+
+for (const [name, yaml, expected] of caps) {
+  test(`a settings file with ${name} gets a clear error, not a crash`, () => {
+    assert.deepEqual(problems(yaml), expected);
+  });
+}
+
 test('a file over the Webex upload limit is refused', () => {
   const huge = path.join(folder, 'files/huge.bin');
   writeFileSync(huge, '');
@@ -229,6 +279,16 @@ test('npm run check prints the problems without a stack trace and exits non-zero
   assert.ok(failure, 'check should fail');
   assert.equal(failure.code, 1);
   assert.equal(failure.stderr, `${file} has 1 problem; fix it and try again:\n${file}:5:1  twilo: unknown key \`twilo\`; did you mean \`twilio\`? (known here: bt.tn, webex, twilio, server, reset)\n`);
+});
+
+test('npm run check refuses deep nesting with one line and no stack trace', async () => {
+  const file = path.join(folder, 'deep.yaml');
+  writeFileSync(file, `${minimal}reset: ${'['.repeat(10_000)}${']'.repeat(10_000)}\n`);
+  const run = promisify(execFile)(process.execPath, [path.join(repoRoot, 'bot/src/settings/check-cli.ts'), file]);
+  const failure = await run.then(() => undefined, (error: { code: number; stdout: string; stderr: string }) => error);
+  assert.ok(failure, 'check should fail');
+  assert.equal(failure.code, 1);
+  assert.equal(failure.stderr, `${file} has 1 problem; fix it and try again:\n${file}:5:27  ${nestedTooDeep}\n`);
 });
 
 test('npm run check accepts the seed sample', async () => {

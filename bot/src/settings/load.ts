@@ -119,10 +119,14 @@ class Reader {
       return undefined;
     }
     const doc = parseDocument(this.source, { prettyErrors: false, uniqueKeys: true });
-    // One mistake often makes the parser complain several times on its line: the first says it best.
-    const syntax = this.oncePerLine();
-    for (const error of doc.errors) syntax(error.pos[0], '', `not valid YAML: ${error.message.split('\n')[0]}${yamlHint(error)}`);
-    if (doc.errors.length > 0 || this.aliases(doc)) return undefined;
+    // Past its first error the parser's recovery is guesswork (after a tab at line 71, every later key
+    // of that section is "misaligned"), so one mistake would read as many: only the first is reported.
+    const [error] = doc.errors;
+    if (error !== undefined) {
+      this.reportAt(error.pos[0], '', `not valid YAML: ${error.message.split('\n')[0]}${yamlHint(error)}`);
+      return undefined;
+    }
+    if (this.aliases(doc)) return undefined;
     const root = doc.contents;
     if (!isMap(root)) {
       this.report(root, '', 'expected the settings: keys such as `bt.tn:`, `webex:`, `twilio:` and `server:`');
@@ -156,10 +160,15 @@ class Reader {
    */
   private aliases(doc: Document): boolean {
     const before = this.issues.length;
-    const report = this.oncePerLine();
+    const lines = new Set<number>();
     visit(doc, {
       Alias: (_key, alias, ancestors) => {
-        report(alias.range?.[0] ?? 0, pathOf([...ancestors, alias]),
+        // One message per line: `[*a, *a, *a]` is one thing to write out.
+        const offset = alias.range?.[0] ?? 0;
+        const { line } = this.lines.linePos(offset);
+        if (lines.has(line)) return;
+        lines.add(line);
+        this.reportAt(offset, pathOf([...ancestors, alias]),
           `\`*${alias.source}\` repeats a value by its anchor; settings do not use anchors and aliases (\`&name\`, \`*name\`): write the value out here`);
       },
     });
@@ -505,17 +514,6 @@ class Reader {
     // A misspelt key was already reported with a "did you mean" for this one.
     if (!this.mentioned.has(join(entry.path, key))) this.report(entry.value ?? entry.key, entry.path, `missing \`${key}\`: ${what}`);
     return undefined;
-  }
-
-  /** A reporter that keeps the first problem on each line and drops the rest. */
-  private oncePerLine(): (offset: number, where: string, message: string) => void {
-    const seen = new Set<number>();
-    return (offset, where, message) => {
-      const { line } = this.lines.linePos(offset);
-      if (seen.has(line)) return;
-      seen.add(line);
-      this.reportAt(offset, where, message);
-    };
   }
 
   private report(node: Node | null | undefined, where: string, message: string): void {
