@@ -46,12 +46,13 @@ export function loadSettings(file: string, env: Environment = process.env): Sett
 }
 
 /** Far above any real sequence; a bigger file is not a settings file, and is not parsed at all. */
-export const SETTINGS_MAX_BYTES = 1024 * 1024;
-/** Far above the 6 levels the deepest form needs (bt.tn, step, sms list, item, number list). */
+const SETTINGS_MAX_BYTES = 1024 * 1024;
+/** Far above the 6 levels the deepest form needs (the file, bt.tn, a step, a 2016 sms list, its item, a list of numbers). */
 const MAX_NESTING = 20;
-export const MAX_STEPS = 100;
+/** Generous: a person presses a button this many times in one escalation at most. */
+const MAX_STEPS = 100;
 /** Twilio counts characters (code points) and refuses a longer SMS body (error 21617). */
-export const SMS_MAX_CHARACTERS = 1600;
+const SMS_MAX_CHARACTERS = 1600;
 
 function readSource(file: string): string {
   const refuse = (message: string) => new SettingsError(file, [{ file, line: 1, column: 1, path: '', message }]);
