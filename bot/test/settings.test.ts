@@ -201,7 +201,7 @@ const nationalNumbers: [string, string][] = [
 for (const [name, number] of nationalNumbers) {
   test(`${name} is refused with the international form to write, never guessed`, () => {
     assert.deepEqual(problems(`${minimal}  - sms: { message: "x", to: "${number}", from: "+33644606827" }\n`),
-      [`5:30 bt.tn[1].sms.to: "${number}" is a national number, without its country; write +, the country code, then the number, e.g. \"+1 212 555 1234\" for a US number`]);
+      [`5:30 bt.tn[1].sms.to: "${number}" is written the national way; write +, the country code, then the number (no parentheses, no leading 0), e.g. \"+1 212 555 1234\" for a US number`]);
   });
 }
 

@@ -431,7 +431,7 @@ class Reader {
     const number = toE164(written);
     if (number.ok) return number.e164;
     this.report(entry.value, entry.path, number.problem === 'national'
-      ? `"${written}" is a national number, without its country; write +, the country code, then the number, e.g. "+1 212 555 1234" for a US number`
+      ? `"${written}" is written the national way; write +, the country code, then the number (no parentheses, no leading 0), e.g. "+1 212 555 1234" for a US number`
       : `"${written}" is not a phone number in international format; expected a country code and number, e.g. "+352691496401"`);
     return undefined;
   }
