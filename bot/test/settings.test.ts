@@ -37,6 +37,8 @@ test('the 2016 seed sample loads unchanged, numbers in E.164', () => {
   assert.equal(settings.steps[0]?.file?.label, 'Current status of the server');
   assert.equal(settings.server.port, 8080);
   assert.equal(settings.server.debounceMs, 2000);
+  assert.equal(settings.server.pressTimeoutMs, 25_000);
+  assert.equal(settings.server.deliverWithinMs, 15 * 60_000);
   assert.equal(settings.webex.token, undefined);
 });
 
@@ -52,7 +54,7 @@ test('the test copy of the seed is the seed itself', (t) => {
   assert.equal(seed, original);
 });
 
-test("today's names load: webex, text, sms and call as mappings, voice, reset, debounce", () => {
+test("today's names load: webex, text, sms and call as mappings, voice, reset, debounce, press_timeout, deliver_within", () => {
   writeFileSync(path.join(folder, 'modern.yaml'), `
 webex:
   room: "Ops"
@@ -61,11 +63,15 @@ twilio:
   from: "+1 415 555 0100"
 server:
   debounce: 0.5
+  press_timeout: 40
+  deliver_within: 60
 reset: 30
 bt.tn:
   - text: "plain words"
   - sms: { message: "Check Webex", to: ["+352 691 49 64 01", "0033644606827"] }
     call: { to: "+14155550123", say: "Please check Webex", voice: "alice" }
+  - call: { to: "+1 415-555.0123", say: "Second call", voice: "Polly.Joanna-Neural" }
+  - call: { to: "00 33 6 44 60 68 27", say: "Third call", voice: "Google.en-US-Standard-C" }
 `);
   const settings = loadSettings(path.join(folder, 'modern.yaml'), {});
   assert.deepEqual(settings.steps[0]?.message, { format: 'text', body: 'plain words' });
@@ -74,6 +80,30 @@ bt.tn:
   assert.equal(settings.twilio.from, '+14155550100');
   assert.equal(settings.resetAfterMs, 30 * 60_000);
   assert.equal(settings.server.debounceMs, 500);
+  assert.equal(settings.server.pressTimeoutMs, 40_000);
+  assert.equal(settings.server.deliverWithinMs, 60 * 60_000);
+  assert.deepEqual(settings.steps.slice(2).map((step) => [step.call?.to, step.call?.voice]),
+    [[['+14155550123'], 'Polly.Joanna-Neural'], [['+33644606827'], 'Google.en-US-Standard-C']]);
+});
+
+test('a number written with + or 00 and separators, or as digits alone (the 2016 form), becomes E.164', () => {
+  writeFileSync(path.join(folder, 'numbers.yaml'), `${minimal}  - sms:
+      message: "x"
+      to: ["33644606827", 33644606827, "0033 6 44 60 68 27", 0033644606827, "+1 212-555.1234", "+352 691 49 64 01"]
+twilio: { from: "+33644606827" }
+`);
+  assert.deepEqual(loadSettings(path.join(folder, 'numbers.yaml'), {}).steps[1]?.sms?.to,
+    ['+33644606827', '+33644606827', '+33644606827', '+33644606827', '+12125551234', '+352691496401']);
+});
+
+test('an SMS of 1,600 characters loads: Twilio counts an emoji as one', () => {
+  writeFileSync(path.join(folder, 'sms.yaml'), `${minimal}  - sms: { message: "${'😀'.repeat(1600)}", to: "+352691496401", from: "+33644606827" }\n`);
+  assert.equal(loadSettings(path.join(folder, 'sms.yaml'), {}).steps[1]?.sms?.body.length, 3200);
+});
+
+test('a sequence of 100 steps loads', () => {
+  writeFileSync(path.join(folder, 'hundred.yaml'), `webex: { room: "Demo" }\nbt.tn:\n${'  - text: "hi"\n'.repeat(100)}`);
+  assert.equal(loadSettings(path.join(folder, 'hundred.yaml'), {}).steps.length, 100);
 });
 
 test('secrets come from the environment, and a value in the file overrides it', () => {
@@ -101,8 +131,7 @@ const broken: [string, string, string[]][] = [
   ['an SMS with no number to send from', `${minimal}  - sms: { message: "Check", to: "+352691496401" }\n`,
     ['5:5 bt.tn[1].sms: no number to send from: set `twilio:` `customer_service_number:` (your Twilio number) or `from:` here']],
   ['a call with a misspelt key', `${minimal}  - call: { to: "+352691496401", sya: "hi", from: "+33644606827" }\n`,
-    ['5:11 bt.tn[1].call: missing `say`: the sentence spoken on the call, e.g. `say: "Please check Webex"`',
-      '5:34 bt.tn[1].call.sya: unknown key `sya`; did you mean `say`? (known here: say, to, from, voice)']],
+    ['5:34 bt.tn[1].call.sya: unknown key `sya`; did you mean `say`? (known here: say, to, from, voice)']],
   ['a moderator that is not an e-mail address', 'webex:\n  room: "Demo"\n  moderators:\n    - bernard.example.com\nbt.tn:\n  - text: "hi"\n',
     ['4:7 webex.moderators[0]: "bernard.example.com" is not an e-mail address; expected something like name@example.com']],
   ['markdown over the Webex limit', `webex:\n  room: "Demo"\nbt.tn:\n  - markdown: "${'x'.repeat(7440)}"\n`,
@@ -117,15 +146,117 @@ const broken: [string, string, string[]][] = [
   ['a reset of zero minutes', `${minimal}reset: 0\n`, ['5:8 reset: expected a number 1 or more (minutes)']],
   ['a key given twice under two names', 'webex:\n  room: "Demo"\nspark:\n  room: "Other"\nbt.tn:\n  - text: "hi"\n',
     ['3:1 spark: `spark` repeats `webex`; keep one of them']],
-  ['YAML that does not parse', 'bt.tn: [\n', ['1:1 : not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]']],
   ['several problems at once, in file order', 'webex:\n  room: ""\nbt.tn:\n  - call: { to: "+1", say: "x" }\n',
     ['2:9 webex.room: is empty',
       '4:5 bt.tn[0].call: no number to send from: set `twilio:` `customer_service_number:` (your Twilio number) or `from:` here',
       '4:17 bt.tn[0].call.to: "+1" is not a phone number in international format; expected a country code and number, e.g. "+352691496401"']],
+  ['a sender number too short, used by an SMS and a call', `${minimal}  - sms: { message: "x", to: "+352691496401" }\n    call: { say: "x", to: "+352691496401" }\ntwilio:\n  from: "12"\n`,
+    ['8:9 twilio.from: "12" is not a phone number in international format; expected a country code and number, e.g. "+352691496401"']],
+  ['a misspelt sender key', `${minimal}  - sms: { message: "x", to: "+352691496401" }\ntwilio:\n  customer_service_numbr: "+33644606827"\n`,
+    ['7:3 twilio.customer_service_numbr: unknown key `customer_service_numbr`; did you mean `customer_service_number`? (known here: customer_service_number, account_sid, auth_token)']],
+  ['three SMS and calls with no number to send from', `${minimal}  - sms: { message: "x", to: "+352691496401" }\n    call: { say: "x", to: "+352691496401" }\n  - sms: { message: "x", to: "+352691496401" }\n`,
+    ['5:5 bt.tn[1].sms: no number to send from: set `twilio:` `customer_service_number:` (your Twilio number) or `from:` here (2 more SMS or calls below have none either)']],
+  ['a misspelt section that is also required', 'webx:\n  room: "Demo"\nbt.tn:\n  - text: "hi"\n',
+    ['1:1 webx: unknown key `webx`; did you mean `webex`? (known here: bt.tn, webex, twilio, server, reset)']],
+  ['a webex section that is a name, not keys', 'webex: "Demo"\nbt.tn:\n  - text: "hi"\n',
+    ['1:8 webex: expected keys such as `room`, `moderators`, `participants`, `token`']],
+  ['an SMS that is only its text', `${minimal}  - sms: "Check"\ntwilio: { from: "+33644606827" }\n`,
+    ['5:10 bt.tn[1].sms: expected keys such as `message`, `to`, `from`']],
+  ['a misspelt SMS number in the 2016 list form', `${minimal}  - sms:\n      - message: "Check"\n      - numbr: "+352691496401"\ntwilio: { from: "+33644606827" }\n`,
+    ['7:9 bt.tn[1].sms[1].numbr: unknown key `numbr`; did you mean `number`? (known here: message, to, from)']],
+  ['a file that is not there and has no extension', 'webex:\n  room: "Demo"\nbt.tn:\n  - file: files/nope\n',
+    [`4:11 bt.tn[0].file: no file at files/nope (looked in ${path.join(folder, 'files')}); the path is relative to the folder of the settings file`]],
+  ['an SMS over 1,600 characters (emoji count as one)', `${minimal}  - sms: { message: "${'😀'.repeat(1601)}", to: "+352691496401", from: "+33644606827" }\n`,
+    ['5:21 bt.tn[1].sms.message: the SMS is 1601 characters long; Twilio accepts at most 1600: shorten it']],
+  ['a call whose TwiML is over 4,000 characters once escaped', `${minimal}  - call: { say: "${'&'.repeat(800)}", to: "+352691496401", from: "+33644606827" }\n`,
+    ["5:18 bt.tn[1].call.say: the call's TwiML (this sentence in <Say>, with & < > escaped) is 4070 characters long; Twilio accepts at most 4000: shorten it"]],
+  ['a call that says a control character', `${minimal}  - call: { say: "bell \\x07", to: "+352691496401", from: "+33644606827" }\n`,
+    ['5:18 bt.tn[1].call.say: contains the character U+0007, which a call cannot carry (TwiML is XML); remove it']],
+  ['a voice in the wrong case', `${minimal}  - call: { say: "x", to: "+352691496401", from: "+33644606827", voice: "Alice" }\n`,
+    ["5:73 bt.tn[1].call.voice: \"Alice\" is not a Twilio voice; did you mean \"alice\"? (Twilio's voices: man, woman, alice, Polly.<name> such as Polly.Joanna, Google.<name> such as Google.en-US-Standard-C)"]],
+  ['a Polly voice with a lower-case prefix', `${minimal}  - call: { say: "x", to: "+352691496401", from: "+33644606827", voice: "polly.Joanna" }\n`,
+    ["5:73 bt.tn[1].call.voice: \"polly.Joanna\" is not a Twilio voice; did you mean \"Polly.Joanna\"? (Twilio's voices: man, woman, alice, Polly.<name> such as Polly.Joanna, Google.<name> such as Google.en-US-Standard-C)"]],
+  ['a voice Twilio does not have', `${minimal}  - call: { say: "x", to: "+352691496401", from: "+33644606827", voice: "robot" }\n`,
+    ["5:73 bt.tn[1].call.voice: \"robot\" is not a Twilio voice (Twilio's voices: man, woman, alice, Polly.<name> such as Polly.Joanna, Google.<name> such as Google.en-US-Standard-C)"]],
+  ['a press_timeout of zero', `${minimal}server:\n  press_timeout: 0\n`, ['6:18 server.press_timeout: expected a number above 0 and at most 120 (seconds)']],
+  ['a press_timeout over two minutes', `${minimal}server:\n  press_timeout: 121\n`, ['6:18 server.press_timeout: expected a number above 0 and at most 120 (seconds)']],
+  ['a press_timeout with its unit written', `${minimal}server:\n  press_timeout: 25s\n`, ['6:18 server.press_timeout: expected a number above 0 and at most 120 (seconds)']],
+  ['a deliver_within over a day', `${minimal}server:\n  deliver_within: 1441\n`, ['6:19 server.deliver_within: expected a number above 0 and at most 1440 (minutes)']],
+  ['a negative deliver_within', `${minimal}server:\n  deliver_within: -5\n`, ['6:19 server.deliver_within: expected a number above 0 and at most 1440 (minutes)']],
+  ['a misspelt press_timeout', `${minimal}server:\n  press_timeuot: 30\n`,
+    ['6:3 server.press_timeuot: unknown key `press_timeuot`; did you mean `press_timeout`? (known here: port, url, debounce, press_timeout, deliver_within)']],
+  ['steps over the cap of 100', `webex: { room: "Demo" }\nbt.tn:\n${'  - text: "hi"\n'.repeat(101)}`,
+    ['3:3 bt.tn: the list has 101 steps; a sequence has at most 100']],
 ];
+
+const nationalNumbers: [string, string][] = [
+  ['a US number with parentheses', '(212) 555-1234'],
+  ['a French number with its trunk 0 and spaces', '06 12 34 56 78'],
+  ['a number with its trunk 0 alone', '0612345678'],
+  ['a number with dashes and no country', '212-555-1234'],
+  ['a number with spaces and no country', '212 555 1234'],
+  ['an international number that keeps its trunk 0 in parentheses', '+44 (0)20 7946 0958'],
+];
+
+for (const [name, number] of nationalNumbers) {
+  test(`${name} is refused with the international form to write, never guessed`, () => {
+    assert.deepEqual(problems(`${minimal}  - sms: { message: "x", to: "${number}", from: "+33644606827" }\n`),
+      [`5:30 bt.tn[1].sms.to: "${number}" is written the national way; write +, the country code, then the number (no parentheses, no leading 0), e.g. \"+1 212 555 1234\" for a US number`]);
+  });
+}
 
 for (const [name, yaml, expected] of broken) {
   test(`a settings file with ${name} is refused with the exact message`, () => {
+    assert.deepEqual(problems(yaml), expected);
+  });
+}
+
+const syntaxMistakes: [string, string, string][] = [
+  ['a tab as indentation', `${minimal}\tfile: files/spark.png\n`, '5:1 : not valid YAML: Tabs are not allowed as indentation (indent with spaces)'],
+  ['a list item indented further than the one above', `${minimal}   - text: "again"\n`, '5:4 : not valid YAML: All sequence items must start at the same column'],
+  ['a list item indented less than the one above', `${minimal} - text: "again"\n`, '5:1 : not valid YAML: A block sequence may not be used as an implicit map key'],
+  ['an unclosed quote', 'webex:\n  room: "Demo\nbt.tn:\n  - text: "hi"\n', '2:14 : not valid YAML: Missing closing "quote'],
+  ['a key written twice', 'webex:\n  room: "Demo"\n  room: "Other"\nbt.tn:\n  - text: "hi"\n', '3:3 : not valid YAML: Map keys must be unique (keep one of them)'],
+  ['a `: ` inside an unquoted value', `${minimal}  - text: Note: call me\n`,
+    '5:11 : not valid YAML: Nested mappings are not allowed in compact mappings (put a value that contains `: ` in quotes)'],
+  ['a `: ` inside an unquoted value between braces', `${minimal}  - sms: { message: Check: now, to: "+352691496401" }\n`,
+    '5:21 : not valid YAML: Block collections are not allowed within flow collections (put a value that contains `: ` in quotes)'],
+  ['an unclosed bracket', 'bt.tn: [\n', '2:1 : not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]'],
+];
+
+for (const [name, yaml, expected] of syntaxMistakes) {
+  test(`YAML with ${name} is reported once, at its own line and column`, () => {
+    assert.deepEqual(problems(yaml), [expected]);
+  });
+}
+
+test('a tab deep in the seed sample is reported at its line, not at 1:1', () => {
+  const lines = seed.split('\n');
+  assert.equal(lines[70], '    room: "Green Power Demonstration"');
+  lines[70] = '\troom: "Green Power Demonstration"';
+  assert.deepEqual(problems(lines.join('\n')), ['71:1 : not valid YAML: Tabs are not allowed as indentation (indent with spaces)']);
+});
+
+const nestedTooDeep = 'lists and keys are nested more than 20 levels deep from here; settings need far fewer: check the brackets and the indentation';
+/** "Billion laughs": each line lists the one above 9 times, 9^9 (387 million) strings once expanded. */
+const bomb = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]',
+  ...[...'bcdefghi'].map((name, index) => `${name}: &${name} [${Array(9).fill(`*${'abcdefghi'[index]}`).join(', ')}]`)].join('\n');
+const aliasRefused = (alias: string) => `\`${alias}\` repeats a value by its anchor; settings do not use anchors and aliases (\`&name\`, \`*name\`): write the value out here`;
+const caps: [string, string, string[]][] = [
+  ['10,000 nested lists', `${minimal}reset: ${'['.repeat(10_000)}${']'.repeat(10_000)}\n`, [`5:27 : ${nestedTooDeep}`]],
+  ['10,000 unclosed nested lists', `${minimal}reset: ${'['.repeat(10_000)}\n`, [`5:27 : ${nestedTooDeep}`]],
+  ['10,000 nested mappings', `${minimal}reset: ${'{a: '.repeat(10_000)}1${'}'.repeat(10_000)}\n`, [`5:84 : ${nestedTooDeep}`]],
+  ['10,000 nested block lists', `${minimal}reset:\n${'- '.repeat(10_000)}x\n`, [`6:39 : ${nestedTooDeep}`]],
+  ['an alias bomb', `${bomb}\n${minimal}  - text: *i\n`, [
+    ...[...'bcdefghi'].map((name, index) => `${index + 2}:8 ${name}[0]: ${aliasRefused(`*${'abcdefghi'[index]}`)}`),
+    `14:11 bt.tn[1].text: ${aliasRefused('*i')}`,
+  ]],
+  ['a file over 1 MB, not even parsed', `${minimal}${'\t'.repeat(1024 * 1024)}`,
+    [`1:1 : the file is ${minimal.length + 1024 * 1024} bytes; a settings file may be at most 1 MB (1048576 bytes): is it the right file?`]],
+];
+
+for (const [name, yaml, expected] of caps) {
+  test(`a settings file with ${name} gets a clear error, not a crash`, () => {
     assert.deepEqual(problems(yaml), expected);
   });
 }
@@ -150,6 +281,16 @@ test('npm run check prints the problems without a stack trace and exits non-zero
   assert.equal(failure.stderr, `${file} has 1 problem; fix it and try again:\n${file}:5:1  twilo: unknown key \`twilo\`; did you mean \`twilio\`? (known here: bt.tn, webex, twilio, server, reset)\n`);
 });
 
+test('npm run check refuses deep nesting with one line and no stack trace', async () => {
+  const file = path.join(folder, 'deep.yaml');
+  writeFileSync(file, `${minimal}reset: ${'['.repeat(10_000)}${']'.repeat(10_000)}\n`);
+  const run = promisify(execFile)(process.execPath, [path.join(repoRoot, 'bot/src/settings/check-cli.ts'), file]);
+  const failure = await run.then(() => undefined, (error: { code: number; stdout: string; stderr: string }) => error);
+  assert.ok(failure, 'check should fail');
+  assert.equal(failure.code, 1);
+  assert.equal(failure.stderr, `${file} has 1 problem; fix it and try again:\n${file}:5:27  ${nestedTooDeep}\n`);
+});
+
 test('npm run check accepts the seed sample', async () => {
   const { stdout } = await promisify(execFile)(process.execPath, [path.join(repoRoot, 'bot/src/settings/check-cli.ts'), path.join(folder, 'settings.yaml')]);
   assert.equal(stdout, `${path.join(folder, 'settings.yaml')} is valid: 5 steps, Webex room "Green Power Demonstration".\n`);
@@ -162,7 +303,12 @@ test('the JSON Schema for editors accepts what the bot accepts and flags what it
   for (const file of [seedSettings, path.join(repoRoot, 'settings.yaml'), path.join(folder, 'modern.yaml')]) {
     assert.ok(valid(readFileSync(file, 'utf8')), `${file}: ${JSON.stringify(validate.errors)}`);
   }
-  for (const [name, yaml] of broken.filter(([name]) => /misspelt|missing room|port|empty|label without|repeats|twice|together|reset/.test(name))) {
+  const refused = /misspelt|missing room|port|empty|label without|repeats|twice|together|reset|press_timeout|deliver_within|voice|SMS over|over the cap/;
+  for (const [name, yaml] of broken.filter(([name]) => refused.test(name))) {
     assert.equal(valid(yaml), false, `the schema should refuse a settings file with ${name}`);
   }
+  for (const [name, number] of nationalNumbers) {
+    assert.equal(valid(`${minimal}  - sms: { message: "x", to: "${number}" }\n`), false, `the schema should refuse ${name}`);
+  }
+  assert.ok(valid(readFileSync(path.join(folder, 'numbers.yaml'), 'utf8')), JSON.stringify(validate.errors));
 });

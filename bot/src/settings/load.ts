@@ -4,10 +4,15 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Node, type Scalar } from 'yaml';
+import {
+  LineCounter, parseDocument, visit, isMap, isPair, isScalar, isSeq, type Document, type Node, type Scalar, type YAMLError,
+} from 'yaml';
 import { roomMessageFor, WEBEX_FILE_MAX_BYTES, WEBEX_MESSAGE_MAX_BYTES } from '../core/room-message.ts';
+import { characterXmlRefuses, sayTwiml, TWIML_MAX_CHARACTERS } from '../core/twiml.ts';
+import { tooDeep } from './nesting.ts';
 import { toE164 } from './phone.ts';
 import { closest } from './suggest.ts';
+import { checkVoice } from './voice.ts';
 import type {
   Call, Settings, SettingsIssue, Sms, Step, StepFile, StepMessage, TwilioSettings, WebexSettings, ServerSettings,
 } from './types.ts';
@@ -32,19 +37,43 @@ export function formatIssues(file: string, issues: readonly SettingsIssue[]): st
 
 /** Loads and validates a settings file; throws SettingsError listing every problem found. */
 export function loadSettings(file: string, env: Environment = process.env): Settings {
-  let source: string;
-  try {
-    source = readFileSync(file, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(error);
-    throw new SettingsError(file, [{ file, line: 1, column: 1, path: '', message: `cannot read the settings file (${reason})` }]);
-  }
-  const reader = new Reader(file, source);
+  const reader = new Reader(file, readSource(file));
   const settings = reader.read(env);
   if (reader.issues.length > 0 || settings === undefined) {
     throw new SettingsError(file, [...reader.issues].sort((a, b) => a.line - b.line || a.column - b.column));
   }
   return settings;
+}
+
+/** Far above any real sequence; a bigger file is not a settings file, and is not parsed at all. */
+const SETTINGS_MAX_BYTES = 1024 * 1024;
+/** Far above the 6 levels the deepest form needs (the file, bt.tn, a step, a 2016 sms list, its item, a list of numbers). */
+const MAX_NESTING = 20;
+/** Generous: a person presses a button this many times in one escalation at most. */
+const MAX_STEPS = 100;
+/** Twilio counts characters (code points) and refuses a longer SMS body (error 21617). */
+const SMS_MAX_CHARACTERS = 1600;
+
+function readSource(file: string): string {
+  const refuse = (message: string) => new SettingsError(file, [{ file, line: 1, column: 1, path: '', message }]);
+  let bytes: number;
+  try {
+    bytes = statSync(file).size;
+    if (bytes <= SETTINGS_MAX_BYTES) return readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(error);
+    throw refuse(`cannot read the settings file (${reason})`);
+  }
+  throw refuse(`the file is ${bytes} bytes; a settings file may be at most 1 MB (${SETTINGS_MAX_BYTES} bytes): is it the right file?`);
+}
+
+/** What to do, for the parser's complaints that people meet most. */
+function yamlHint(error: YAMLError): string {
+  if (error.code === 'TAB_AS_INDENT') return ' (indent with spaces)';
+  if (error.code === 'DUPLICATE_KEY') return ' (keep one of them)';
+  // `text: Note: call me` reads as a key inside a value.
+  if (error.code === 'BLOCK_IN_FLOW' || error.message.startsWith('Nested mappings')) return ' (put a value that contains `: ` in quotes)';
+  return '';
 }
 
 const WEBEX_TOKEN_ENV = ['CISCO_SPARK_BTTN_BOT', 'WEBEX_BOT_TOKEN'] as const;
@@ -67,20 +96,38 @@ class Reader {
   private readonly folder: string;
   private readonly source: string;
   private readonly lines = new LineCounter();
+  /**
+   * Canonical paths of the keys written (`bt.tn[1].sms.to`), misspelt ones included as the key they
+   * were taken for, so a key reported as misspelt or invalid is not reported missing as well.
+   */
+  private readonly mentioned = new Set<string>();
+  /** SMS and calls with no number to send from: one missing setting, so one message for all. */
+  private readonly withoutSender: Entry[] = [];
 
   constructor(file: string, source: string) {
     this.file = file;
     this.folder = path.dirname(path.resolve(file));
     this.source = source;
+    // Counted here rather than by the parser, so that a file refused before parsing has lines too.
+    this.lines.addNewLine(0);
+    for (let end = source.indexOf('\n'); end !== -1; end = source.indexOf('\n', end + 1)) this.lines.addNewLine(end + 1);
   }
 
   read(env: Environment): Settings | undefined {
-    const doc = parseDocument(this.source, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
-    for (const error of doc.errors) {
-      const [line, column] = error.linePos?.[0] ? [error.linePos[0].line, error.linePos[0].col] : [1, 1];
-      this.issues.push({ file: this.file, line, column, path: '', message: `not valid YAML: ${error.message.split('\n')[0]}` });
+    const deep = tooDeep(this.source, MAX_NESTING);
+    if (deep !== undefined) {
+      this.reportAt(deep, '', `lists and keys are nested more than ${MAX_NESTING} levels deep from here; settings need far fewer: check the brackets and the indentation`);
+      return undefined;
     }
-    if (doc.errors.length > 0) return undefined;
+    const doc = parseDocument(this.source, { prettyErrors: false, uniqueKeys: true });
+    // Past its first error the parser's recovery is guesswork (after a tab at line 71, every later key
+    // of that section is "misaligned"), so one mistake would read as many: only the first is reported.
+    const [error] = doc.errors;
+    if (error !== undefined) {
+      this.reportAt(error.pos[0], '', `not valid YAML: ${error.message.split('\n')[0]}${yamlHint(error)}`);
+      return undefined;
+    }
+    if (this.aliases(doc)) return undefined;
     const root = doc.contents;
     if (!isMap(root)) {
       this.report(root, '', 'expected the settings: keys such as `bt.tn:`, `webex:`, `twilio:` and `server:`');
@@ -89,11 +136,14 @@ class Reader {
     const top = this.entries(root, '', {
       'bt.tn': ['bt.tn'], webex: ['webex', 'spark'], twilio: ['twilio'], server: ['server'], reset: ['reset'],
     });
-    const twilio = this.twilio(top.get('twilio'), env);
+    const twilioEntry = top.get('twilio');
+    const twilio = this.twilio(twilioEntry, env);
     const webex = this.webex(top.get('webex'), root, env);
     const server = this.server(top.get('server'));
     const resetMinutes = this.number(top.get('reset'), { min: 1, unit: 'minutes' });
-    const steps = this.steps(top.get('bt.tn'), root, twilio);
+    const senderWritten = twilioEntry !== undefined && this.mentioned.has(join(twilioEntry.path, 'from'));
+    const steps = this.steps(top.get('bt.tn'), root, senderWritten);
+    this.reportWithoutSender();
     if (webex === undefined || steps === undefined) return undefined;
     return {
       sourcePath: path.resolve(this.file),
@@ -105,16 +155,40 @@ class Reader {
     };
   }
 
+  /**
+   * Anchors and aliases (`&name`, `*name`) are refused: each value is checked where it is written,
+   * and an alias of an alias of... ("billion laughs") would multiply what is read.
+   */
+  private aliases(doc: Document): boolean {
+    const before = this.issues.length;
+    const lines = new Set<number>();
+    visit(doc, {
+      Alias: (_key, alias, ancestors) => {
+        // One message per line: `[*a, *a, *a]` is one thing to write out.
+        const offset = alias.range?.[0] ?? 0;
+        const { line } = this.lines.linePos(offset);
+        if (lines.has(line)) return;
+        lines.add(line);
+        this.reportAt(offset, pathOf([...ancestors, alias]),
+          `\`*${alias.source}\` repeats a value by its anchor; settings do not use anchors and aliases (\`&name\`, \`*name\`): write the value out here`);
+      },
+    });
+    return this.issues.length > before;
+  }
+
   private webex(entry: Entry | undefined, root: Node, env: Environment): WebexSettings | undefined {
     if (entry === undefined) {
-      this.report(root, '', 'missing `webex:` (or `spark:`), the section with the `room:` to use, e.g. `webex: { room: "My demo room" }`');
+      if (!this.mentioned.has('webex')) {
+        this.report(root, '', 'missing `webex:` (or `spark:`), the section with the `room:` to use, e.g. `webex: { room: "My demo room" }`');
+      }
       return undefined;
     }
     const keys = this.entries(entry.value, entry.path, {
       room: ['room'], moderators: ['moderators'], participants: ['participants'],
       token: ['token', 'bot_token', 'CISCO_SPARK_BTTN_BOT', 'WEBEX_BOT_TOKEN'],
     });
-    const room = keys.has('room') ? this.text(keys.get('room')) : this.missing(entry, 'room', 'the title of the Webex room, e.g. `room: "Green Power Demonstration"`');
+    const room = keys.has('room') ? this.text(keys.get('room'))
+      : isMap(entry.value) ? this.missing(entry, 'room', 'the title of the Webex room, e.g. `room: "Green Power Demonstration"`') : undefined;
     const people = (key: 'moderators' | 'participants') => this.list(keys.get(key)).flatMap((item) => {
       const email = this.text(item);
       if (email === undefined) return [];
@@ -156,27 +230,32 @@ class Reader {
       port: this.number(keys.get('port'), { min: 1, max: 65535, integer: true }) ?? 8080,
       url,
       debounceMs: (this.number(keys.get('debounce'), { min: 0, max: 60, unit: 'seconds' }) ?? 2) * 1000,
-      pressTimeoutMs: (this.number(keys.get('press_timeout'), { min: 1, max: 120, unit: 'seconds' }) ?? 25) * 1000,
-      deliverWithinMs: (this.number(keys.get('deliver_within'), { min: 1, max: 1440, unit: 'minutes' }) ?? 15) * 60_000,
+      pressTimeoutMs: (this.number(keys.get('press_timeout'), { above: 0, max: 120, unit: 'seconds' }) ?? 25) * 1000,
+      deliverWithinMs: (this.number(keys.get('deliver_within'), { above: 0, max: 1440, unit: 'minutes' }) ?? 15) * 60_000,
     };
   }
 
-  private steps(entry: Entry | undefined, root: Node, twilio: TwilioSettings): Step[] | undefined {
+  private steps(entry: Entry | undefined, root: Node, senderWritten: boolean): Step[] | undefined {
     if (entry === undefined) {
-      this.report(root, '', 'missing `bt.tn:`, the list of what each press does (one `- ` item per press)');
+      if (!this.mentioned.has('bt.tn')) this.report(root, '', 'missing `bt.tn:`, the list of what each press does (one `- ` item per press)');
       return undefined;
     }
     if (!isSeq(entry.value)) {
       this.report(entry.value ?? entry.key, entry.path, 'expected a list of steps, one `- ` item per press');
       return undefined;
     }
-    if (entry.value.items.length === 0) {
+    const count = entry.value.items.length;
+    if (count === 0) {
       this.report(entry.value, entry.path, 'the list is empty; add at least one step, e.g. `- text: "Hello"`');
     }
-    return entry.value.items.map((node, index) => this.step(node as Node | null, `${entry.path}[${index}]`, index + 1, twilio));
+    if (count > MAX_STEPS) {
+      this.report(entry.value, entry.path, `the list has ${count} steps; a sequence has at most ${MAX_STEPS}`);
+      return undefined;
+    }
+    return entry.value.items.map((node, index) => this.step(node as Node | null, `${entry.path}[${index}]`, index + 1, senderWritten));
   }
 
-  private step(node: Node | null, where: string, number: number, twilio: TwilioSettings): Step {
+  private step(node: Node | null, where: string, number: number, senderWritten: boolean): Step {
     const keys = this.entries(node, where, {
       markdown: ['markdown'], text: ['text'], file: ['file'], type: ['type', 'content_type'], label: ['label'],
       sms: ['sms'], call: ['call'],
@@ -190,8 +269,8 @@ class Reader {
     const message: StepMessage | undefined = markdown !== undefined ? { format: 'markdown', body: markdown }
       : text !== undefined ? { format: 'text', body: text } : undefined;
     const file = this.stepFile(keys);
-    const sms = this.sms(keys.get('sms'), twilio);
-    const call = this.call(keys.get('call'), twilio);
+    const sms = this.sms(keys.get('sms'), senderWritten);
+    const call = this.call(keys.get('call'), senderWritten);
     if (isMap(node) && node.items.length === 0) {
       this.report(node, where, 'this step does nothing; give it `markdown`, `text`, `file`, `sms` or `call`');
     }
@@ -218,22 +297,24 @@ class Reader {
       return undefined;
     }
     const absolute = path.resolve(this.folder, relativePath);
-    let bytes = 0;
+    let bytes: number | undefined;
     try {
       const stat = statSync(absolute);
-      if (!stat.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
-      bytes = stat.size;
+      if (stat.isFile()) bytes = stat.size;
     } catch {
-      this.report(entry.value, entry.path, `no file at ${relativePath} (looked in ${path.dirname(absolute)}); the path is relative to the folder of the settings file`);
+      // reported below, as is a folder
     }
-    if (bytes > WEBEX_FILE_MAX_BYTES) {
+    if (bytes === undefined) {
+      this.report(entry.value, entry.path, `no file at ${relativePath} (looked in ${path.dirname(absolute)}); the path is relative to the folder of the settings file`);
+    } else if (bytes > WEBEX_FILE_MAX_BYTES) {
       this.report(entry.value, entry.path, `${relativePath} is ${(bytes / 1048576).toFixed(1)} MB; Webex accepts files up to 100 MB`);
     }
     const contentType = this.text(typeEntry) ?? CONTENT_TYPES[path.extname(relativePath).toLowerCase()];
     if (typeEntry !== undefined && contentType !== undefined && !/^[\w.+-]+\/[\w.+-]+$/.test(contentType)) {
       this.report(typeEntry.value, typeEntry.path, `"${contentType}" is not a content type; expected something like "image/png" or "application/pdf"`);
     }
-    if (contentType === undefined && typeEntry === undefined) {
+    // A file that is not there is one mistake: its type cannot be asked for on top.
+    if (contentType === undefined && typeEntry === undefined && bytes !== undefined) {
       this.report(entry.value, entry.path, `cannot tell the type of ${relativePath}; add \`type:\` beside it, e.g. type: "image/png"`);
     }
     return {
@@ -242,35 +323,67 @@ class Reader {
       name: path.basename(relativePath),
       contentType: contentType ?? 'application/octet-stream',
       label: this.text(labelEntry),
-      bytes,
+      bytes: bytes ?? 0,
     };
   }
 
-  private sms(entry: Entry | undefined, twilio: TwilioSettings): Sms | undefined {
+  private sms(entry: Entry | undefined, senderWritten: boolean): Sms | undefined {
     if (entry === undefined) return undefined;
-    const fields = this.fields(entry, { body: ['message'], to: ['to', 'number'], from: ['from'] });
-    const body = fields.get('body').length > 0 ? this.text(fields.get('body')[0]) : this.missing(entry, 'message', 'the text of the SMS, e.g. `message: "Check Webex"`');
+    const fields = this.fields(entry, { message: ['message'], to: ['to', 'number'], from: ['from'] });
+    if (fields === undefined) return undefined;
+    const bodyEntry = fields.get('message')[0];
+    const body = bodyEntry ? this.text(bodyEntry) : this.missing(entry, 'message', 'the text of the SMS, e.g. `message: "Check Webex"`');
+    const characters = body === undefined ? 0 : [...body].length;
+    if (bodyEntry !== undefined && characters > SMS_MAX_CHARACTERS) {
+      this.report(bodyEntry.value, bodyEntry.path, `the SMS is ${characters} characters long; Twilio accepts at most ${SMS_MAX_CHARACTERS}: shorten it`);
+    }
     const to = this.recipients(entry, fields.get('to'));
     const from = this.phone(fields.get('from')[0]);
-    this.needsSender(entry, from ?? twilio.from);
+    this.needsSender(entry, senderWritten);
     return body === undefined ? undefined : { body, to, from };
   }
 
-  private call(entry: Entry | undefined, twilio: TwilioSettings): Call | undefined {
+  private call(entry: Entry | undefined, senderWritten: boolean): Call | undefined {
     if (entry === undefined) return undefined;
     const fields = this.fields(entry, { say: ['say'], to: ['to', 'number'], from: ['from'], voice: ['voice'] });
-    const say = fields.get('say').length > 0 ? this.text(fields.get('say')[0]) : this.missing(entry, 'say', 'the sentence spoken on the call, e.g. `say: "Please check Webex"`');
+    if (fields === undefined) return undefined;
+    const sayEntry = fields.get('say')[0];
+    const say = sayEntry ? this.text(sayEntry) : this.missing(entry, 'say', 'the sentence spoken on the call, e.g. `say: "Please check Webex"`');
+    const voiceEntry = fields.get('voice')[0];
+    const voice = this.text(voiceEntry);
+    if (voiceEntry !== undefined && voice !== undefined) this.voice(voiceEntry, voice);
+    if (sayEntry !== undefined && say !== undefined) this.twiml(sayEntry, say, voice);
     const to = this.recipients(entry, fields.get('to'));
     const from = this.phone(fields.get('from')[0]);
-    this.needsSender(entry, from ?? twilio.from);
-    return say === undefined ? undefined : { say, to, from, voice: this.text(fields.get('voice')[0]) };
+    this.needsSender(entry, senderWritten);
+    return say === undefined ? undefined : { say, to, from, voice };
+  }
+
+  private voice(entry: Entry, voice: string): void {
+    const check = checkVoice(voice);
+    if (check.ok) return;
+    this.report(entry.value, entry.path, `"${voice}" is not a Twilio voice${check.suggestion ? `; did you mean "${check.suggestion}"?` : ''} (Twilio's voices: man, woman, alice, Polly.<name> such as Polly.Joanna, Google.<name> such as Google.en-US-Standard-C)`);
+  }
+
+  /** The call carries `say` as TwiML, measured as the Twilio client will build it. */
+  private twiml(entry: Entry, say: string, voice: string | undefined): void {
+    const refused = characterXmlRefuses(say);
+    if (refused !== undefined) {
+      this.report(entry.value, entry.path, `contains the character ${refused}, which a call cannot carry (TwiML is XML); remove it`);
+      return;
+    }
+    const characters = [...sayTwiml(say, voice)].length;
+    if (characters > TWIML_MAX_CHARACTERS) {
+      this.report(entry.value, entry.path, `the call's TwiML (this sentence in <Say>, with & < > escaped) is ${characters} characters long; Twilio accepts at most ${TWIML_MAX_CHARACTERS}: shorten it`);
+    }
   }
 
   /**
    * The fields of an `sms:` or `call:`, in either form: the 2016 list of one-key items
    * (`- message: ...`, `- number: ...`) or today's mapping (`message: ...`, `to: [...]`).
+   * Undefined, once reported, when it is neither.
    */
-  private fields(entry: Entry, spec: KeySpec): { get(name: string): Entry[] } {
+  private fields(entry: Entry, spec: KeySpec): { get(name: string): Entry[] } | undefined {
     const found = new Map<string, Entry[]>();
     const add = (map: Map<string, Entry>) => {
       for (const [name, field] of map) found.set(name, [...(found.get(name) ?? []), ...this.list(field)]);
@@ -282,9 +395,13 @@ class Reader {
           this.report(item as Node, itemPath, `expected one \`key: value\` per item, with key ${Object.values(spec).map((names) => `\`${names[0]}\``).join(', ')}`);
           return;
         }
-        add(this.entries(item, itemPath, spec));
+        add(this.entries(item, itemPath, spec, entry.path));
       });
     } else {
+      if (!isMap(entry.value)) {
+        this.entries(entry.value, entry.path, spec);
+        return undefined;
+      }
       add(this.entries(entry.value, entry.path, spec));
     }
     return { get: (name) => found.get(name) ?? [] };
@@ -295,24 +412,35 @@ class Reader {
     return items.flatMap((item) => this.phone(item) ?? []);
   }
 
-  private needsSender(entry: Entry, from: string | undefined): void {
-    if (from === undefined) {
-      this.report(entry.key, entry.path, 'no number to send from: set `twilio:` `customer_service_number:` (your Twilio number) or `from:` here');
-    }
+  /** A sender written here or under `twilio:`, even a wrong one, is not missing. */
+  private needsSender(entry: Entry, senderWritten: boolean): void {
+    if (!senderWritten && !this.mentioned.has(join(entry.path, 'from'))) this.withoutSender.push(entry);
+  }
+
+  private reportWithoutSender(): void {
+    const [first, ...others] = this.withoutSender;
+    if (first === undefined) return;
+    const more = others.length === 0 ? '' : others.length === 1 ? ' (another SMS or call below has none either)'
+      : ` (${others.length} more SMS or calls below have none either)`;
+    this.report(first.key, first.path, `no number to send from: set \`twilio:\` \`customer_service_number:\` (your Twilio number) or \`from:\` here${more}`);
   }
 
   private phone(entry: Entry | undefined): string | undefined {
     const written = this.text(entry);
     if (entry === undefined || written === undefined) return undefined;
     const number = toE164(written);
-    if (number === undefined) {
-      this.report(entry.value, entry.path, `"${written}" is not a phone number in international format; expected a country code and number, e.g. "+352691496401"`);
-    }
-    return number;
+    if (number.ok) return number.e164;
+    this.report(entry.value, entry.path, number.problem === 'national'
+      ? `"${written}" is written the national way; write +, the country code, then the number (no parentheses, no leading 0), e.g. "+1 212 555 1234" for a US number`
+      : `"${written}" is not a phone number in international format; expected a country code and number, e.g. "+352691496401"`);
+    return undefined;
   }
 
-  /** Entries of a mapping keyed by canonical name; reports what is not a mapping, unknown keys and repeats. */
-  private entries(node: Node | null, where: string, spec: KeySpec): Map<string, Entry> {
+  /**
+   * Entries of a mapping keyed by canonical name; reports what is not a mapping, unknown keys and repeats.
+   * `scope` is the path under which keys are remembered as written (the `sms:` of a 2016 list item).
+   */
+  private entries(node: Node | null, where: string, spec: KeySpec, scope = where): Map<string, Entry> {
     const result = new Map<string, Entry>();
     if (!isMap(node)) {
       const known = Object.values(spec).map((names) => `\`${names[0]}\``).join(', ');
@@ -324,11 +452,12 @@ class Reader {
     for (const pair of node.items) {
       const key = pair.key as Node;
       const name = isScalar(key) ? String(key.value) : String(key);
-      const keyPath = where ? `${where}.${name}` : name;
+      const keyPath = join(where, name);
       const canonical = byName.get(name);
       if (canonical === undefined) {
         const suggestion = closest(name, [...byName.keys()]);
         const known = Object.values(spec).map((names) => names[0]).join(', ');
+        if (suggestion !== undefined) this.mentioned.add(join(scope, byName.get(suggestion)!));
         this.report(key, keyPath, `unknown key \`${name}\`${suggestion ? `; did you mean \`${suggestion}\`?` : ''} (known here: ${known})`);
         continue;
       }
@@ -336,6 +465,7 @@ class Reader {
         this.report(key, keyPath, `\`${name}\` repeats \`${result.get(canonical)!.path}\`; keep one of them`);
         continue;
       }
+      this.mentioned.add(join(scope, canonical));
       result.set(canonical, { key, value: pair.value as Node | null, path: keyPath });
     }
     return result;
@@ -364,14 +494,17 @@ class Reader {
     return value;
   }
 
-  private number(entry: Entry | undefined, rule: { min: number; max?: number; integer?: boolean; unit?: string }): number | undefined {
+  /** A number within bounds: `min` included, or `above` excluded. */
+  private number(entry: Entry | undefined, rule: ({ min: number } | { above: number }) & { max?: number; integer?: boolean; unit?: string }): number | undefined {
     if (entry === undefined) return undefined;
     const node = entry.value;
     const value = isScalar(node) ? node.value : undefined;
-    const ok = typeof value === 'number' && value >= rule.min && (rule.max === undefined || value <= rule.max)
+    const low = 'min' in rule ? (n: number) => n >= rule.min : (n: number) => n > rule.above;
+    const ok = typeof value === 'number' && low(value) && (rule.max === undefined || value <= rule.max)
       && (!rule.integer || Number.isInteger(value));
     if (!ok) {
-      const range = rule.max === undefined ? `${rule.min} or more` : `from ${rule.min} to ${rule.max}`;
+      const range = 'above' in rule ? `above ${rule.above}${rule.max === undefined ? '' : ` and at most ${rule.max}`}`
+        : rule.max === undefined ? `${rule.min} or more` : `from ${rule.min} to ${rule.max}`;
       this.report(node ?? entry.key, entry.path, `expected a ${rule.integer ? 'whole ' : ''}number ${range}${rule.unit ? ` (${rule.unit})` : ''}`);
       return undefined;
     }
@@ -379,13 +512,32 @@ class Reader {
   }
 
   private missing(entry: Entry, key: string, what: string): undefined {
-    this.report(entry.value ?? entry.key, entry.path, `missing \`${key}\`: ${what}`);
+    // A misspelt key was already reported with a "did you mean" for this one.
+    if (!this.mentioned.has(join(entry.path, key))) this.report(entry.value ?? entry.key, entry.path, `missing \`${key}\`: ${what}`);
     return undefined;
   }
 
   private report(node: Node | null | undefined, where: string, message: string): void {
-    const offset = node?.range?.[0] ?? 0;
+    this.reportAt(node?.range?.[0] ?? 0, where, message);
+  }
+
+  private reportAt(offset: number, where: string, message: string): void {
     const { line, col } = this.lines.linePos(offset);
     this.issues.push({ file: this.file, line, column: col, path: where, message });
   }
+}
+
+function join(where: string, name: string): string {
+  return where ? `${where}.${name}` : name;
+}
+
+/** The key path of the last node in a chain of ancestors, as `entries()` writes it: `bt.tn[1].sms.to`. */
+function pathOf(chain: readonly unknown[]): string {
+  let result = '';
+  chain.forEach((parent, index) => {
+    const child = chain[index + 1];
+    if (isPair(parent) && child === parent.value) result = join(result, isScalar(parent.key) ? String(parent.key.value) : String(parent.key));
+    if (isSeq(parent)) result += `[${parent.items.indexOf(child)}]`;
+  });
+  return result;
 }

@@ -33,9 +33,9 @@ export interface ServerSettings {
   readonly url: string | undefined;
   /** A second press within this window is counted once. */
   readonly debounceMs: number;
-  /** The whole-press deadline: the button always has its answer by then. */
+  /** `press_timeout`: the whole press is answered by then, whatever is still pending. */
   readonly pressTimeoutMs: number;
-  /** How long an action that could not be delivered within its press is retried in the background. */
+  /** `deliver_within`: how long an action not delivered within its press keeps being retried in the background. */
   readonly deliverWithinMs: number;
 }
 
