@@ -232,7 +232,7 @@ test('a Webex that never answers gets the button its answer by the press deadlin
   assert.deepEqual(answer.body.pending, answer.body.actions!.filter((action) => action.status === 'pending').map((action) => action.action));
   assert.ok(answer.body.pending!.some((action) => action.startsWith('post dashboard.png')));
   // Webex answers again: the outbox delivers the step in the background, once, and says it is late.
-  await until(() => webex.messages.length === 2, 'the message and the lateness notice', 15_000);
+  await until(() => webex.messages.length === 2 && webex.memberships.length === 4, 'the message, the lateness notice and the invitations', 15_000);
   assert.equal(webex.rooms.length, 1);
   assert.equal(webex.memberships.length, 4);
   assert.match(webex.messages[1]!.markdown ?? '', /late: \d+ s after press 1/);
@@ -264,12 +264,35 @@ test('a crash in the middle of a press loses no step and makes no second room', 
   // At start the bot finishes the interrupted step by itself: it checks with Twilio, which has the SMS, and posts the rest.
   const seenTwilio = twilio.requests.length;
   const restarted = await bot(seedNoDebounce, {}, state);
-  await until(() => webex.messages.some((message) => message.text?.startsWith("SMS 'Check Cisco Spark' sent to +352691496401") === true), 'the SMS recorded in the room');
-  assert.deepEqual(since(twilio.requests, seenTwilio).map((request) => request.method), ['GET'], 'the SMS already sent is looked for, not sent again');
-  assert.ok(webex.messages.some((message) => message.files[0]?.name === 'IncidentReportForm.pdf'));
+  await until(() => webex.messages.some((message) => message.text?.startsWith("SMS 'Check Cisco Spark' sent to +352691496401") === true)
+    && webex.messages.some((message) => message.files[0]?.name === 'IncidentReportForm.pdf'), 'the form posted and the SMS recorded in the room');
+  assert.deepEqual(since(twilio.requests, seenTwilio), [], 'the SMS journaled as sent is neither sent again nor looked for');
   assert.equal((await restarted.press()).body.step, 3, 'the next press runs the next step');
   assert.equal(webex.rooms.length, 1);
   assert.equal(twilio.messages.length, 1);
+});
+
+test('an SMS whose answer was lost is found in Twilio and not sent again, before and after a crash', async () => {
+  const button = await bot();
+  await button.press();
+  // Twilio takes the SMS and the answer never comes back; the bot dies while it waits.
+  twilio.fail({ method: 'POST', path: /Messages\.json$/ }, { kind: 'hang', afterWork: true });
+  const pressing = button.press().catch(() => undefined);
+  await until(() => twilio.messages.length === 1, 'Twilio has the SMS');
+  await button.kill();
+  await pressing;
+  const seenTwilio = twilio.requests.length;
+  const restarted = await bot(seedNoDebounce, {}, button.stateDirectory);
+  await until(() => webex.messages.some((message) => message.text?.startsWith("SMS 'Check Cisco Spark' sent to +352691496401") === true), 'the SMS recorded in the room');
+  assert.deepEqual(since(twilio.requests, seenTwilio).map((request) => `${request.method} ${request.status}`), ['GET 200'], 'looked for, found, not sent again');
+  assert.equal(twilio.messages.length, 1);
+  // A 500 after the work: the same check, within the press.
+  twilio.fail({ method: 'POST', path: /Calls\.json$/ }, { kind: 'status', status: 500, afterWork: true });
+  const answer = await pressAndWatch(restarted);
+  assert.equal(answer.status, 200);
+  assert.deepEqual(answer.twilio.map((request) => `${request.method} ${request.status}`), ['POST 500', 'GET 200']);
+  assert.equal(twilio.calls.length, 1);
+  assert.equal(answer.body.actions!.find((action) => action.action === 'call +352691496401')!.status, 'delivered');
 });
 
 test('a crash right after the room was created makes no second room', async () => {

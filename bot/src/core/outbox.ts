@@ -112,7 +112,9 @@ export function foldSettledPress(state: BotState, pressId: string): BotState {
     room: invited && state.room !== undefined ? { ...state.room, membersAdded: true } : state.room,
   };
   if (record === undefined) return folded;
-  const kept = record.actions.filter((action) => action.kind === 'room');
+  // A room still being looked for when the press answered was found or created since, or never will be.
+  const kept = record.actions.filter((action) => action.kind === 'room')
+    .map((action) => (action.status === 'pending' ? { ...action, status: folded.room === undefined ? 'failed' as const : 'delivered late' as const } : action));
   return withRecord(folded, pressRecord(record, entries, kept));
 }
 

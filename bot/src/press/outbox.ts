@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAttempt, entriesOf, entryKey, findEntry, foldSettledPress, lateness, withEntry, type AttemptResult } from '../core/outbox.ts';
 import { describeAction } from '../core/plan.ts';
-import type { BotState, OutboxEntry } from '../core/state.ts';
+import type { OutboxEntry } from '../core/state.ts';
 import { newCall } from '../http/transport.ts';
 import type { Logger } from '../log.ts';
 import type { StateStore } from '../state/store.ts';
@@ -114,13 +114,22 @@ export class Outbox {
       const result = await this.services.attempt(current, signal, source);
       // Stopped mid-request: the entry stays as it was, and the restart checks it with the provider.
       if (signal.aborted && result.kind === 'failed') return;
-      const next = afterAttempt(current, result, { now: this.services.now(), deliverWithinMs: this.services.deliverWithinMs, jitter: Math.random() });
-      const before = store.current;
-      await store.update((state) => foldSettledPress(withEntry(state, next), next.pressId), 'process-crash');
+      const timing = { now: this.services.now(), deliverWithinMs: this.services.deliverWithinMs, jitter: Math.random() };
+      // The press's entries as they were when this write settled the last of them, if it did.
+      let settledPress: readonly OutboxEntry[] | undefined;
+      let next = afterAttempt(current, result, timing);
+      await store.update((state) => {
+        // From the entry as it is now: the press may have answered (late) while the attempt ran.
+        next = afterAttempt(findEntry(state, key) ?? current, result, timing);
+        const updated = withEntry(state, next);
+        const folded = foldSettledPress(updated, next.pressId);
+        settledPress = folded === updated ? undefined : entriesOf(updated, next.pressId);
+        return folded;
+      }, 'process-crash');
       this.logAttempt(next, result);
       this.notify();
       if (next.settled !== undefined) {
-        await this.tell(next, before);
+        await this.tell(next, settledPress);
         return;
       }
     }
@@ -151,19 +160,15 @@ export class Outbox {
    * the failures of a press once it has settled (SMS and calls have their own record lines). Best effort:
    * when Webex is what failed, the status page and the log still say it.
    */
-  private async tell(entry: OutboxEntry, before: BotState): Promise<void> {
+  private async tell(entry: OutboxEntry, settledPress: readonly OutboxEntry[] | undefined): Promise<void> {
     const lines: string[] = [];
     const kind = entry.action.kind;
     if (entry.settled === 'delivered' && entry.late && (kind === 'message' || kind === 'notice')) {
-      lines.push(`The message above (${lateness(entry, this.services.now())}) was held up by Webex.`);
+      lines.push(`The message above comes late (${lateness(entry, this.services.now())}).`);
     }
-    const pressDone = entriesOf(this.services.store.current, entry.pressId).length === 0 && entriesOf(before, entry.pressId).length > 0;
-    if (pressDone) {
-      const failures = entriesOf(before, entry.pressId).map((other) => (entryKey(other) === entryKey(entry) ? entry : other))
-        .filter((other) => other.settled !== 'delivered' && !['sms', 'call', 'record'].includes(other.action.kind));
-      if (failures.length > 0) {
-        lines.push(`Press ${entry.pressNumber} did not fully work:\n${failures.map((other) => `- ${describeAction(other.action)}: ${other.settled === 'given up' ? 'given up' : 'failed'}: ${other.lastError ?? ''}`).join('\n')}`);
-      }
+    const failures = (settledPress ?? []).filter((other) => other.settled !== 'delivered' && !['sms', 'call', 'record'].includes(other.action.kind));
+    if (failures.length > 0) {
+      lines.push(`Press ${entry.pressNumber} did not fully work:\n${failures.map((other) => `- ${describeAction(other.action)}: ${other.settled === 'given up' ? 'given up after retrying' : 'failed'}: ${other.lastError ?? ''}`).join('\n')}`);
     }
     const room = this.services.store.current.room;
     if (lines.length === 0 || room === undefined) return;

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { entriesOf, entryKey, journalEntries, pressRecord } from '../core/outbox.ts';
 import { planPress } from '../core/plan.ts';
 import { withRecord, type ActionOutcome, type PressRecord } from '../core/state.ts';
-import { newCall } from '../http/transport.ts';
+import { isTransient, newCall } from '../http/transport.ts';
 import type { Logger } from '../log.ts';
 import type { Settings } from '../settings/types.ts';
 import type { StateStore } from '../state/store.ts';
@@ -81,7 +81,11 @@ async function takeRoom(services: PressServices): Promise<ActionOutcome> {
     await services.rooms.get(call);
     return { id: 'room', kind: 'room', summary, status: call.wouldSend.length > 0 ? 'dry-run' : 'delivered', attempts: call.attempts, ...(call.wouldSend.length > 0 ? { wouldSend: call.wouldSend } : {}) };
   } catch (error) {
-    return { id: 'room', kind: 'room', summary, status: 'failed', attempts: call.attempts, error: error instanceof Error ? error.message : String(error) };
+    const message = error instanceof Error ? error.message : String(error);
+    // The actions that need the room go on looking for it; only a refusal no retry changes fails the press.
+    return isTransient(error)
+      ? { id: 'room', kind: 'room', summary, status: 'pending', attempts: call.attempts, error: `still being tried: ${message}` }
+      : { id: 'room', kind: 'room', summary, status: 'failed', attempts: call.attempts, error: message };
   }
 }
 

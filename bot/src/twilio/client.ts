@@ -1,10 +1,12 @@
 // SMS and voice calls through Twilio's official SDK. The SDK builds each request (resource path,
-// parameter names, TwiML); its documented custom `httpClient` hands the request to our transport,
+// parameter names); the TwiML comes from core/twiml.ts, which the settings check measures and a test holds
+// equal to the SDK's own; its documented custom `httpClient` hands the request to our transport,
 // which sends it to TWILIO_API_BASE with our retries, or only records it in dry-run.
 // Twilio has no idempotency key: after a send whose answer was lost, the bot lists what Twilio has
 // (by To, From and creation time) before it sends again.
 
 import type TwilioSDK from 'twilio';
+import { sayTwiml } from '../core/twiml.ts';
 import { AnswerError, type ApiCall, type HttpRequest, type Transport } from '../http/transport.ts';
 
 export const DEFAULT_TWILIO_API_BASE = 'https://api.twilio.com';
@@ -50,11 +52,8 @@ export class TwilioClient {
 
   /** Calls `to` and speaks `say` with inline TwiML, so no callback URL is needed. Resolves with the Call SID. */
   async placeCall(from: string, to: string, say: string, voice: string | undefined, call: ApiCall): Promise<string> {
-    const sdk = await this.load();
-    const twiml = new sdk.twiml.VoiceResponse();
-    twiml.say(voice === undefined ? {} : { voice: voice as never }, say);
     const client = await this.client(call);
-    const created = await client.calls.create({ from, to, twiml: twiml.toString() });
+    const created = await client.calls.create({ from, to, twiml: sayTwiml(say, voice) });
     return checkedSid(created.sid, CALL_SID, 'the new call');
   }
 
@@ -79,13 +78,13 @@ export class TwilioClient {
 
   /**
    * The SDK is large and loads its API modules lazily: it is loaded after start-up (see main.ts) or on the
-   * first SMS or call, whichever comes first, with the modules for messages, calls and TwiML.
+   * first SMS or call, whichever comes first, with the modules for messages and calls.
    */
   load(): Promise<Sdk> {
     this.sdk ??= import('twilio').then((module) => {
       const sdk = module.default;
       const idle = sdk(this.accountSid, this.authToken, { httpClient: {} as TwilioSDK.RequestClient });
-      void [idle.messages, idle.calls, new sdk.twiml.VoiceResponse().toString()];
+      void [idle.messages, idle.calls];
       return sdk;
     });
     return this.sdk;
