@@ -2,7 +2,7 @@
 // delivered, fails for good, or is given up after `deliver_within`. These pure functions decide how an
 // entry moves; press/outbox.ts carries the entries out and press/deliver.ts makes each attempt.
 
-import { describeAction, type Action } from './plan.ts';
+import { describeAction, recordLine, type Action, type TwilioAction } from './plan.ts';
 import { SENT_LIMIT, withRecord, type ActionOutcome, type BotState, type OutboxEntry, type PressRecord } from './state.ts';
 import type { DescribedRequest } from '../http/transport.ts';
 
@@ -26,10 +26,10 @@ export function findEntry(state: BotState, key: string): OutboxEntry | undefined
 
 /** What one attempt came to. */
 export type AttemptResult =
-  | { readonly kind: 'delivered'; readonly requests: number; readonly providerId: string | undefined; readonly wouldSend: readonly DescribedRequest[] }
+  | { readonly kind: 'delivered'; readonly tries: number; readonly providerId: string | undefined; readonly wouldSend: readonly DescribedRequest[] }
   | {
     readonly kind: 'failed';
-    readonly requests: number;
+    readonly tries: number;
     readonly error: string;
     /** Worth another attempt later (throttled, unavailable, no answer); else final. */
     readonly transient: boolean;
@@ -47,7 +47,7 @@ export interface Timing {
 
 /** The entry after an attempt: settled, or scheduled again (Retry-After honoured, else backoff with jitter). */
 export function afterAttempt(entry: OutboxEntry, result: AttemptResult, timing: Timing): OutboxEntry {
-  const attempts = entry.attempts + result.requests;
+  const attempts = entry.attempts + result.tries;
   const at = timing.now.toISOString();
   if (result.kind === 'delivered') {
     return {
@@ -74,8 +74,9 @@ export function withEntry(state: BotState, entry: OutboxEntry): BotState {
   return { ...state, sent, outbox: state.outbox.map((existing) => (entryKey(existing) === key ? entry : existing)) };
 }
 
-export function outcomeOf(entry: OutboxEntry): ActionOutcome {
-  const base = { id: entry.action.id, kind: entry.action.kind, summary: describeAction(entry.action), attempts: entry.attempts };
+/** `press`: the entries of its press, so a record line is named by what it says. */
+export function outcomeOf(entry: OutboxEntry, press: readonly OutboxEntry[] = []): ActionOutcome {
+  const base = { id: entry.action.id, kind: entry.action.kind, summary: summaryOf(entry, press), attempts: entry.attempts };
   const wouldSend = entry.wouldSend === undefined ? {} : { wouldSend: entry.wouldSend };
   switch (entry.settled) {
     case 'delivered':
@@ -87,9 +88,24 @@ export function outcomeOf(entry: OutboxEntry): ActionOutcome {
   }
 }
 
+function summaryOf(entry: OutboxEntry, press: readonly OutboxEntry[]): string {
+  const action = entry.action;
+  if (action.kind !== 'record') return describeAction(action);
+  const source = press.find((other) => other.action.id === action.source.id);
+  if (source?.settled === undefined) return describeAction(action);
+  return `record "${recordLineOf(action.source, source)}" in the room`;
+}
+
+/** The line a record posts for its SMS or call, once that has settled. */
+export function recordLineOf(action: TwilioAction, source: OutboxEntry): string {
+  const failed = source.settled !== 'delivered' ? source.lastError ?? 'not sent' : undefined;
+  const late = source.late && source.settledAt !== undefined ? lateness(source, new Date(source.settledAt)) : undefined;
+  return recordLine(action, failed, late);
+}
+
 /** The press's record from its entries as they stand. */
 export function pressRecord(base: Omit<PressRecord, 'ok' | 'actions'>, entries: readonly OutboxEntry[], extra: readonly ActionOutcome[] = []): PressRecord {
-  const actions = [...extra, ...entries.map(outcomeOf)];
+  const actions = [...extra, ...entries.map((entry) => outcomeOf(entry, entries))];
   return { ...base, ok: actions.every((action) => action.status !== 'failed' && action.status !== 'given up'), actions };
 }
 

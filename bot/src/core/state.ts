@@ -44,7 +44,7 @@ export interface OutboxEntry {
   readonly journaledAt: string;
   /** Still undefined while it is being tried. */
   readonly settled: Settlement | undefined;
-  /** Requests made for it, checks with the provider included. */
+  /** Tries so far: each attempt adds the tries its request took (a 429 waited out is a second try). */
   readonly attempts: number;
   /** Attempts that failed and were scheduled again: the backoff grows with them. */
   readonly failures?: number;

@@ -7,7 +7,7 @@ export class DryRunTransport implements Transport {
   private counter = 0;
 
   async send(req: HttpRequest, call: ApiCall): Promise<HttpResponse> {
-    call.attempts += 1;
+    call.attempts = Math.max(call.attempts, 1);
     call.wouldSend.push({ method: req.method, url: redactUrl(req.url), body: describeBody(req.body) });
     const id = `dry-run-${++this.counter}`;
     // Shaped like the real answers, so the clients' checks of an answer pass: Twilio SIDs are two letters and 32 hex digits.

@@ -25,6 +25,7 @@ export interface HttpResponse {
 
 /** One API call: what it did (for the press record), and the signal that cancels it (deadline, shutdown). */
 export interface ApiCall {
+  /** The most tries any one of its requests took: 1 when nothing had to be sent again. */
   attempts: number;
   /** Dry-run: the requests that would have been sent. */
   readonly wouldSend: DescribedRequest[];

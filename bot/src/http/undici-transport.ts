@@ -20,7 +20,7 @@ export class UndiciTransport implements Transport {
   async send(req: HttpRequest, call: ApiCall): Promise<HttpResponse> {
     const started = performance.now();
     for (let attempt = 1; ; attempt++) {
-      call.attempts += 1;
+      call.attempts = Math.max(call.attempts, attempt);
       let error: ApiError | NetworkError;
       try {
         const response = await this.attempt(req, call.signal);

@@ -2,7 +2,7 @@
 // there first, and sent again only when Twilio shows it did not happen. A room message cannot be looked
 // for (Webex lets a bot list only messages that mention it), so it is posted again after a lost answer.
 
-import { lateness, type AttemptResult } from '../core/outbox.ts';
+import { recordLineOf, type AttemptResult } from '../core/outbox.ts';
 import { recordLine } from '../core/plan.ts';
 import type { OutboxEntry, RoomState } from '../core/state.ts';
 import { ApiError, isTransient, mayHaveTakenEffect, newCall, type ApiCall } from '../http/transport.ts';
@@ -29,11 +29,11 @@ export async function attempt(services: DeliverServices, entry: OutboxEntry, sig
   const call = newCall(signal);
   try {
     const providerId = await perform(services, entry, call, source);
-    return { kind: 'delivered', requests: call.attempts, providerId, wouldSend: call.wouldSend };
+    return { kind: 'delivered', tries: call.attempts, providerId, wouldSend: call.wouldSend };
   } catch (error) {
     return {
       kind: 'failed',
-      requests: call.attempts,
+      tries: call.attempts,
       error: scrubSecrets(error instanceof Error ? error.message : String(error), services.secrets),
       transient: isTransient(error),
       uncertain: mayHaveTakenEffect(error),
@@ -56,9 +56,8 @@ async function perform(services: DeliverServices, entry: OutboxEntry, call: ApiC
     case 'notice':
       return inRoom(services, call, (room) => webex.postMessage(room.id, { format: 'text', body: action.text }, undefined, call));
     case 'record': {
-      const failed = source === undefined || source.settled !== 'delivered' ? source?.lastError ?? 'not sent' : undefined;
-      const late = source?.late === true && source.settledAt !== undefined ? lateness(source, new Date(source.settledAt)) : undefined;
-      const line = recordLine(action.source, failed, late);
+      // The press is folded away only once its record lines are settled, so the source is there.
+      const line = source === undefined ? recordLine(action.source, 'not sent') : recordLineOf(action.source, source);
       return inRoom(services, call, (room) => webex.postMessage(room.id, { format: 'text', body: line }, undefined, call));
     }
     case 'sms':

@@ -65,8 +65,11 @@ export class Outbox {
   answered(key: string, answerBy: number): Promise<void> {
     return new Promise((resolve) => {
       const check = () => {
-        const entry = findEntry(this.services.store.current, key);
-        const waitsPast = entry?.nextAttemptAt !== undefined && Date.parse(entry.nextAttemptAt) > answerBy;
+        const state = this.services.store.current;
+        const entry = findEntry(state, key);
+        // A record line waits for its SMS or call: when that one waits past the deadline, so does the line.
+        const source = entry?.action.kind === 'record' ? findEntry(state, entryKey({ pressId: entry.pressId, action: entry.action.source })) : undefined;
+        const waitsPast = [entry, source].some((one) => one?.nextAttemptAt !== undefined && Date.parse(one.nextAttemptAt) > answerBy);
         if (entry === undefined || entry.settled !== undefined || waitsPast || this.services.signal.aborted) {
           this.watchers.delete(check);
           resolve();
