@@ -95,6 +95,7 @@ async function main(): Promise<void> {
 
   const resumed = await outbox.resume();
   if (resumed > 0) log('outbox resumed', { actions: resumed });
+  button.start();
 
   // systemd stops with SIGTERM (and kills after 10 s): stop taking presses, cancel what is under way (the
   // outbox keeps it, to check at the next start), write the state, and leave well within that.
@@ -104,6 +105,7 @@ async function main(): Promise<void> {
       server.close();
       server.closeIdleConnections();
       stopping.abort();
+      button.stop();
       const settled = Promise.all([button.idle(), outbox.idle()]).then(() => store.flush());
       void Promise.race([settled, sleep(SHUTDOWN_MS, undefined, { ref: false })])
         .catch(() => undefined)

@@ -3,6 +3,7 @@
 
 import type { Settings, StepFile } from '../settings/types.ts';
 import { roomMessageFor, type RoomMessage } from './room-message.ts';
+import { duration, LATE_TIMER_MS } from './incident.ts';
 import type { BotState } from './state.ts';
 
 export type Action =
@@ -26,18 +27,24 @@ export interface PressPlan {
   readonly actions: readonly Action[];
 }
 
-export function planPress(settings: Settings, state: BotState, now: Date): PressPlan {
+/** What runs a step: a press, or the escalation's timer (never debounced, not counted, not idle time). */
+export type Trigger = { readonly kind: 'press' } | { readonly kind: 'timer'; readonly lateByMs: number };
+
+export function planPress(settings: Settings, state: BotState, now: Date, trigger: Trigger = { kind: 'press' }): PressPlan {
   const idle = state.lastPressAt === undefined ? 0 : now.getTime() - Date.parse(state.lastPressAt);
-  const restarted = settings.resetAfterMs !== undefined && state.lastPressAt !== undefined && idle >= settings.resetAfterMs && state.nextStep > 1;
+  const restarted = trigger.kind === 'press' && settings.resetAfterMs !== undefined && state.lastPressAt !== undefined
+    && idle >= settings.resetAfterMs && state.nextStep > 1;
   const stepNumber = restarted ? 1 : state.nextStep;
   const step = settings.steps[stepNumber - 1];
-  const pressNumber = state.pressCount + 1;
+  const pressNumber = trigger.kind === 'press' ? state.pressCount + 1 : state.pressCount;
   // Invitations still on their way (an earlier press's, in the outbox) are not made twice.
   const inviting = state.outbox.some((entry) => entry.action.kind === 'member' && entry.settled === undefined);
   const members = state.room?.membersAdded || inviting ? [] : memberActions(settings);
+  const late: Action[] = trigger.kind === 'timer' && trigger.lateByMs >= LATE_TIMER_MS
+    ? [{ id: 'late-timer', kind: 'notice', text: `Step ${stepNumber} runs by its timer ${duration(trigger.lateByMs)} late: the bot was not running when it came due` }] : [];
   const actions: Action[] = step === undefined
     ? [...members, { id: 'notice', kind: 'notice', text: `ping ${pressNumber}: all ${settings.steps.length} steps of the escalation have run` }]
-    : [...members, ...stepActions(settings, step)];
+    : [...members, ...late, ...stepActions(settings, step)];
   return { step: step === undefined ? undefined : stepNumber, pressNumber, restarted, actions };
 }
 

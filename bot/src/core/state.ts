@@ -24,6 +24,34 @@ export interface BotState {
    * never takes another action's SMS or call for the one it looks for.
    */
   readonly sent: readonly string[];
+  /** The escalation under way (or the last one), from its first step until it is resolved. */
+  readonly incident: Incident | undefined;
+  /** Escalations started so far: the next one gets this number plus one. */
+  readonly incidentCount: number;
+}
+
+/** Who took or closed an escalation, and how. */
+export type Channel = 'Webex' | 'phone' | 'SMS' | 'status page';
+
+export interface Acknowledgement {
+  readonly name: string;
+  readonly via: Channel;
+  readonly at: string;
+}
+
+export interface Incident {
+  readonly number: number;
+  readonly startedAt: string;
+  readonly status: 'escalating' | 'acknowledged' | 'resolved';
+  readonly acknowledged: Acknowledgement | undefined;
+  readonly resolved: Acknowledgement | undefined;
+  /** The next step runs by itself at `dueAt`, unless someone acknowledges first. Kept in the state, so it survives a restart. */
+  readonly timer: StepTimer | undefined;
+}
+
+export interface StepTimer {
+  readonly step: number;
+  readonly dueAt: string;
 }
 
 export interface RoomState {
@@ -83,7 +111,9 @@ export interface PressRecord {
   readonly at: string;
   /** Step run by this press; undefined after the last step and for debounced presses. */
   readonly step: number | undefined;
-  readonly kind: 'step' | 'after last step' | 'debounced';
+  readonly kind: 'step' | 'after last step' | 'debounced' | 'acknowledged' | 'resolved';
+  /** What ran it: a press of the button (or the status page's), or the escalation's own timer. */
+  readonly trigger?: 'press' | 'timer';
   /** Nothing failed or was given up (actions still being tried do not count against it). */
   readonly ok: boolean;
   readonly dryRun: boolean;
@@ -105,6 +135,8 @@ export const INITIAL_STATE: BotState = {
   outbox: [],
   history: [],
   sent: [],
+  incident: undefined,
+  incidentCount: 0,
 };
 
 /**

@@ -2,9 +2,11 @@
 // of the previous one counts once; while one press runs, at most one more waits, and any others are
 // answered with the waiting one, as counted with it, so a backlog never bursts out later.
 
-import { withRecord, type PressRecord } from '../core/state.ts';
+import { acknowledge, acknowledgedLine, dueTimer, resolve, resolvedLine, type Change } from '../core/incident.ts';
+import { withRecord, type Acknowledgement, type BotState, type PressRecord } from '../core/state.ts';
 import { ApiError, newCall } from '../http/transport.ts';
-import { newPressId, runPress, type PressServices } from './run-press.ts';
+import { carryOut, newPressId, runPress, type PressServices } from './run-press.ts';
+import { StepTimers } from './timers.ts';
 
 export interface ButtonServices extends PressServices {
   /** The whole-press deadline: the button gets its answer within this time of pressing. */
@@ -19,10 +21,35 @@ export class Button {
   private waiting: { readonly run: Promise<PressRecord>; joined: number } | undefined;
   private lastArrival = Number.NEGATIVE_INFINITY;
   private readonly listeners = new Set<(record: PressRecord) => void>();
+  private readonly timers: StepTimers;
 
   constructor(services: ButtonServices) {
     this.services = services;
     this.debounceMs = services.settings.server.debounceMs;
+    this.timers = new StepTimers({ store: services.store, now: services.now, onDue: () => void this.runTimer() });
+  }
+
+  /** Arms the timer the state holds: a step that came due while the bot was down runs now. */
+  start(): void {
+    this.timers.sync();
+  }
+
+  /** At shutdown: no timer fires any more. */
+  stop(): void {
+    this.timers.stop();
+  }
+
+  /**
+   * Someone takes the escalation (Webex card, phone, SMS, status page): its timer stops and the room is told.
+   * In the press queue, so it never races a step; a second acknowledgement changes nothing.
+   */
+  acknowledge(who: Omit<Acknowledgement, 'at'>): Promise<IncidentOutcome> {
+    return this.enqueue(() => this.changeIncident('acknowledged', (state, at) => acknowledge(state, who, at)), true);
+  }
+
+  /** The escalation is over: back to step 1 (the room stays), and the next press starts a new one. */
+  resolve(who: Omit<Acknowledgement, 'at'>): Promise<IncidentOutcome> {
+    return this.enqueue(() => this.changeIncident('resolved', (state, at) => resolve(state, who, at)), true);
   }
 
   /** Resolves with the record of this press by its deadline (at once when debounced or counted with another). */
@@ -75,11 +102,45 @@ export class Button {
         return await work();
       } finally {
         this.busy = false;
+        this.timers.sync(); // every change to the sequence may arm, move or stop the timer
       }
     });
     if (!runsNow) this.waiting = { run: run as Promise<unknown> as Promise<PressRecord>, joined: 0 };
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** The timer's step, in the queue like a press: never debounced, never counted with another, not a press. */
+  private runTimer(): Promise<PressRecord | undefined> {
+    return this.enqueue(async () => {
+      const now = this.services.now();
+      const timer = dueTimer(this.services.store.current, now);
+      if (timer === undefined) return undefined; // acknowledged, resolved or pressed on since it was armed
+      const lateByMs = now.getTime() - Date.parse(timer.dueAt);
+      const record = await runPress(this.services, newPressId(), Date.now() + this.services.pressTimeoutMs, { kind: 'timer', lateByMs });
+      return this.announce(record);
+    }, true);
+  }
+
+  private async changeIncident(kind: 'acknowledged' | 'resolved', change: (state: BotState, at: Date) => Change): Promise<IncidentOutcome> {
+    const { store, now } = this.services;
+    const at = now();
+    const first = change(store.current, at);
+    if (!first.changed) return { changed: false, why: first.why };
+    const incident = first.state.incident!;
+    const who = kind === 'acknowledged' ? incident.acknowledged! : incident.resolved!;
+    const line = kind === 'acknowledged' ? acknowledgedLine(who) : resolvedLine(incident, who);
+    this.services.log(kind, { incident: incident.number, by: who.name, via: who.via });
+    const record = await carryOut(this.services, {
+      id: newPressId(), at, step: undefined, kind, pressNumber: store.current.pressCount,
+      actions: store.current.room === undefined ? [] : [{ id: kind, kind: 'notice', text: line }],
+      // Applied again at the write, to the state as it is then (the outbox may have moved meanwhile).
+      change: (state) => {
+        const again = change(state, at);
+        return again.changed ? again.state : state;
+      },
+    }, Date.now() + this.services.pressTimeoutMs);
+    return { changed: true, record: this.announce(record), line };
   }
 
   private async debounced(id: string): Promise<PressRecord> {
@@ -107,7 +168,11 @@ export class Button {
       }
     }
     const roomGone = deleted !== 'kept';
-    await store.update((state) => ({ ...state, nextStep: 1, room: roomGone ? undefined : state.room }));
+    // The sequence starts over: a timer armed for a later step has nothing left to run.
+    await store.update((state) => ({
+      ...state, nextStep: 1, room: roomGone ? undefined : state.room,
+      incident: state.incident === undefined ? undefined : { ...state.incident, timer: undefined },
+    }));
     log('reset', { room: deleteRoom ? deleted : undefined, error });
     return { roomDeleted: roomGone, deleted, ...(error === undefined ? {} : { error }) };
   }
@@ -117,6 +182,10 @@ export class Button {
     return record;
   }
 }
+
+export type IncidentOutcome =
+  | { readonly changed: true; readonly record: PressRecord; readonly line: string }
+  | { readonly changed: false; readonly why: string };
 
 export interface ResetOutcome {
   /** The room is gone for the bot (deleted, or it was already), so the next press takes one again and invites everyone. */

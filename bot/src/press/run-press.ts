@@ -1,12 +1,14 @@
-// Carries out one press: plans it, journals every action in the outbox before anything is sent, starts
-// the outbox's workers, and answers by the press deadline with the truth: what was delivered, what failed,
-// and what is still being tried (which the outbox goes on delivering after the answer).
+// Carries out one press (or timer step, or acknowledgement): plans it, journals every action in the
+// outbox before anything is sent, starts the outbox's workers, and answers by the deadline with the
+// truth: what was delivered, what failed, and what is still being tried (which the outbox goes on
+// delivering after the answer).
 
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { afterStep } from '../core/incident.ts';
 import { entriesOf, entryKey, journalEntries, pressRecord } from '../core/outbox.ts';
-import { planPress } from '../core/plan.ts';
-import { withRecord, type ActionOutcome, type PressRecord } from '../core/state.ts';
+import { planPress, type Action, type Trigger } from '../core/plan.ts';
+import { withRecord, type ActionOutcome, type BotState, type PressRecord } from '../core/state.ts';
 import { isTransient, newCall } from '../http/transport.ts';
 import type { Logger } from '../log.ts';
 import type { Settings } from '../settings/types.ts';
@@ -31,37 +33,61 @@ export function newPressId(): string {
 }
 
 /** `answerBy`: when the button must have its answer (ms since the epoch), counted from the press's arrival. */
-export async function runPress(services: PressServices, pressId: string, answerBy: number): Promise<PressRecord> {
-  const { store, log, settings, outbox } = services;
-  const started = performance.now();
+export async function runPress(services: PressServices, pressId: string, answerBy: number, trigger: Trigger = { kind: 'press' }): Promise<PressRecord> {
+  const { store, log, settings } = services;
   const at = services.now();
-  const plan = planPress(settings, store.current, at);
-  log('press', { press: pressId, number: plan.pressNumber, step: plan.step ?? 'after last', restarted: plan.restarted || undefined });
-  const entries = journalEntries(plan.actions, pressId, plan.pressNumber, at);
+  const plan = planPress(settings, store.current, at, trigger);
+  const pressed = trigger.kind === 'press';
+  log(pressed ? 'press' : 'timer', { press: pressId, number: plan.pressNumber, step: plan.step ?? 'after last', restarted: plan.restarted || undefined });
+  return carryOut(services, {
+    id: pressId, at, step: plan.step, kind: plan.step === undefined ? 'after last step' : 'step', trigger: trigger.kind,
+    pressNumber: plan.pressNumber, actions: plan.actions,
+    change: (state) => ({
+      ...state,
+      nextStep: plan.step === undefined ? state.nextStep : plan.step + 1,
+      // A timer is not a press: it is not counted and does not reset the idle clock.
+      pressCount: plan.pressNumber,
+      lastPressAt: pressed ? at.toISOString() : state.lastPressAt,
+      ...(plan.step === undefined ? {} : afterStep(settings, state, plan.step, at)),
+    }),
+  }, answerBy);
+}
+
+export interface Work {
+  readonly id: string;
+  readonly at: Date;
+  readonly step: number | undefined;
+  readonly kind: PressRecord['kind'];
+  readonly trigger?: PressRecord['trigger'];
+  readonly pressNumber: number;
+  readonly actions: readonly Action[];
+  /** What the journal changes besides adding the actions to the outbox, in the same write. */
+  readonly change: (state: BotState) => BotState;
+}
+
+/** Journals the work with its actions, works them, and answers by `answerBy` with its record. */
+export async function carryOut(services: PressServices, work: Work, answerBy: number): Promise<PressRecord> {
+  const { store, log, outbox } = services;
+  const started = performance.now();
+  const entries = journalEntries(work.actions, work.id, work.pressNumber, work.at);
   const base = {
-    id: pressId, at: at.toISOString(), step: plan.step, kind: plan.step === undefined ? 'after last step' as const : 'step' as const,
-    dryRun: services.dryRun, durationMs: 0,
+    id: work.id, at: work.at.toISOString(), step: work.step, kind: work.kind, dryRun: services.dryRun, durationMs: 0,
+    ...(work.trigger === undefined ? {} : { trigger: work.trigger }),
   };
-  // The journal: the step is taken and every action is in the outbox before anything is sent. A press whose
-  // journal cannot be written sends nothing and changes nothing: this throws.
-  await store.update((state) => withRecord({
-    ...state,
-    nextStep: plan.step === undefined ? state.nextStep : plan.step + 1,
-    pressCount: plan.pressNumber,
-    lastPressAt: at.toISOString(),
-    outbox: [...state.outbox, ...entries],
-  }, pressRecord(base, entries)), 'process-crash');
+  // The journal: the change and every action are written before anything is sent. Work whose journal
+  // cannot be written sends nothing and changes nothing: this throws.
+  await store.update((state) => withRecord({ ...work.change(state), outbox: [...state.outbox, ...entries] }, pressRecord(base, entries)), 'process-crash');
 
   const room = store.current.room === undefined && entries.some((entry) => entry.action.kind !== 'sms' && entry.action.kind !== 'call')
     ? takeRoom(services) : undefined;
   for (const entry of entries) void outbox.work(entryKey(entry));
   const deadline = sleep(Math.max(0, answerBy - Date.now()), undefined, { ref: false }).then(() => 'deadline' as const);
   await Promise.race([Promise.all(entries.map((entry) => outbox.answered(entryKey(entry), answerBy))), deadline]);
-  await outbox.answeredPress(pressId);
+  await outbox.answeredPress(work.id);
 
-  const roomOutcome = room === undefined ? [] : [await Promise.race([room, deadline.then(() => pendingRoom(settings))])];
-  const open = entriesOf(store.current, pressId);
-  const settledRecord = store.current.history.find((record) => record.id === pressId);
+  const roomOutcome = room === undefined ? [] : [await Promise.race([room, deadline.then(() => pendingRoom(services.settings))])];
+  const open = entriesOf(store.current, work.id);
+  const settledRecord = store.current.history.find((record) => record.id === work.id);
   const timing = { ...base, durationMs: Math.round(performance.now() - started) };
   const record = open.length > 0 || settledRecord === undefined
     ? pressRecord(timing, open, roomOutcome)
@@ -69,7 +95,9 @@ export async function runPress(services: PressServices, pressId: string, answerB
   await store.update((state) => withRecord(state, record), 'process-crash');
   // The answer need not wait for the disk: once the kernel has the record, only a power cut could lose it, and the flush follows at once.
   void store.flush().catch(() => undefined);
-  log('press done', { press: pressId, step: plan.step ?? 'after last', ok: record.ok, pending: open.length || undefined, ms: record.durationMs });
+  log(`${work.kind === 'step' || work.kind === 'after last step' ? work.trigger ?? 'press' : work.kind} done`, {
+    press: work.id, step: work.step, ok: record.ok, pending: open.length || undefined, ms: record.durationMs,
+  });
   return record;
 }
 

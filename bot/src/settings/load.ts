@@ -135,6 +135,7 @@ class Reader {
     }
     const top = this.entries(root, '', {
       'bt.tn': ['bt.tn'], webex: ['webex', 'spark'], twilio: ['twilio'], server: ['server'], reset: ['reset'],
+      escalate_after: ['escalate_after'],
     });
     const twilioEntry = top.get('twilio');
     const twilio = this.twilio(twilioEntry, env);
@@ -142,7 +143,8 @@ class Reader {
     const server = this.server(top.get('server'));
     const resetMinutes = this.number(top.get('reset'), { min: 1, unit: 'minutes' });
     const senderWritten = twilioEntry !== undefined && this.mentioned.has(join(twilioEntry.path, 'from'));
-    const steps = this.steps(top.get('bt.tn'), root, senderWritten);
+    const escalateAfter = this.escalateAfter(top.get('escalate_after'));
+    const steps = this.steps(top.get('bt.tn'), root, senderWritten, escalateAfter);
     this.reportWithoutSender();
     if (webex === undefined || steps === undefined) return undefined;
     return {
@@ -235,7 +237,7 @@ class Reader {
     };
   }
 
-  private steps(entry: Entry | undefined, root: Node, senderWritten: boolean): Step[] | undefined {
+  private steps(entry: Entry | undefined, root: Node, senderWritten: boolean, escalateAfter: number | 'never' | undefined): Step[] | undefined {
     if (entry === undefined) {
       if (!this.mentioned.has('bt.tn')) this.report(root, '', 'missing `bt.tn:`, the list of what each press does (one `- ` item per press)');
       return undefined;
@@ -252,13 +254,13 @@ class Reader {
       this.report(entry.value, entry.path, `the list has ${count} steps; a sequence has at most ${MAX_STEPS}`);
       return undefined;
     }
-    return entry.value.items.map((node, index) => this.step(node as Node | null, `${entry.path}[${index}]`, index + 1, senderWritten));
+    return entry.value.items.map((node, index) => this.step(node as Node | null, `${entry.path}[${index}]`, index + 1, senderWritten, escalateAfter));
   }
 
-  private step(node: Node | null, where: string, number: number, senderWritten: boolean): Step {
+  private step(node: Node | null, where: string, number: number, senderWritten: boolean, escalateAfter: number | 'never' | undefined): Step {
     const keys = this.entries(node, where, {
       markdown: ['markdown'], text: ['text'], file: ['file'], type: ['type', 'content_type'], label: ['label'],
-      sms: ['sms'], call: ['call'],
+      sms: ['sms'], call: ['call'], escalate_after: ['escalate_after'],
     });
     const markdown = this.text(keys.get('markdown'));
     const text = this.text(keys.get('text'));
@@ -282,7 +284,22 @@ class Reader {
       this.report(postedEntry.value, postedEntry.path,
         `the message is ${bytes} bytes long${file === undefined ? '' : ' (with the file label)'}; Webex accepts at most ${WEBEX_MESSAGE_MAX_BYTES}: shorten it or split it over two steps`);
     }
-    return { number, message, file, sms, call };
+    const own = this.escalateAfter(keys.get('escalate_after'));
+    const after = own ?? escalateAfter;
+    return { number, message, file, sms, call, escalateAfterMs: after === 'never' ? undefined : after };
+  }
+
+  /** Minutes as a number (decimals allowed), or `never`: in milliseconds, `never`, or undefined when not written. */
+  private escalateAfter(entry: Entry | undefined): number | 'never' | undefined {
+    if (entry === undefined) return undefined;
+    const value = isScalar(entry.value) ? entry.value.value : undefined;
+    if (value === 'never') return 'never';
+    if (typeof value === 'string') {
+      this.report(entry.value ?? entry.key, entry.path, `"${value}" is not a time; expected minutes (such as 5, or 0.5 for 30 seconds) or \`never\``);
+      return undefined;
+    }
+    const minutes = this.number(entry, { above: 0, max: 10_080, unit: 'minutes, or `never`' });
+    return minutes === undefined ? undefined : Math.round(minutes * 60_000);
   }
 
   private stepFile(keys: ReadonlyMap<string, Entry>): StepFile | undefined {

@@ -47,6 +47,8 @@ export interface Step {
   readonly file: StepFile | undefined;
   readonly sms: Sms | undefined;
   readonly call: Call | undefined;
+  /** Without an acknowledgement this long after the step ran, the next step runs by itself; undefined: only a press moves on. */
+  readonly escalateAfterMs: number | undefined;
 }
 
 export interface StepMessage {

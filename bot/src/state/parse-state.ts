@@ -2,7 +2,9 @@
 // defaults for what an older version did not write. A file of another shape is refused with the reason.
 
 import type { Action } from '../core/plan.ts';
-import { INITIAL_STATE, STATE_VERSION, type BotState, type OutboxEntry, type PressRecord, type RoomState } from '../core/state.ts';
+import {
+  INITIAL_STATE, STATE_VERSION, type Acknowledgement, type BotState, type Channel, type Incident, type OutboxEntry, type PressRecord, type RoomState,
+} from '../core/state.ts';
 
 type Parsed = { readonly state: BotState; readonly problem?: undefined } | { readonly state?: undefined; readonly problem: string };
 type Json = Record<string, unknown>;
@@ -41,6 +43,33 @@ function stateOf(json: Json): BotState {
     outbox: list(json.outbox, 'outbox').map(entry),
     history: list(json.history, 'history').map(record),
     sent: list(json.sent, 'sent').map((v) => string(v, 'sent')),
+    incident: optional(json.incident, incident),
+    incidentCount: Number.isInteger(json.incidentCount) ? json.incidentCount as number : 0,
+  };
+}
+
+const STATUSES = new Set(['escalating', 'acknowledged', 'resolved']);
+const CHANNELS = new Set(['Webex', 'phone', 'SMS', 'status page']);
+
+function incident(value: unknown): Incident {
+  const json = object(value, 'incident');
+  if (!Number.isInteger(json.number) || !STATUSES.has(json.status as string)) throw new Refused('an incident without its number or status');
+  const who = (v: unknown): Acknowledgement => {
+    const w = object(v, 'incident.acknowledged');
+    if (!CHANNELS.has(w.via as string)) throw new Refused('an acknowledgement through an unknown channel');
+    return { name: string(w.name, 'acknowledgement.name'), via: w.via as Channel, at: isoDate(w.at, 'acknowledgement.at') };
+  };
+  return {
+    number: json.number as number,
+    startedAt: isoDate(json.startedAt, 'incident.startedAt'),
+    status: json.status as Incident['status'],
+    acknowledged: optional(json.acknowledged, who),
+    resolved: optional(json.resolved, who),
+    timer: optional(json.timer, (v) => {
+      const t = object(v, 'incident.timer');
+      if (!Number.isInteger(t.step)) throw new Refused('a timer without its step');
+      return { step: t.step as number, dueAt: isoDate(t.dueAt, 'incident.timer.dueAt') };
+    }),
   };
 }
 
@@ -109,7 +138,7 @@ function action(value: unknown): Action {
   }
 }
 
-const RECORD_KINDS = new Set(['step', 'after last step', 'debounced']);
+const RECORD_KINDS = new Set(['step', 'after last step', 'debounced', 'acknowledged', 'resolved']);
 
 /** History records are shown, never acted on: their outcomes are kept as written, their frame checked. */
 function record(value: unknown): PressRecord {

@@ -51,6 +51,12 @@ export function statusPage(view: StatusView, nonce: string): string {
         <p><input type="checkbox" id="delete-room"> <label for="delete-room">Also delete the Webex room, so the next press creates it again and invites everyone (a clean demo)</label></p>
         <button id="reset" type="button" class="secondary">Restart at step 1</button>
       </details>
+      <div class="incident-actions" role="group" aria-labelledby="incident-actions-title">
+        <h3 id="incident-actions-title">Take the escalation</h3>
+        <p><label for="ack-name">Your name</label> <input id="ack-name" autocomplete="name" maxlength="80" placeholder="shown in the room"></p>
+        <button id="ack" type="button" class="secondary">I'm on it</button>
+        <button id="resolve" type="button" class="secondary">Resolved</button>
+      </div>
       <noscript><p class="hint">The virtual button and live updates need JavaScript; the status is as of loading the page.</p></noscript>
     </section>
     <section id="progress" class="card" aria-labelledby="progress-title">${regions.progress}</section>
@@ -59,7 +65,9 @@ export function statusPage(view: StatusView, nonce: string): string {
 </main>
 <dialog id="confirm-delete" aria-labelledby="confirm-title" aria-describedby="confirm-text">
   <h2 id="confirm-title">Delete the room?</h2>
-  <p id="confirm-text">The room “${esc(view.room.title)}” and everything posted in it are deleted in Webex, for everyone. The next press creates it again, invites the moderators and participants, and runs step 1.</p>
+  <p id="confirm-text">${view.dryRun
+    ? `Dry-run: nothing is deleted in Webex; the bot forgets its rehearsal room “${esc(view.room.title)}”, and the next press takes a room again and runs step 1.`
+    : `The room “${esc(view.room.title)}” and everything posted in it are deleted in Webex, for everyone (a moderated room the bot does not moderate is only left by the bot). The next press creates it again, invites the moderators and participants, and runs step 1.`}</p>
   <form method="dialog" class="dialog-actions">
     <button value="cancel" class="secondary" autofocus>Keep the room</button>
     <button value="delete" class="danger">Delete the room and restart</button>
@@ -79,10 +87,23 @@ ${roomLine(room)}`;
 
 function progressHtml(view: StatusView): string {
   return `<h2 id="progress-title">Step reached</h2>
-<p class="reached"><strong>${view.stepReached === 0 ? 'None yet' : `Step ${view.stepReached}`}</strong> <span class="muted">of ${view.steps}</span></p>
+<p class="reached"><strong>${view.stepReached === 0 ? (view.pressCount === 0 ? 'None yet' : 'Starting again') : `Step ${view.stepReached}`}</strong> <span class="muted">of ${view.steps}</span></p>
 ${stepsHtml(view)}
+${incidentHtml(view.incident)}
 <p class="muted">${pressesLine(view)}</p>
 ${lateHtml(view.late)}${nextHtml(view.next, view.steps)}`;
+}
+
+/** Where the escalation stands, who took it, and when the next step comes by itself (counted down on the page). */
+function incidentHtml(incident: StatusView['incident']): string {
+  if (incident === undefined) return '';
+  const who = (ack: NonNullable<typeof incident.acknowledged>) => `${esc(ack.name)} (via ${esc(ack.via)}) at ${timeHtml(ack.at)}`;
+  const state = incident.status === 'resolved' && incident.resolved !== undefined ? `resolved by ${who(incident.resolved)}`
+    : incident.status === 'acknowledged' && incident.acknowledged !== undefined ? `acknowledged by ${who(incident.acknowledged)}`
+    : 'escalating, nobody has taken it yet';
+  const next = incident.nextStepAt === undefined ? ''
+    : ` Step ${incident.nextStepAt.step} runs by itself in <span data-countdown="${esc(incident.nextStepAt.at)}">${timeHtml(incident.nextStepAt.at)}</span> unless someone takes it.`;
+  return `<p class="incident" data-status="${incident.status}"><strong>Escalation ${incident.number}:</strong> ${state}.${next}</p>`;
 }
 
 /** What an earlier press could not deliver in time and the bot still tries, so nobody believes it went out. */
@@ -259,6 +280,9 @@ const SCRIPT = `
   const base = location.pathname.replace(/\\/+$/, '');
   const byId = (id) => document.getElementById(id);
   const pressButton = byId('press');
+  const ackButton = byId('ack');
+  const resolveButton = byId('resolve');
+  const ackName = byId('ack-name');
   const resetButton = byId('reset');
   const deleteRoom = byId('delete-room');
   const dialog = byId('confirm-delete');
@@ -299,6 +323,7 @@ const SCRIPT = `
     const actions = answer.actions.length;
     if (!answer.ok) return what + ': ' + answer.failed.length + ' of ' + plural(actions, 'action') + ' failed (' + answer.failed.join(', ') + '). Details in the history.';
     if (answer.dryRun) return what + ' ran in dry-run: ' + plural(actions, 'action') + ', shown in the history.';
+    if (answer.pending) return what + ': ' + plural(answer.pending.length, 'action') + ' still being tried (' + answer.pending.join(', ') + '); the rest delivered.';
     return what + ' ran: ' + plural(actions, 'action') + ' delivered.';
   }
 
@@ -338,6 +363,22 @@ const SCRIPT = `
     const answer = await post('/press');
     say(describePress(answer), answer.ok ? 'ok' : 'failed');
   }));
+
+  for (const [button, path] of [[ackButton, '/ack'], [resolveButton, '/resolve']]) {
+    button.addEventListener('click', () => busyWith(button, async () => {
+      say(path === '/ack' ? 'Taking the escalation…' : 'Resolving…', 'pending');
+      const answer = await post(path, { name: ackName.value.trim() });
+      say(answer.changed ? answer.line + '.' : 'Nothing changed: ' + answer.why + '.', answer.changed ? 'ok' : 'failed');
+    }));
+  }
+
+  // The countdown to the next step: the page's clock, told once a second.
+  setInterval(() => {
+    for (const element of document.querySelectorAll('[data-countdown]')) {
+      const left = Math.max(0, Math.round((new Date(element.dataset.countdown).getTime() - Date.now()) / 1000));
+      element.textContent = left >= 60 ? Math.floor(left / 60) + ' min ' + (left % 60) + ' s' : left + ' s';
+    }
+  }, 1000);
 
   function reset(withRoom) {
     return busyWith(resetButton, async () => {

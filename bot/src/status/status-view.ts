@@ -3,7 +3,7 @@
 // are both this one view; it names the people and numbers the escalation reaches, never a credential.
 
 import { describeAction, planPress, type Action } from '../core/plan.ts';
-import type { ActionOutcome, BotState, PressRecord } from '../core/state.ts';
+import type { Acknowledgement, ActionOutcome, BotState, PressRecord } from '../core/state.ts';
 import type { DescribedRequest } from '../http/transport.ts';
 import type { Settings } from '../settings/types.ts';
 
@@ -18,6 +18,8 @@ export interface StatusView {
   readonly pressCount: number;
   readonly lastPressAt: string | undefined;
   readonly next: NextPressView;
+  /** The escalation under way or the last one; undefined before the first step. */
+  readonly incident: IncidentView | undefined;
   /** Actions of earlier presses still being tried in the background (an API throttled or down). */
   readonly late: readonly LateView[];
   /** Newest first. */
@@ -44,6 +46,16 @@ export interface PreviewAction {
   readonly summary: string;
   /** What is posted, texted or said, when there is such a text. */
   readonly text?: string;
+}
+
+export interface IncidentView {
+  readonly number: number;
+  readonly status: 'escalating' | 'acknowledged' | 'resolved';
+  readonly startedAt: string;
+  readonly acknowledged: Acknowledgement | undefined;
+  readonly resolved: Acknowledgement | undefined;
+  /** When a timer runs: the step it runs, and when. */
+  readonly nextStepAt: { readonly step: number; readonly at: string } | undefined;
 }
 
 export interface LateView {
@@ -91,6 +103,11 @@ export function statusView(settings: Settings, state: BotState, dryRun: boolean,
       restarts: plan.restarted,
       // The record lines follow from the SMS and calls already listed.
       actions: plan.actions.filter((action) => action.kind !== 'record').map(previewAction),
+    },
+    incident: state.incident === undefined ? undefined : {
+      number: state.incident.number, status: state.incident.status, startedAt: state.incident.startedAt,
+      acknowledged: state.incident.acknowledged, resolved: state.incident.resolved,
+      nextStepAt: state.incident.timer === undefined || state.incident.status === 'resolved' ? undefined : { step: state.incident.timer.step, at: state.incident.timer.dueAt },
     },
     late: state.outbox.filter((entry) => entry.settled === undefined && entry.late).map((entry) => ({
       summary: describeAction(entry.action), pressNumber: entry.pressNumber, reason: entry.lastError, nextAttemptAt: entry.nextAttemptAt,
