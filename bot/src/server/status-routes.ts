@@ -3,7 +3,7 @@
 // A wrong token falls through to the bot's ordinary 404, as if the page did not exist.
 
 import { randomBytes } from 'node:crypto';
-import express, { type RequestHandler } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Button } from '../press/button.ts';
 import type { Settings } from '../settings/types.ts';
 import type { StateStore } from '../state/store.ts';
@@ -42,12 +42,16 @@ export function statusRoutes(services: StatusServices): express.Router {
     streams.open(req, res, statusEvent(view()));
   });
   page.post('/press', ...services.press);
-  page.post('/reset', express.json({ limit: '1kb' }), async (req, res) => {
-    // express.json skips other types, which would leave the body unread and the reset done with defaults.
-    if (req.is('application/json') === false) {
-      res.status(415).json({ error: 'send the body as application/json' });
-      return;
-    }
+  // A body of another type is refused rather than skipped, which would reset with the defaults; one
+  // without a type is read as JSON.
+  const resetBody = [
+    (req: Request, res: Response, next: NextFunction) => {
+      if (req.headers['content-type'] !== undefined && req.is('application/json') === false) res.status(415).json({ error: 'send the body as application/json' });
+      else next();
+    },
+    express.json({ type: () => true, limit: '1kb' }),
+  ];
+  page.post('/reset', ...resetBody, async (req, res) => {
     const deleteRoom = resetRequest(req.body);
     if (deleteRoom === undefined) {
       res.status(400).json({ error: 'the body must be {"deleteRoom": true} or {"deleteRoom": false}' });
