@@ -3,6 +3,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { PressRecord } from '../core/state.ts';
+import { scrubSecrets } from '../http/scrub.ts';
 import type { Logger } from '../log.ts';
 import type { Button } from '../press/button.ts';
 import type { Settings } from '../settings/types.ts';
@@ -69,12 +70,12 @@ export function createApp(services: AppServices): BotApp {
   });
   // What escapes a handler: a malformed request, or the state file that cannot be written, say.
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const answer = errorAnswer(error);
+    const answer = errorAnswer(error, services.store.writeFailure);
     // A rejected request is logged by its reason, not its text: that holds what the client sent.
     if (answer.status < 500) services.log('request rejected', { method: req.method, status: answer.status, reason: answer.error });
     else services.log('error', { method: req.method, message: error instanceof Error ? error.message : String(error) });
     if (res.headersSent) res.destroy();
-    else res.status(answer.status).json({ error: answer.error });
+    else res.status(answer.status).json({ error: scrubSecrets(answer.error, [services.buttonToken]) });
   });
   return Object.assign(app, { closeStreams: () => streams.close() });
 }
