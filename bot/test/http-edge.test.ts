@@ -44,7 +44,7 @@ function send(baseUrl: string, { method, path: target, headers = {}, body }: Req
       response.on('data', (chunk: string) => { text += chunk; });
       response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text }));
     });
-    // The bot may answer (413) and close before a large body is all sent; the answer is what counts.
+    // The bot may answer (413) before a large body is all sent; an error writing the rest comes after the answer and changes nothing.
     outgoing.on('error', reject);
     outgoing.end(body);
   });

@@ -24,7 +24,7 @@ export interface StatusServices {
 export function statusRoutes(services: StatusServices): express.Router {
   const { button, store, settings, tokenMatches, streams } = services;
   const view = (): StatusView => statusView(settings, store.current, button.dryRun, new Date());
-  const broadcast = () => streams.send(statusEvent(view()));
+  const broadcast = () => streams.send(() => statusEvent(view()));
   button.onPress(broadcast);
 
   const page = express.Router({ mergeParams: true });
@@ -39,7 +39,7 @@ export function statusRoutes(services: StatusServices): express.Router {
   });
   page.get('/events', (req, res) => {
     // The current status first: a press made between loading the page and connecting is not missed, nor one made while reconnecting.
-    streams.open(req, res, statusEvent(view()));
+    streams.open(req, res, () => statusEvent(view()));
   });
   page.post('/press', ...services.press);
   // A body of another type is refused rather than skipped, which would reset with the defaults; one
