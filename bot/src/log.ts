@@ -1,10 +1,19 @@
-// One line per event, `key=value`, readable in journald and easy to grep. Callers never pass
-// credentials; values are quoted when they contain spaces.
+// One line per event, `key=value`, readable in journald and easy to grep; values are quoted when they
+// contain spaces. Every line is scrubbed here, whoever wrote it: an error can carry text a client chose
+// (a malformed URL holding the button token, say), and no caller can be trusted to remember.
+
+import { scrubSecrets } from './http/scrub.ts';
 
 export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
 export type Logger = (event: string, fields?: LogFields) => void;
 
-export function createLogger(write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Logger {
+export interface LoggerOptions {
+  /** Masked wherever they appear: the button token, the Webex token, the Twilio auth token. */
+  readonly secrets?: readonly (string | undefined)[];
+  readonly write?: (line: string) => void;
+}
+
+export function createLogger({ secrets = [], write = (line) => process.stdout.write(`${line}\n`) }: LoggerOptions = {}): Logger {
   return (event, fields = {}) => {
     const parts = [event];
     for (const [key, value] of Object.entries(fields)) {
@@ -12,6 +21,6 @@ export function createLogger(write: (line: string) => void = (line) => process.s
       const text = String(value);
       parts.push(`${key}=${/[\s"=]/.test(text) || text === '' ? JSON.stringify(text) : text}`);
     }
-    write(parts.join(' '));
+    write(scrubSecrets(parts.join(' '), secrets));
   };
 }

@@ -22,7 +22,6 @@ import { WebexClient } from './webex/client.ts';
 
 // A function rather than top-level await: the deployed bundle is CommonJS.
 async function main(): Promise<void> {
-  const log = createLogger();
   const runtime = readRuntime(process.env);
 
   let settings: Settings;
@@ -34,6 +33,7 @@ async function main(): Promise<void> {
     console.error('The bot did not start.');
     process.exit(1);
   }
+  const log = createLogger({ secrets: [runtime.buttonToken, settings.webex.token, settings.twilio.authToken] });
 
   const webexLive = settings.webex.token !== undefined;
   const twilioLive = settings.twilio.accountSid !== undefined && settings.twilio.authToken !== undefined;

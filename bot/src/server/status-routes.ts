@@ -3,10 +3,11 @@
 // A wrong token falls through to the bot's ordinary 404, as if the page did not exist.
 
 import { randomBytes } from 'node:crypto';
-import express, { type RequestHandler, type Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Button } from '../press/button.ts';
 import type { Settings } from '../settings/types.ts';
 import type { StateStore } from '../state/store.ts';
+import type { EventStreams } from './event-streams.ts';
 import { statusPage, statusRegions } from '../status/page.ts';
 import { statusView, type StatusView } from '../status/status-view.ts';
 
@@ -15,26 +16,16 @@ export interface StatusServices {
   readonly store: StateStore;
   readonly settings: Settings;
   readonly tokenMatches: (candidate: unknown) => boolean;
-  /** The handler of /press/<token>: the virtual button presses exactly as the physical one does. */
-  readonly press: RequestHandler;
+  /** The handlers of /press/<token>: the virtual button presses exactly as the physical one does. */
+  readonly press: readonly RequestHandler[];
+  readonly streams: EventStreams;
 }
 
-/** Proxies (Caddy included) close a connection that stays silent too long; a comment line keeps the stream open. */
-const KEEP_ALIVE_MS = 25_000;
-
 export function statusRoutes(services: StatusServices): express.Router {
-  const { button, store, settings, tokenMatches } = services;
+  const { button, store, settings, tokenMatches, streams } = services;
   const view = (): StatusView => statusView(settings, store.current, button.dryRun, new Date());
-  const streams = new Set<Response>();
-  const broadcast = () => {
-    if (streams.size === 0) return;
-    const event = statusEvent(view());
-    for (const stream of streams) stream.write(event);
-  };
+  const broadcast = () => streams.send(() => statusEvent(view()));
   button.onPress(broadcast);
-  setInterval(() => {
-    for (const stream of streams) stream.write(': keep-alive\n\n');
-  }, KEEP_ALIVE_MS).unref();
 
   const page = express.Router({ mergeParams: true });
   page.get('/', (req, res) => {
@@ -47,17 +38,23 @@ export function statusRoutes(services: StatusServices): express.Router {
     res.set('content-security-policy', contentSecurityPolicy(nonce)).type('html').send(statusPage(view(), nonce));
   });
   page.get('/events', (req, res) => {
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
     // The current status first: a press made between loading the page and connecting is not missed, nor one made while reconnecting.
-    res.write(statusEvent(view()));
-    streams.add(res);
-    req.on('close', () => streams.delete(res));
+    streams.open(req, res, () => statusEvent(view()));
   });
-  page.post('/press', services.press);
-  page.post('/reset', express.json({ limit: '1kb' }), async (req, res) => {
-    const deleteRoom = (req.body as { deleteRoom?: unknown } | undefined)?.deleteRoom ?? false;
-    if (typeof deleteRoom !== 'boolean') {
-      res.status(400).json({ error: 'deleteRoom must be true or false' });
+  page.post('/press', ...services.press);
+  // A body of another type is refused rather than skipped, which would reset with the defaults; one
+  // without a type is read as JSON.
+  const resetBody = [
+    (req: Request, res: Response, next: NextFunction) => {
+      if (req.headers['content-type'] !== undefined && req.is('application/json') === false) res.status(415).json({ error: 'send the body as application/json' });
+      else next();
+    },
+    express.json({ type: () => true, limit: '1kb' }),
+  ];
+  page.post('/reset', ...resetBody, async (req, res) => {
+    const deleteRoom = resetRequest(req.body);
+    if (deleteRoom === undefined) {
+      res.status(400).json({ error: 'the body must be {"deleteRoom": true} or {"deleteRoom": false}' });
       return;
     }
     const outcome = await button.reset({ deleteRoom });
@@ -71,6 +68,14 @@ export function statusRoutes(services: StatusServices): express.Router {
     else next();
   });
   return router;
+}
+
+/** Whether to delete the room: no body means no; a misspelt key is refused rather than read as no. */
+function resetRequest(body: unknown): boolean | undefined {
+  if (body === undefined) return false;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const { deleteRoom = false, ...rest } = body as { deleteRoom?: unknown };
+  return typeof deleteRoom === 'boolean' && Object.keys(rest).length === 0 ? deleteRoom : undefined;
 }
 
 function statusEvent(view: StatusView): string {
