@@ -17,8 +17,13 @@ const TITLE = 'Green Power Demonstration';
 const FIND_ROOM = `find or create the room "${TITLE}"`;
 const SMS = 'SMS to +352691496401';
 const SMS_RECORD = 'record the SMS to +352691496401 in the room';
+/** The seed's first step alone (a message with a file): Webex only, so the Twilio SDK is never loaded. */
+const oneStep = seed.slice(0, seed.indexOf('  # second press of bt.tn')) + seed.slice(seed.indexOf('# Cisco Spark settings'));
+const withServer = (base: string, server: string[]) => `${base}${['debounce: 0', ...server].map((line) => `    ${line}\n`).join('')}`;
 /** The seed with the debounce window off and these `server:` keys added, e.g. 'press_timeout: 2'. */
-const settings = (...server: string[]) => `${seed}${['debounce: 0', ...server].map((line) => `    ${line}\n`).join('')}`;
+const settings = (...server: string[]) => withServer(seed, server);
+/** The same for the first step alone. */
+const webexOnly = (...server: string[]) => withServer(oneStep, server);
 /** Short waits for one attempt and one call, so a lost answer costs tenths of a second. */
 const QUICK = { BTTN_HTTP_TIMEOUT_MS: '300', BTTN_RETRY_DEADLINE_MS: '1000' };
 const TWILIO_SMS = /Messages\.json$/;
@@ -41,7 +46,7 @@ after(async () => {
   await Promise.all([webex.close(), twilio.close()]);
 });
 
-async function bot(text = settings(), env: Record<string, string> = {}, stateDirectory?: string): Promise<BotProcess> {
+async function bot(text = webexOnly(), env: Record<string, string> = {}, stateDirectory?: string): Promise<BotProcess> {
   const started = await startBot({
     folder: workspace(text),
     env: { ...liveEnv(webex.url, twilio.url), ...env },
@@ -153,7 +158,7 @@ for (const { name, fault } of [
 ]) {
   test(`a room Webex created while answering ${name} is found, not created again`, async () => {
     webex.fail({ method: 'POST', path: '/v1/rooms' }, fault);
-    const button = await bot(settings('press_timeout: 2'), QUICK);
+    const button = await bot(webexOnly('press_timeout: 2'), QUICK);
     const first = await button.press();
     assert.ok(first.status === 200 || first.status === 202, `answered ${first.status}: ${JSON.stringify(first.body)}`);
     await until(() => webex.messages.length === 1 && webex.memberships.length === 4, 'step 1 delivered in the room', 8000);
@@ -168,7 +173,7 @@ test('a room found after its creation answer was lost is reported found, not sti
   todo: 'bug: press/run-press.ts keeps the room outcome "pending" from takeRoom() although the entries found the room before the answer; the press answers 202 and the history shows "still being tried" for ever',
 }, async () => {
   webex.fail({ method: 'POST', path: '/v1/rooms' }, { kind: 'status', status: 500, afterWork: true });
-  const button = await bot(settings('press_timeout: 2'), QUICK);
+  const button = await bot(webexOnly('press_timeout: 2'), QUICK);
   const answer = await button.press();
   assert.equal(webex.messages.length, 1, 'the step was delivered before the answer');
   assert.notEqual(actionOf(answer.body, FIND_ROOM)!.status, 'pending');
@@ -192,7 +197,7 @@ test('an SMS throttled with Retry-After 60 leaves the button answered 202 and wa
 
   const entry = savedState(button).outbox.find((candidate) => candidate.action.id === 'sms:+352691496401')!;
   const wait = Date.parse(entry.nextAttemptAt!) - Date.parse(entry.journaledAt);
-  assert.ok(wait >= 60_000 && wait < 62_000, `next attempt ${wait} ms after the press`);
+  assert.ok(wait >= 60_000 && wait < 63_000, `next attempt ${wait} ms after the press`);
   const late = (await statusJson(button)).late.find((item) => item.summary === SMS);
   assert.equal(late?.pressNumber, 2);
   assert.equal(late?.nextAttemptAt, entry.nextAttemptAt);
@@ -234,7 +239,7 @@ test('an SMS Twilio refuses for longer than deliver_within is given up, and the 
 
 test('the room is told that an SMS was given up', { todo: 'bug: the record line of a given-up SMS says only "failed: <last error>" (press/deliver.ts, record case)' }, async () => {
   await smsGivenUp();
-  await until(() => roomTexts().some((text) => text.startsWith(`${SMS} failed`)), 'the SMS record line');
+  await until(() => roomTexts().some((text) => text.startsWith(`${SMS} failed`)), 'the SMS record line', 8000);
   assert.match(roomTexts().find((text) => text.startsWith(`${SMS} failed`))!, /given up/);
 });
 
@@ -259,8 +264,8 @@ test('a restart during an outage resumes the outbox, and the SMS goes out once, 
 // --- Moderated rooms ----------------------------------------------------------------------------------
 
 for (const { name, text, body } of [
-  { name: 'named moderators', text: settings(), body: `{"title":"${TITLE}","isLocked":true}` },
-  { name: 'no moderators', text: settings().replace(/ {4}moderators:\n( {6}- .*\n)+/, ''), body: `{"title":"${TITLE}"}` },
+  { name: 'named moderators', text: webexOnly(), body: `{"title":"${TITLE}","isLocked":true}` },
+  { name: 'no moderators', text: webexOnly().replace(/ {4}moderators:\n( {6}- .*\n)+/, ''), body: `{"title":"${TITLE}"}` },
 ]) {
   test(`a room for settings with ${name} is created ${name === 'no moderators' ? 'open' : 'locked'}`, async () => {
     assert.equal((await (await bot(text)).press()).status, 200);
@@ -320,7 +325,7 @@ for (const { name, fault, id } of [
     assert.match(actionOf(answer.body, 'post dashboard.png with the message')!.error!, new RegExp(`answered ${fault.status}: ${fault.body.message.replace('.', '\\.')} \\(tracking id ${id}\\)$`));
     const shown = (await statusJson(button)).history[0]!.actions.find((action) => action.summary === 'post dashboard.png with the message')!;
     assert.match(shown.reason!, new RegExp(`\\(tracking id ${id}\\)`));
-    await until(() => roomTexts().some((text) => text.includes('did not fully work')), 'the room told of the failure');
+    await until(() => roomTexts().some((text) => text.includes('did not fully work')), 'the room told of the failure', 8000);
     assert.match(roomTexts().find((text) => text.includes('did not fully work'))!, new RegExp(`\\(tracking id ${id}\\)`));
   });
 }
@@ -329,7 +334,7 @@ for (const { name, fault, id } of [
 
 test('an account SID in a Twilio error is masked in the answer, the room, the status page, the state and the log', async () => {
   const otherAccount = `AC${'ab'.repeat(16)}`;
-  const button = await bot();
+  const button = await bot(settings());
   await button.press();
   twilio.fail({ method: 'POST', path: TWILIO_SMS }, {
     kind: 'status', status: 400,
@@ -338,7 +343,7 @@ test('an account SID in a Twilio error is masked in the answer, the room, the st
   const answer = await button.press();
   assert.equal(answer.status, 502);
   assert.match(actionOf(answer.body, SMS)!.error!, /for account AC… \(sub-account of AC…\)\. \(code 21606\)/, 'the rest of Twilio\'s message stays');
-  await until(() => roomTexts().some((text) => text.startsWith(`${SMS} failed`)), 'the SMS failure recorded in the room');
+  await until(() => roomTexts().some((text) => text.startsWith(`${SMS} failed`)), 'the SMS failure recorded in the room', 8000);
   const seen = [JSON.stringify(answer.body), roomTexts().join('\n'), JSON.stringify(await statusJson(button)), stateText(button), button.output()];
   for (const [where, text] of ['answer', 'room', 'status page', 'state', 'log'].map((where, i) => [where, seen[i]!] as const)) {
     assert.ok(!text.includes(TEST_TOKENS.accountSid) && !text.includes(otherAccount), `an account SID in the ${where}`);
@@ -356,7 +361,7 @@ for (const { name, text, reason } of [
   test(`a state file holding ${name} is kept aside with a warning, and the sequence starts at step 1`, async () => {
     const directory = mkdtempSync(path.join(tmpdir(), 'bttn-state-'));
     writeFileSync(path.join(directory, 'state.json'), text);
-    const button = await bot(settings(), {}, directory);
+    const button = await bot(webexOnly(), {}, directory);
     const warning = /^warning message="the state file (.*) could not be used \((.*)\); it was kept as (.*) and the sequence starts at step 1"$/m.exec(button.output());
     assert.ok(warning !== null, button.output());
     assert.equal(warning[2], reason);
@@ -386,7 +391,7 @@ test('a state folder that cannot be created stops the bot with the real cause', 
   writeFileSync(file, '');
   const stateDirectory = path.join(file, 'state');
   await assert.rejects(
-    startBot({ folder: workspace(settings()), env: liveEnv(webex.url, twilio.url), stateDirectory }),
+    startBot({ folder: workspace(webexOnly()), env: liveEnv(webex.url, twilio.url), stateDirectory }),
     (error: Error) => error.message.includes(`The bot stopped: cannot create the state folder ${stateDirectory}: ${file} is a file, not a folder; set BTTN_STATE_DIR to a writable folder`),
   );
 });
@@ -426,8 +431,8 @@ test('a SIGTERM while a Webex post hangs ends the bot in time, and the restart d
   await pressing;
   assert.equal(webex.messages.length, 0);
 
-  await bot(settings(), {}, first.stateDirectory);
-  await until(() => webex.messages.some((message) => message.files[0]?.name === 'dashboard.png'), 'the post delivered after the restart');
+  await bot(webexOnly(), {}, first.stateDirectory);
+  await until(() => webex.messages.some((message) => message.files[0]?.name === 'dashboard.png'), 'the post delivered after the restart', 8000);
   assert.equal(webex.messages.filter((message) => message.files[0]?.name === 'dashboard.png').length, 1);
   assert.equal(webex.rooms.length, 1);
 });
@@ -435,15 +440,16 @@ test('a SIGTERM while a Webex post hangs ends the bot in time, and the restart d
 // --- The history --------------------------------------------------------------------------------------
 
 test('the history keeps real presses ahead of debounced ones', async () => {
-  const button = await bot(`${seed}    debounce: 1\n`);
-  const real = [];
-  for (let press = 0; press < 3; press++) {
-    if (press > 0) await new Promise((resolve) => setTimeout(resolve, 1100));
-    real.push((await button.press()).body.press);
-  }
-  const bounces = await Promise.all(Array.from({ length: 60 }, () => button.press()));
-  assert.ok(bounces.every((bounce) => bounce.body.kind === 'debounced'));
+  const button = await bot(`${oneStep}    debounce: 1\n`);
+  const first = await button.press();
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  const second = await button.press();
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  // A bouncing contact: 61 presses at once, of which the first to arrive counts and 60 are debounced.
+  const burst = await Promise.all(Array.from({ length: 61 }, () => button.press()));
+  const third = burst.filter((answer) => answer.body.kind !== 'debounced');
+  assert.equal(third.length, 1);
   const history = (await statusJson(button)).history;
   assert.equal(history.length, 50);
-  assert.deepEqual(history.filter((press) => press.kind !== 'debounced').map((press) => press.id), real.reverse());
+  assert.deepEqual(history.filter((press) => press.kind !== 'debounced').map((press) => press.id), [third[0]!, second, first].map((answer) => answer.body.press));
 });
