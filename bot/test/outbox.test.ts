@@ -12,7 +12,7 @@ const PRESSED = new Date('2026-11-25T12:00:00.000Z');
 const [fresh] = journalEntries([SMS], 'p1', 2, PRESSED) as [OutboxEntry];
 const at = (seconds: number): Timing => ({ now: new Date(PRESSED.getTime() + seconds * 1000), deliverWithinMs: 15 * 60_000, jitter: 0.5 });
 const failed = (overrides: Partial<Extract<AttemptResult, { kind: 'failed' }>> = {}): AttemptResult =>
-  ({ kind: 'failed', requests: 1, error: 'POST … answered 503', transient: true, uncertain: false, retryAfterMs: undefined, ...overrides });
+  ({ kind: 'failed', tries: 1, error: 'POST … answered 503', transient: true, uncertain: false, retryAfterMs: undefined, ...overrides });
 const waitMs = (entry: OutboxEntry, timing: Timing) => Date.parse(entry.nextAttemptAt!) - timing.now.getTime();
 
 test('a Retry-After longer than the backoff is waited out in full', () => {
@@ -54,7 +54,7 @@ test('an entry that may have reached the provider stays uncertain until it is de
   const lost = afterAttempt(fresh, failed({ uncertain: true }), at(0));
   const refusedLater = afterAttempt(lost, failed({ uncertain: false }), at(2));
   assert.equal(refusedLater.uncertain, true, 'a later clean refusal does not prove the first request did nothing');
-  const delivered = afterAttempt(refusedLater, { kind: 'delivered', requests: 2, providerId: `SM${'0'.repeat(32)}`, wouldSend: [] }, at(5));
+  const delivered = afterAttempt(refusedLater, { kind: 'delivered', tries: 2, providerId: `SM${'0'.repeat(32)}`, wouldSend: [] }, at(5));
   assert.equal(delivered.uncertain, false);
   assert.equal(delivered.settled, 'delivered');
   assert.equal(delivered.attempts, 4, 'every request counts, the checks with the provider included');

@@ -169,9 +169,7 @@ for (const { name, fault } of [
   });
 }
 
-test('a room found after its creation answer was lost is reported found, not still being tried', {
-  todo: 'bug: press/run-press.ts keeps the room outcome "pending" from takeRoom() although the entries found the room before the answer; the press answers 202 and the history shows "still being tried" for ever',
-}, async () => {
+test('a room found after its creation answer was lost is reported found, not still being tried', async () => {
   webex.fail({ method: 'POST', path: '/v1/rooms' }, { kind: 'status', status: 500, afterWork: true });
   const button = await bot(webexOnly('press_timeout: 4'), QUICK);
   const answer = await button.press();
@@ -204,9 +202,7 @@ test('an SMS throttled with Retry-After 60 leaves the button answered 202 and wa
   assert.match(late?.reason ?? '', /answered 429/);
 });
 
-test('a press whose SMS must wait a minute answers at once, not at the press deadline', {
-  todo: 'bug: press/outbox.ts answered() waits for the SMS record line until the deadline, though its SMS waits past it',
-}, async () => {
+test('a press whose SMS must wait a minute answers at once, not at the press deadline', async () => {
   const button = await bot(settings('press_timeout: 5'), QUICK);
   await button.press();
   twilio.fail({ method: 'POST', path: TWILIO_SMS }, { kind: 'status', status: 429, retryAfterSeconds: 60 });
@@ -237,7 +233,7 @@ test('an SMS Twilio refuses for longer than deliver_within is given up, and the 
   assert.match(sms.reason!, /answered 503/);
 });
 
-test('the room is told that an SMS was given up', { todo: 'bug: the record line of a given-up SMS says only "failed: <last error>" (press/deliver.ts, record case)' }, async () => {
+test('the room is told that an SMS was given up', async () => {
   await smsGivenUp();
   await until(() => roomTexts().some((text) => text.startsWith(`${SMS} failed`)), 'the SMS record line', 8000);
   assert.match(roomTexts().find((text) => text.startsWith(`${SMS} failed`))!, /given up/);

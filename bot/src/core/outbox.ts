@@ -2,6 +2,7 @@
 // delivered, fails for good, or is given up after `deliver_within`. These pure functions decide how an
 // entry moves; press/outbox.ts carries the entries out and press/deliver.ts makes each attempt.
 
+import { duration } from './incident.ts';
 import { describeAction, recordLine, type Action, type TwilioAction } from './plan.ts';
 import { SENT_LIMIT, withRecord, type ActionOutcome, type BotState, type OutboxEntry, type PressRecord } from './state.ts';
 import type { DescribedRequest } from '../http/transport.ts';
@@ -98,7 +99,9 @@ function summaryOf(entry: OutboxEntry, press: readonly OutboxEntry[]): string {
 
 /** The line a record posts for its SMS or call, once that has settled. */
 export function recordLineOf(action: TwilioAction, source: OutboxEntry): string {
-  const failed = source.settled !== 'delivered' ? source.lastError ?? 'not sent' : undefined;
+  const why = source.lastError ?? 'not sent';
+  const failed = source.settled === 'given up' ? `given up after retrying for ${duration(Date.parse(source.settledAt ?? source.journaledAt) - Date.parse(source.journaledAt))}: ${why}`
+    : source.settled !== 'delivered' ? why : undefined;
   const late = source.late && source.settledAt !== undefined ? lateness(source, new Date(source.settledAt)) : undefined;
   return recordLine(action, failed, late);
 }

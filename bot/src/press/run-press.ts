@@ -85,7 +85,7 @@ export async function carryOut(services: PressServices, work: Work, answerBy: nu
   await Promise.race([Promise.all(entries.map((entry) => outbox.answered(entryKey(entry), answerBy))), deadline]);
   await outbox.answeredPress(work.id);
 
-  const roomOutcome = room === undefined ? [] : [await Promise.race([room, deadline.then(() => pendingRoom(services.settings))])];
+  const roomOutcome = room === undefined ? [] : [settledRoom(await Promise.race([room, deadline.then(() => pendingRoom(services.settings))]), store.current)];
   const open = entriesOf(store.current, work.id);
   const settledRecord = store.current.history.find((record) => record.id === work.id);
   const timing = { ...base, durationMs: Math.round(performance.now() - started) };
@@ -115,6 +115,13 @@ async function takeRoom(services: PressServices): Promise<ActionOutcome> {
       ? { id: 'room', kind: 'room', summary, status: 'pending', attempts: call.attempts, error: `still being tried: ${message}` }
       : { id: 'room', kind: 'room', summary, status: 'failed', attempts: call.attempts, error: message };
   }
+}
+
+/** The press's own search may have lost its answer while an action found the room before the answer. */
+function settledRoom(outcome: ActionOutcome, state: BotState): ActionOutcome {
+  if (outcome.status !== 'pending' || state.room === undefined) return outcome;
+  const { error: _error, ...rest } = outcome;
+  return { ...rest, status: 'delivered' };
 }
 
 function pendingRoom(settings: Settings): ActionOutcome {
