@@ -428,7 +428,7 @@ test('a SIGTERM while a Webex post hangs ends the bot in time, and the restart d
   assert.equal(webex.messages.length, 0);
 
   await bot(webexOnly(), {}, first.stateDirectory);
-  await until(() => webex.messages.some((message) => message.files[0]?.name === 'dashboard.png'), 'the post delivered after the restart', 8000);
+  await until(() => webex.messages.some((message) => message.files[0]?.name === 'dashboard.png'), 'the post delivered after the restart', 15_000);
   assert.equal(webex.messages.filter((message) => message.files[0]?.name === 'dashboard.png').length, 1);
   assert.equal(webex.rooms.length, 1);
 });
