@@ -136,6 +136,20 @@ describe('with the fake Webex', () => {
       await assert.rejects(ensure('bttn.example.com'), /not an absolute URL/);
       assert.equal(webex.requests.length, 0);
     });
+
+    test('a second start finds its own webhook and creates no other', async () => {
+      const first = await ensure('https://bttn.example.com');
+      const second = await ensure('https://bttn.example.com');
+      assert.deepEqual(second, { id: first.id, action: 'reused' });
+      assert.equal(webex.webhooks.length, 1);
+    });
+
+    test('the fake, like Webex, never shows a webhook\'s secret', async () => {
+      await ensure('https://bttn.example.com');
+      const listed = await (await fetch(`${webex.url}/webhooks`, { headers: { authorization: `Bearer ${TOKEN}` } })).json() as { items: object[] };
+      assert.equal(listed.items.length, 1);
+      assert.ok(!JSON.stringify(listed).includes(SECRET));
+    });
   });
 
   describe('posting the card', () => {
@@ -161,13 +175,17 @@ describe('with the fake Webex', () => {
     let base: string;
     const clicks: CardClick[] = [];
     let secret: string | undefined = SECRET;
+    let failHandle = false;
     let card: WebexMessage;
 
     before(async () => {
       const app = express();
       app.use(webexWebhookRoutes({
         secret: () => secret, webex: client, log,
-        handle: async (click) => { clicks.push(click); },
+        handle: async (click) => {
+        if (failHandle) throw new Error('the state file cannot be written');
+        clicks.push(click);
+      },
       }));
       server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
       base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -177,6 +195,7 @@ describe('with the fake Webex', () => {
       clicks.length = 0;
       logs.length = 0;
       secret = SECRET;
+      failHandle = false;
       webex.reset();
       const room = webex.addRoom('Escalation');
       const id = await client.postCard(room.id, incidentCard({ incident: 4, step: 2, steps: 3, state: 'escalating' }), newCall());
@@ -240,6 +259,12 @@ describe('with the fake Webex', () => {
     test('a body that is not declared as JSON is 415', async () => {
       const response = await post('action=ack', { 'content-type': 'application/x-www-form-urlencoded' });
       assert.equal(response.status, 415);
+    });
+
+    test('when handle fails, the delivery is 500 and the failure is logged', async () => {
+      failHandle = true;
+      assert.deepEqual(await webex.clickCard(card.id, { action: 'ack', incident: 4 }), [500]);
+      assert.ok(logs.some((line) => line.startsWith('webex click failed') && line.includes('cannot be written')));
     });
 
     test('when Webex cannot show the click, the delivery is 502 and handle is not called', async () => {

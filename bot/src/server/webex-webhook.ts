@@ -39,10 +39,11 @@ export interface WebexWebhookServices {
 }
 
 /**
- * The answer waits for the reads and `handle`, bounded by the deadline: a click whose reads or handling
- * failed then answers 5xx, where Webex and an operator can see it. Answering 200 first would hide every
- * such failure (Webex does not document redelivering failed webhooks, so it would gain no retry), and the
- * work is two short GETs and a state change.
+ * The answer waits for the Webex reads (bounded by `deadlineMs`) and for `handle`, so its status says
+ * whether the click was taken: 502 when Webex could not show it, 500 when handling failed. Answering 200
+ * first would say "taken" for clicks that were not, and gain nothing: Webex documents no redelivery of
+ * failed deliveries, and should one come, `handle` is idempotent. The work is two short GETs and a state
+ * change, well within the time a webhook target is given.
  */
 export function webexWebhookRoutes(services: WebexWebhookServices): express.Router {
   const { webex, handle, log } = services;
