@@ -1,8 +1,10 @@
-// The Webex REST calls the escalation needs: rooms, memberships, messages with a file, and the bot's
-// own person. Every answer is checked before use; lists follow `Link` only within the API, within limits.
+// The Webex REST calls the escalation needs: rooms, memberships, messages with a file or a card, the
+// bot's webhooks, card clicks and people. Every answer is checked before use; lists follow `Link` only
+// within the API, within limits.
 
 import { openAsBlob } from 'node:fs';
 import { FormData } from 'undici';
+import type { IncidentCard } from '../core/card.ts';
 import type { RoomMessage } from '../core/room-message.ts';
 import type { StepFile } from '../settings/types.ts';
 import { arrayField, jsonObject, stringField, type JsonObject } from '../http/answer.ts';
@@ -18,6 +20,40 @@ export interface Room {
   readonly title: string;
   /** A moderated space: only its moderators add people or delete it. */
   readonly isLocked: boolean;
+}
+
+export interface Webhook {
+  readonly id: string;
+  readonly name: string;
+  readonly targetUrl: string;
+  readonly resource: string;
+  readonly event: string;
+  /** Webex deactivates a webhook whose deliveries keep failing; a PUT with status 'active' revives it. */
+  readonly status: 'active' | 'inactive';
+}
+
+/** What the bot sets on a webhook; Webex keeps the secret and signs every delivery with it. */
+export interface WebhookSpec {
+  readonly name: string;
+  readonly targetUrl: string;
+  readonly secret: string;
+}
+
+/** A click on a card's Action.Submit button. */
+export interface AttachmentAction {
+  readonly id: string;
+  readonly personId: string;
+  readonly roomId: string;
+  /** The card's message. */
+  readonly messageId: string;
+  /** The button's data merged with the card's input fields; parsed by whoever made the card. */
+  readonly inputs: unknown;
+}
+
+export interface Person {
+  readonly id: string;
+  readonly displayName: string;
+  readonly emails: readonly string[];
 }
 
 export class WebexClient {
@@ -76,6 +112,72 @@ export class WebexClient {
     }
     const response = await this.transport.send(request, call);
     return stringField(jsonObject(response, 'the new message'), 'id', 'the new message');
+  }
+
+  /** A message with a card, and its markdown for clients without cards. Resolves with its id. */
+  async postCard(roomId: string, card: IncidentCard, call: ApiCall): Promise<string> {
+    const body = { roomId, markdown: card.markdown, attachments: card.attachments };
+    const response = await this.transport.send(this.request('POST', `${this.base}/messages`, body), call);
+    return stringField(jsonObject(response, 'the new card'), 'id', 'the new card');
+  }
+
+  /**
+   * Always 'not editable', without a request: Webex's PUT /messages/{messageId} takes only roomId, text and
+   * markdown, and answers 400 for a message with attachments ("Edits of messages containing files or
+   * attachments are not currently supported"). The caller posts a new card instead. Kept as a method so the
+   * caller does not change the day Webex allows it.
+   */
+  async updateCard(_messageId: string, _roomId: string, _card: IncidentCard, _call: ApiCall): Promise<'updated' | 'not editable'> {
+    return 'not editable';
+  }
+
+  /** The webhooks this token registered (Webex does not return their secrets). */
+  async listWebhooks(call: ApiCall): Promise<Webhook[]> {
+    const found: Webhook[] = [];
+    for await (const item of this.list(`${this.base}/webhooks?max=100`, 'the list of webhooks', call)) {
+      found.push(webhook(item, 'a webhook in the list of webhooks'));
+    }
+    return found;
+  }
+
+  /**
+   * Registers a webhook. Not repeatable: a copy made by a lost answer is found and deleted by the next
+   * ensureWebhook, which lists before it creates.
+   */
+  async createWebhook(spec: WebhookSpec & { readonly resource: string; readonly event: string }, call: ApiCall): Promise<Webhook> {
+    const { name, targetUrl, resource, event, secret } = spec;
+    const response = await this.transport.send(this.request('POST', `${this.base}/webhooks`, { name, targetUrl, resource, event, secret }), call);
+    return webhook(jsonObject(response, 'the new webhook'), 'the new webhook');
+  }
+
+  /** Sets name, target and secret (the only fields Webex changes); status 'active' revives a deactivated one. Safe to repeat. */
+  async updateWebhook(id: string, spec: WebhookSpec & { readonly status?: 'active' }, call: ApiCall): Promise<Webhook> {
+    const { name, targetUrl, secret, status } = spec;
+    const body = { name, targetUrl, secret, ...(status === undefined ? {} : { status }) };
+    const request = { ...this.request('PUT', `${this.base}/webhooks/${encodeURIComponent(id)}`, body), repeatable: true };
+    return webhook(jsonObject(await this.transport.send(request, call), 'the updated webhook'), 'the updated webhook');
+  }
+
+  async deleteWebhook(id: string, call: ApiCall): Promise<void> {
+    await this.transport.send(this.request('DELETE', `${this.base}/webhooks/${encodeURIComponent(id)}`), call);
+  }
+
+  /** A card click, by the id a webhook delivery names (deliveries carry no inputs: they are read here). */
+  async getAttachmentAction(id: string, call: ApiCall): Promise<AttachmentAction> {
+    const what = 'the card click';
+    const item = jsonObject(await this.transport.send(this.request('GET', `${this.base}/attachment/actions/${encodeURIComponent(id)}`), call), what);
+    return {
+      id: stringField(item, 'id', what), personId: stringField(item, 'personId', what), roomId: stringField(item, 'roomId', what),
+      messageId: stringField(item, 'messageId', what), inputs: item.inputs,
+    };
+  }
+
+  async getPerson(id: string, call: ApiCall): Promise<Person> {
+    const what = 'the person';
+    const item = jsonObject(await this.transport.send(this.request('GET', `${this.base}/people/${encodeURIComponent(id)}`), call), what);
+    const emails = item.emails ?? [];
+    if (!Array.isArray(emails) || !emails.every((email) => typeof email === 'string')) throw new AnswerError(what, 'no valid `emails` list');
+    return { id: stringField(item, 'id', what), displayName: stringField(item, 'displayName', what), emails };
   }
 
   /** Deletes the room for everyone when the bot may (a moderator, or any member of a space that is not moderated); else Webex only removes the bot. */
@@ -143,6 +245,15 @@ export class WebexClient {
 
 function room(item: JsonObject, what: string): Room {
   return { id: stringField(item, 'id', what), title: stringField(item, 'title', what), isLocked: item.isLocked === true };
+}
+
+function webhook(item: JsonObject, what: string): Webhook {
+  const status = item.status ?? 'active';
+  if (status !== 'active' && status !== 'inactive') throw new AnswerError(what, 'no valid `status`');
+  return {
+    id: stringField(item, 'id', what), name: stringField(item, 'name', what), targetUrl: stringField(item, 'targetUrl', what),
+    resource: stringField(item, 'resource', what), event: stringField(item, 'event', what), status,
+  };
 }
 
 function joined(value: string | string[] | undefined): string | undefined {

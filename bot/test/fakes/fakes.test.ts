@@ -314,7 +314,7 @@ describe('fake Webex', () => {
     ['isLocked as a string', '/rooms', { title: 'Escalation', isLocked: 'yes' }, /isLocked must be a boolean/],
     ['an unknown property of a membership', '/memberships', { roomId: 'r', personEmail: 'ops@example.com', role: 'admin' }, /Unknown property\(ies\) for POST \/v1\/memberships: role/],
     ['an unknown property of a message', '/messages', { roomId: 'r', text: 'hi', html: '<b>hi</b>' }, /Unknown property\(ies\) for POST \/v1\/messages: html/],
-    ['a card, which the contract allows but the fake does not model,', '/messages', { roomId: 'r', text: 'hi', attachments: [{}] }, /attachments: in Webex's API but not modelled by this fake/],
+    ['a thread reply, which the contract allows but the fake does not model,', '/messages', { roomId: 'r', text: 'hi', parentId: 'm' }, /parentId: in Webex's API but not modelled by this fake/],
   ] as const) {
     test(`${what} is 400 naming it`, async () => {
       const response = await postJson(path, body);

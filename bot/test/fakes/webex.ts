@@ -1,7 +1,8 @@
-// A stand-in for the Webex REST API (https://webexapis.com/v1) on loopback: the rooms, memberships, messages and
-// people endpoints a bot uses, checked against Webex's OpenAPI description (bot/test/contracts), with the rules
-// Webex states there and in its developer guides ("REST API Basics", "Create a Message", "Create a Membership").
-import { randomUUID } from 'node:crypto';
+// A stand-in for the Webex REST API (https://webexapis.com/v1) on loopback: the rooms, memberships, messages (cards
+// included), webhooks, attachment actions and people endpoints a bot uses, checked against Webex's OpenAPI
+// description (bot/test/contracts), with the rules Webex states there and in its developer guides ("REST API
+// Basics", "Create a Message", "Create a Membership", "Webhooks", "Buttons and Cards").
+import { createHmac, randomUUID } from 'node:crypto';
 import { reject, startFakeServer } from './fake-server.ts';
 import type { Answer, Call, FakeServer } from './fake-server.ts';
 import { loadWebexContract } from './webex-contract.ts';
@@ -40,10 +41,48 @@ export interface WebexFile {
 export interface WebexMessage {
   readonly id: string;
   readonly roomId: string;
-  readonly markdown: string | undefined;
-  readonly text: string | undefined;
+  /** Changed by PUT /messages/{messageId}. */
+  markdown: string | undefined;
+  text: string | undefined;
   readonly files: readonly WebexFile[];
+  /** Cards: `{ contentType, content }` as posted. */
+  readonly attachments: readonly WebexCardAttachment[];
+  /** How many times PUT changed it (Webex allows 10). */
+  edits: number;
   readonly created: string;
+}
+
+export interface WebexCardAttachment {
+  readonly contentType: string;
+  readonly content: Record<string, unknown>;
+}
+
+export interface WebexWebhook {
+  readonly id: string;
+  name: string;
+  targetUrl: string;
+  readonly resource: string;
+  readonly event: string;
+  /** Kept to sign deliveries; never shown in answers (the bot must not rely on reading it back). */
+  secret: string | undefined;
+  status: 'active' | 'inactive';
+  readonly created: string;
+}
+
+/** A click on a card button, as GET /attachment/actions/{id} shows it. */
+export interface WebexAttachmentAction {
+  readonly id: string;
+  readonly personId: string;
+  readonly roomId: string;
+  readonly messageId: string;
+  readonly inputs: Record<string, unknown>;
+  readonly created: string;
+}
+
+export interface WebexPerson {
+  readonly id: string;
+  readonly displayName: string;
+  readonly email: string;
 }
 
 export interface WebexBot {
@@ -72,6 +111,20 @@ export interface FakeWebex extends FakeServer {
   readonly bot: WebexBot;
   /** Create a room as if someone had made it before the bot ran. */
   addRoom(title: string, options?: AddRoomOptions): WebexRoom;
+  /** Registered webhooks, in creation order. */
+  readonly webhooks: WebexWebhook[];
+  readonly attachmentActions: WebexAttachmentAction[];
+  /** People who clicked (GET /people/{personId} finds them, and the bot). */
+  readonly people: WebexPerson[];
+  /** Register a webhook as if an earlier run (or another deployment) had made it. */
+  addWebhook(webhook: Pick<WebexWebhook, 'name' | 'targetUrl' | 'resource' | 'event'> & Partial<Pick<WebexWebhook, 'secret' | 'status'>>): WebexWebhook;
+  /**
+   * A person clicks a button of the card in message `messageId`, submitting `inputs`: records the attachment
+   * action and POSTs a delivery to every active webhook for attachmentActions/created, as Webex does, signed with
+   * its secret in X-Spark-Signature ('forged': with another secret; 'missing': no header). Resolves with the
+   * status each target answered, in webhook order.
+   */
+  clickCard(messageId: string, inputs: Record<string, unknown>, person?: { displayName: string; email: string }, options?: { signature?: 'valid' | 'forged' | 'missing' }): Promise<number[]>;
 }
 
 export interface FakeWebexOptions {
@@ -88,6 +141,7 @@ export const MAX_MESSAGE_BYTES = 7439;
 const CONTRACT = loadWebexContract();
 const BOT: WebexBot = { id: webexId('PEOPLE'), email: 'bot@webex.bot', displayName: 'Fake Bot' };
 const ORG_ID = webexId('ORGANIZATION');
+const APP_ID = webexId('APPLICATION');
 const BOT_CREATED = new Date().toISOString();
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** Webex's answer, for a missing room and for one the caller is not in alike. */
@@ -100,6 +154,9 @@ export async function startFakeWebex(options: FakeWebexOptions): Promise<FakeWeb
   const rooms: WebexRoom[] = [];
   const memberships: WebexMembership[] = [];
   const messages: WebexMessage[] = [];
+  const webhooks: WebexWebhook[] = [];
+  const attachmentActions: WebexAttachmentAction[] = [];
+  const people: WebexPerson[] = [];
 
   function addRoom(title: string, { isLocked = false, botIsModerator = isLocked, botIsMember = true }: AddRoomOptions = {}): WebexRoom {
     if (botIsModerator && !isLocked) throw new Error('addRoom: only a locked room has moderators; pass isLocked: true');
@@ -135,6 +192,14 @@ export async function startFakeWebex(options: FakeWebexOptions): Promise<FakeWeb
       case 'GET /memberships': return listMemberships(call);
       case 'POST /memberships': return createMembership(call);
       case 'POST /messages': return createMessage(call);
+      case 'PUT /messages/{messageId}': return updateMessage(call, id);
+      case 'GET /webhooks': return listWebhooks(call);
+      case 'POST /webhooks': return createWebhook(call);
+      case 'GET /webhooks/{webhookId}': return { status: 200, body: webhookResource(findWebhook(id)) };
+      case 'PUT /webhooks/{webhookId}': return updateWebhook(call, id);
+      case 'DELETE /webhooks/{webhookId}': return deleteWebhook(id);
+      case 'GET /attachment/actions/{id}': return { status: 200, body: attachmentActionResource(findAttachmentAction(id)) };
+      case 'GET /people/{personId}': return getPerson(call, id);
       default: return reject(404, `${op.method} /v1${op.pathTemplate} is in Webex's API but not modelled by this fake.`);
     }
   }
@@ -212,19 +277,19 @@ export async function startFakeWebex(options: FakeWebexOptions): Promise<FakeWeb
   }
 
   function createMessage(call: Call): Answer {
-    const { fields, files } = messageParts(call);
+    const { fields, files, attachments } = messageParts(call);
     const roomId = fields.roomId ?? reject(400, 'roomId is required (this fake does not support toPersonId or toPersonEmail).');
     const room = botRoom(roomId);
     const { text, markdown } = fields;
-    if (text === undefined && markdown === undefined && files.length === 0) {
-      reject(400, 'A message needs text, markdown or a file.');
+    if (text === undefined && markdown === undefined && files.length === 0 && attachments.length === 0) {
+      reject(400, 'A message needs text, markdown, a file or a card.');
     }
     for (const [name, value] of Object.entries({ text, markdown })) {
       if (value !== undefined && Buffer.byteLength(value) > MAX_MESSAGE_BYTES) {
         reject(400, `${name} is ${Buffer.byteLength(value)} bytes; the maximum message length is ${MAX_MESSAGE_BYTES} bytes.`);
       }
     }
-    const message: WebexMessage = { id: webexId('MESSAGE'), roomId, markdown, text, files, created: new Date().toISOString() };
+    const message: WebexMessage = { id: webexId('MESSAGE'), roomId, markdown, text, files, attachments, edits: 0, created: new Date().toISOString() };
     messages.push(message);
     room.lastActivity = message.created;
     const fileUrls = files.map((_, i) => `${call.origin}/v1/contents/${message.id}/${i}`);
@@ -233,9 +298,139 @@ export async function startFakeWebex(options: FakeWebexOptions): Promise<FakeWeb
       body: resource('Message', {
         id: message.id, roomId, roomType: 'group', text: text ?? markdown, markdown,
         files: fileUrls.length > 0 ? fileUrls : undefined,
+        attachments: attachments.length > 0 ? attachments : undefined,
         personId: BOT.id, personEmail: BOT.email, created: message.created,
       }),
     };
+  }
+
+  function updateMessage(call: Call, id: string): Answer {
+    const body = jsonBody(call, CONTRACT.find('PUT', `/v1/messages/${id}`));
+    const message = messages.find((candidate) => candidate.id === id) ?? reject(404, 'Could not find a message with provided ID.');
+    botRoom(message.roomId);
+    if (body.roomId !== message.roomId) reject(400, 'roomId does not match the room of the message.');
+    const text = optionalString(body, 'text');
+    const markdown = optionalString(body, 'markdown');
+    if (text === undefined && markdown === undefined) reject(400, 'text or markdown is required.');
+    // "Edits of messages containing files or attachments are not currently supported" (PUT /messages/{messageId}).
+    if (message.files.length > 0 || message.attachments.length > 0) {
+      reject(400, 'Editing a message with files or attachments is currently unsupported.');
+    }
+    if (message.edits >= 10) reject(400, 'The edit limit of 10 edits per message has been reached.');
+    for (const [name, value] of Object.entries({ text, markdown })) {
+      if (value !== undefined && Buffer.byteLength(value) > MAX_MESSAGE_BYTES) {
+        reject(400, `${name} is ${Buffer.byteLength(value)} bytes; the maximum message length is ${MAX_MESSAGE_BYTES} bytes.`);
+      }
+    }
+    message.text = text;
+    message.markdown = markdown;
+    message.edits += 1;
+    return {
+      status: 200,
+      body: resource('ListMessage', {
+        id, roomId: message.roomId, roomType: 'group', text: text ?? markdown, markdown,
+        personId: BOT.id, personEmail: BOT.email, created: message.created, updated: new Date().toISOString(),
+      }),
+    };
+  }
+
+  function listWebhooks(call: Call): Answer {
+    unmodelled(call.query, ['ownedBy']);
+    return page(call, webhooks.map(webhookResource), 100);
+  }
+
+  function createWebhook(call: Call): Answer {
+    const body = jsonBody(call, CONTRACT.find('POST', '/v1/webhooks'));
+    unmodelled(body, ['filter', 'ownedBy']);
+    const name = body.name as string;
+    if (name.trim() === '') reject(400, 'name is required and must not be empty.');
+    const webhook = addWebhook({
+      name, targetUrl: targetUrl(body.targetUrl as string), resource: body.resource as string, event: body.event as string,
+      secret: optionalString(body, 'secret'),
+    });
+    return { status: 200, body: webhookResource(webhook) };
+  }
+
+  function updateWebhook(call: Call, id: string): Answer {
+    const webhook = findWebhook(id);
+    const body = jsonBody(call, CONTRACT.find('PUT', `/v1/webhooks/${id}`));
+    unmodelled(body, ['ownedBy']);
+    const name = body.name as string;
+    if (name.trim() === '') reject(400, 'name is required and must not be empty.');
+    webhook.name = name;
+    webhook.targetUrl = targetUrl(body.targetUrl as string);
+    const secret = optionalString(body, 'secret');
+    if (secret !== undefined) webhook.secret = secret;
+    // "You cannot use this call to deactivate a webhook, only to activate a webhook that was auto deactivated."
+    if (body.status === 'active') webhook.status = 'active';
+    return { status: 200, body: webhookResource(webhook) };
+  }
+
+  function deleteWebhook(id: string): Answer {
+    webhooks.splice(webhooks.indexOf(findWebhook(id)), 1);
+    return { status: 204 };
+  }
+
+  function findWebhook(id: string): WebexWebhook {
+    return webhooks.find((candidate) => candidate.id === id) ?? reject(404, 'Could not find a webhook with provided ID.');
+  }
+
+  function addWebhook(spec: Pick<WebexWebhook, 'name' | 'targetUrl' | 'resource' | 'event'> & Partial<Pick<WebexWebhook, 'secret' | 'status'>>): WebexWebhook {
+    const webhook: WebexWebhook = {
+      id: webexId('WEBHOOK'), name: spec.name, targetUrl: spec.targetUrl, resource: spec.resource, event: spec.event,
+      secret: spec.secret, status: spec.status ?? 'active', created: new Date().toISOString(),
+    };
+    webhooks.push(webhook);
+    return webhook;
+  }
+
+  function findAttachmentAction(id: string): WebexAttachmentAction {
+    return attachmentActions.find((candidate) => candidate.id === id) ?? reject(404, 'Could not find an attachment action with provided ID.');
+  }
+
+  function getPerson(call: Call, id: string): Answer {
+    unmodelled(call.query, ['callingData']);
+    if (id === BOT.id) return { status: 200, body: person() };
+    const found = people.find((candidate) => candidate.id === id) ?? reject(404, 'Person not found.');
+    return {
+      status: 200,
+      body: resource('Person', {
+        id: found.id, emails: [found.email], displayName: found.displayName, orgId: ORG_ID, created: BOT_CREATED, type: 'person',
+      }),
+    };
+  }
+
+  async function clickCard(
+    messageId: string, inputs: Record<string, unknown>,
+    clicker: { displayName: string; email: string } = { displayName: 'Alex Example', email: 'alex@example.com' },
+    { signature = 'valid' }: { signature?: 'valid' | 'forged' | 'missing' } = {},
+  ): Promise<number[]> {
+    const message = messages.find((candidate) => candidate.id === messageId);
+    if (message === undefined || message.attachments.length === 0) throw new Error(`clickCard: no card in message ${messageId}`);
+    const personId = personIdFor(clicker.email);
+    if (!people.some((candidate) => candidate.id === personId)) people.push({ id: personId, displayName: clicker.displayName, email: clicker.email });
+    const action: WebexAttachmentAction = {
+      id: webexId('ATTACHMENT_ACTION'), personId, roomId: message.roomId, messageId, inputs, created: new Date().toISOString(),
+    };
+    attachmentActions.push(action);
+    const targets = webhooks.filter((hook) => hook.status === 'active' && hook.resource === 'attachmentActions' && hook.event === 'created');
+    if (targets.length === 0) throw new Error('clickCard: no active webhook for attachmentActions/created is registered');
+    const statuses: number[] = [];
+    for (const hook of targets) {
+      // The envelope of the "Webhooks" guide; like every encrypted resource, it names the action but not its inputs.
+      const body = JSON.stringify({
+        id: hook.id, name: hook.name, targetUrl: hook.targetUrl, resource: hook.resource, event: hook.event,
+        orgId: ORG_ID, createdBy: BOT.id, appId: APP_ID, ownedBy: 'creator', status: hook.status, actorId: personId,
+        data: { id: action.id, type: 'submit', messageId, personId, roomId: message.roomId, created: action.created },
+      });
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      const key = signature === 'forged' ? 'not the secret' : hook.secret;
+      if (signature !== 'missing' && key !== undefined) headers['x-spark-signature'] = createHmac('sha1', key).update(body).digest('hex');
+      const response = await fetch(hook.targetUrl, { method: 'POST', headers, body });
+      await response.arrayBuffer();
+      statuses.push(response.status);
+    }
+    return statuses;
   }
 
   /** One page of a list, with a Link to the next one as Webex gives (RFC 5988, rel="next"). */
@@ -269,15 +464,59 @@ export async function startFakeWebex(options: FakeWebexOptions): Promise<FakeWeb
       rooms.length = 0;
       memberships.length = 0;
       messages.length = 0;
+      webhooks.length = 0;
+      attachmentActions.length = 0;
+      people.length = 0;
     },
   });
-  return Object.assign(fake, { rooms, memberships, messages, bot: BOT, addRoom });
+  return Object.assign(fake, { rooms, memberships, messages, bot: BOT, addRoom, webhooks, attachmentActions, people, addWebhook, clickCard });
 }
 
 function person(): Record<string, unknown> {
   return resource('Person', {
     id: BOT.id, emails: [BOT.email], displayName: BOT.displayName, nickName: BOT.displayName,
     orgId: ORG_ID, created: BOT_CREATED, type: 'bot',
+  });
+}
+
+function webhookResource(webhook: WebexWebhook): Record<string, unknown> {
+  const { id, name, targetUrl, resource: kind, event, status, created } = webhook;
+  return resource('Webhook', { id, name, targetUrl, resource: kind, event, status, created, ownedBy: 'creator' });
+}
+
+function attachmentActionResource(action: WebexAttachmentAction): Record<string, unknown> {
+  const { id, personId, roomId, messageId, inputs, created } = action;
+  return resource('AttachmentActivity', { id, type: 'submit', personId, roomId, messageId, inputs, created });
+}
+
+/** Webex delivers to an absolute http(s) URL only. */
+function targetUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return reject(400, `targetUrl "${value}" is not an absolute URL.`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') reject(400, `targetUrl "${value}" is not an http(s) URL.`);
+  return value;
+}
+
+/** A card attachment as the "Buttons and Cards" guide describes it: an Adaptive Card of a version Webex renders. */
+function cardAttachments(value: unknown): WebexCardAttachment[] {
+  if (!Array.isArray(value)) reject(400, 'attachments must be an array.');
+  if (value.length !== 1) reject(400, `Only one card attachment is supported per message; got ${value.length}.`);
+  return value.map((item: unknown) => {
+    const { contentType, content } = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>;
+    if (contentType !== 'application/vnd.microsoft.card.adaptive') {
+      reject(400, `attachments[0].contentType must be "application/vnd.microsoft.card.adaptive", got ${JSON.stringify(contentType)}.`);
+    }
+    if (typeof content !== 'object' || content === null || Array.isArray(content)) reject(400, 'attachments[0].content must be an object.');
+    const card = content as Record<string, unknown>;
+    if (card.type !== 'AdaptiveCard') reject(400, 'attachments[0].content.type must be "AdaptiveCard".');
+    if (typeof card.version !== 'string' || !['1.0', '1.1', '1.2', '1.3'].includes(card.version)) {
+      reject(400, `attachments[0].content.version must be 1.0 to 1.3, got ${JSON.stringify(card.version)}.`);
+    }
+    return { contentType, content: card };
   });
 }
 
@@ -366,7 +605,7 @@ function checkValue(name: string, field: WebexField, value: unknown, fromText: b
 }
 
 /** The text fields and the one uploaded file of POST /messages, from either JSON or multipart. */
-function messageParts(call: Call): { fields: Record<string, string | undefined>; files: WebexFile[] } {
+function messageParts(call: Call): { fields: Record<string, string | undefined>; files: WebexFile[]; attachments: WebexCardAttachment[] } {
   const { body } = call;
   const op = CONTRACT.find('POST', '/v1/messages');
   if (body.kind === 'unparsable') reject(400, `Invalid request body: ${body.problem}.`);
@@ -374,15 +613,17 @@ function messageParts(call: Call): { fields: Record<string, string | undefined>;
     const object = jsonObject(call);
     checkFields(op, object, false);
     if (object.files !== undefined) reject(400, 'files by URL are not supported by this fake; upload the file as multipart/form-data.');
-    unmodelled(object, ['parentId', 'attachments']);
+    unmodelled(object, ['parentId']);
     return {
       fields: { roomId: optionalString(object, 'roomId'), text: optionalString(object, 'text'), markdown: optionalString(object, 'markdown') },
       files: [],
+      attachments: object.attachments === undefined ? [] : cardAttachments(object.attachments),
     };
   }
   if (body.kind !== 'multipart') return unsupportedMediaType(call, 'application/json or multipart/form-data');
   if (body.fields.files !== undefined) reject(400, 'files must be a file part (with a filename), not a text field.');
   checkFields(op, body.fields, true);
+  // A card goes as JSON; as a multipart field it would arrive as text.
   unmodelled(body.fields, ['parentId', 'attachments']);
   const files = body.files.filter((file) => file.field === 'files');
   const strays = body.files.filter((file) => file.field !== 'files').map((file) => file.field);
@@ -393,7 +634,7 @@ function messageParts(call: Call): { fields: Record<string, string | undefined>;
     if (file.type === '') reject(400, `The files part "${file.name}" has no Content-Type.`);
   }
   const { roomId, text, markdown } = body.fields;
-  return { fields: { roomId, text, markdown }, files: files.map(({ name, type, bytes }) => ({ name, type, bytes })) };
+  return { fields: { roomId, text, markdown }, files: files.map(({ name, type, bytes }) => ({ name, type, bytes })), attachments: [] };
 }
 
 function jsonObject(call: Call): Record<string, unknown> {
