@@ -17,8 +17,10 @@ import { createApp } from './server/app.ts';
 import { loadSettings, SettingsError } from './settings/load.ts';
 import type { Settings } from './settings/types.ts';
 import { StateStore } from './state/store.ts';
+import { webexWebhookRoutes } from './server/webex-webhook.ts';
 import { TwilioClient } from './twilio/client.ts';
 import { WebexClient } from './webex/client.ts';
+import { ensureWebhook, newWebhookSecret, webhookTarget } from './webex/webhook-registration.ts';
 
 // A function rather than top-level await: the deployed bundle is CommonJS.
 async function main(): Promise<void> {
@@ -57,10 +59,22 @@ async function main(): Promise<void> {
     store, webex, rooms, log, now, deliverWithinMs: settings.server.deliverWithinMs, signal: stopping.signal,
     attempt: (entry, signal, source) => attempt({ store, webex, twilio, rooms, secrets }, entry, signal, source),
   });
+  // Card clicks and phone keys come back only to a public address: without one, the status page acknowledges.
+  const publicUrl = (runtime.publicUrl ?? settings.server.url)?.replace(/\/+$/, '');
   const button = new Button({
     settings, store, rooms, outbox, log, dryRun, now, signal: stopping.signal, pressTimeoutMs: settings.server.pressTimeoutMs,
+    cards: publicUrl !== undefined,
   });
-  const app = createApp({ button, store, buttonToken: runtime.buttonToken, log, settings });
+  const callbacks = publicUrl === undefined ? [] : [webexWebhookRoutes({
+    secret: () => store.current.webhookSecret, webex, log,
+    handle: async (click) => {
+      // A click on the card of an escalation already over (or another one) changes nothing.
+      if (store.current.incident?.number !== click.incident) return;
+      const who = { name: click.person.name, via: 'Webex' as const };
+      await (click.action === 'ack' ? button.acknowledge(who) : button.resolve(who));
+    },
+  })];
+  const app = createApp({ button, store, buttonToken: runtime.buttonToken, log, settings, callbacks, onChange: (listener) => outbox.onChange(listener) });
 
   const port = runtime.port ?? settings.server.port;
   // Without HOST, Node listens on every address, IPv6 too where the machine has it.
@@ -93,6 +107,11 @@ async function main(): Promise<void> {
     }
   });
 
+  if (publicUrl === undefined) {
+    console.log('No public URL (server.url or BTTN_PUBLIC_URL): escalations are acknowledged and resolved from the status page only.');
+  } else {
+    void registerWebhook(store, webex, publicUrl, log, stopping.signal);
+  }
   const resumed = await outbox.resume();
   if (resumed > 0) log('outbox resumed', { actions: resumed });
   button.start();
@@ -103,6 +122,7 @@ async function main(): Promise<void> {
     process.once(signal, () => {
       log('stopping', { signal });
       server.close();
+      app.closeStreams();
       server.closeIdleConnections();
       stopping.abort();
       button.stop();
@@ -112,6 +132,21 @@ async function main(): Promise<void> {
         .then(() => Promise.race([Promise.all([live.close(), rehearsal.close()]), sleep(1000, undefined, { ref: false })]))
         .finally(() => process.exit(0));
     });
+  }
+}
+
+/**
+ * The bot's own Webex webhook for card clicks, with a secret made once and kept in the state. A failure is
+ * logged and the bot runs on: the status page still acknowledges, and the next start tries again.
+ */
+async function registerWebhook(store: StateStore, webex: WebexClient, publicUrl: string, log: Logger, signal: AbortSignal): Promise<void> {
+  try {
+    if (store.current.webhookSecret === undefined) await store.update((state) => ({ ...state, webhookSecret: state.webhookSecret ?? newWebhookSecret() }));
+    const secret = store.current.webhookSecret!;
+    const registered = await ensureWebhook({ webex, publicUrl, secret, log }, newCall(signal));
+    log('webhook', { action: registered.action, target: webhookTarget(publicUrl) });
+  } catch (error) {
+    log('webhook failed', { error: error instanceof Error ? error.message : String(error), effect: 'card clicks are not received; the status page acknowledges' });
   }
 }
 

@@ -374,7 +374,7 @@ test('the health check answers 503 with the reason while the state cannot be wri
   assert.equal((await button.press()).status, 500);
   const failing = await fetch(`${button.baseUrl}/health`);
   assert.equal(failing.status, 503);
-  assert.match(((await failing.json()) as { error: string }).error, /^the state file .*state\.json could not be written \(EISDIR\)$/);
+  assert.equal(((await failing.json()) as { error: string }).error, "the state file could not be written (EISDIR); see the bot's log");
   rmdirSync(obstacle);
   assert.equal((await button.press()).status, 200);
   const healthy = await fetch(`${button.baseUrl}/health`);

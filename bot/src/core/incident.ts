@@ -3,7 +3,8 @@
 // (press/button.ts) applies these changes in the press queue and journals them.
 
 import type { Settings } from '../settings/types.ts';
-import type { Acknowledgement, BotState, Incident, StepTimer } from './state.ts';
+import type { CardView } from './card.ts';
+import type { Acknowledgement, BotState, Incident, IncidentSummary, StepTimer } from './state.ts';
 
 /** A timer that comes due this much after its time (the bot was down) says so in the room. */
 export const LATE_TIMER_MS = 5000;
@@ -52,6 +53,27 @@ export function dueTimer(state: BotState, now: Date): StepTimer | undefined {
   const timer = state.incident?.timer;
   if (timer === undefined || state.incident?.status === 'resolved') return undefined;
   return Date.parse(timer.dueAt) <= now.getTime() && timer.step === state.nextStep ? timer : undefined;
+}
+
+export function incidentSummary(incident: Incident | undefined): IncidentSummary | undefined {
+  if (incident === undefined) return undefined;
+  const taken = incident.resolved ?? incident.acknowledged;
+  return {
+    number: incident.number, status: incident.status,
+    ...(taken === undefined ? {} : { takenBy: `${taken.name} (via ${taken.via})` }),
+    ...(incident.timer === undefined || incident.status === 'resolved' ? {} : { nextStepAt: incident.timer.dueAt }),
+  };
+}
+
+/** What the card shows of the incident once `step` has run (or now, for a take or a resolve). */
+export function cardView(settings: Settings, incident: Incident, step: number): CardView {
+  return {
+    incident: incident.number, step, steps: settings.steps.length,
+    state: incident.status,
+    ...(incident.timer === undefined || incident.status === 'resolved' ? {} : { nextStepAt: incident.timer.dueAt }),
+    ...(incident.acknowledged === undefined ? {} : { acknowledgedBy: incident.acknowledged }),
+    ...(incident.resolved === undefined ? {} : { resolvedBy: { name: incident.resolved.name, after: duration(Date.parse(incident.resolved.at) - Date.parse(incident.startedAt)) } }),
+  };
 }
 
 /** "4 min 10 s", "2 h 5 min": a duration as people say it. */

@@ -2,6 +2,7 @@
 // actions it takes. No I/O here; press/run-press.ts journals the plan and press/outbox.ts carries it out.
 
 import type { Settings, StepFile } from '../settings/types.ts';
+import type { CardView } from './card.ts';
 import { roomMessageFor, type RoomMessage } from './room-message.ts';
 import { duration, LATE_TIMER_MS } from './incident.ts';
 import type { BotState } from './state.ts';
@@ -12,6 +13,8 @@ export type Action =
   | { readonly id: string; readonly kind: 'sms'; readonly from: string; readonly to: string; readonly body: string }
   | { readonly id: string; readonly kind: 'call'; readonly from: string; readonly to: string; readonly say: string; readonly voice: string | undefined }
   | { readonly id: string; readonly kind: 'notice'; readonly text: string }
+  /** The escalation's card, with the buttons that take or resolve it (posted anew at each change: Webex cannot edit a card). */
+  | { readonly id: string; readonly kind: 'card'; readonly view: CardView }
   /** The line that tells the room an SMS was sent or a call placed (or why not), once that is known. */
   | { readonly id: string; readonly kind: 'record'; readonly source: TwilioAction };
 
@@ -78,6 +81,7 @@ export function describeAction(action: Action): string {
     case 'sms': return `SMS to ${action.to}`;
     case 'call': return `call ${action.to}`;
     case 'notice': return `post "${action.text}"`;
+    case 'card': return `post the card of escalation ${action.view.incident} (${action.view.state})`;
     case 'record': return `record the ${action.source.kind === 'sms' ? 'SMS' : 'call'} to ${action.source.to} in the room`;
   }
 }

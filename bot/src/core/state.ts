@@ -28,6 +28,8 @@ export interface BotState {
   readonly incident: Incident | undefined;
   /** Escalations started so far: the next one gets this number plus one. */
   readonly incidentCount: number;
+  /** The secret Webex signs card clicks with; made once, given to the bot's webhook at each start. */
+  readonly webhookSecret: string | undefined;
 }
 
 /** Who took or closed an escalation, and how. */
@@ -47,6 +49,15 @@ export interface Incident {
   readonly resolved: Acknowledgement | undefined;
   /** The next step runs by itself at `dueAt`, unless someone acknowledges first. Kept in the state, so it survives a restart. */
   readonly timer: StepTimer | undefined;
+}
+
+/** The escalation in a few words, for the button's answer. */
+export interface IncidentSummary {
+  readonly number: number;
+  readonly status: Incident['status'];
+  readonly takenBy?: string;
+  /** When the next step runs by itself, unless someone takes it first. */
+  readonly nextStepAt?: string;
 }
 
 export interface StepTimer {
@@ -121,6 +132,8 @@ export interface PressRecord {
   readonly actions: readonly ActionOutcome[];
   /** Presses that arrived while this one waited and were counted with it. */
   readonly coalesced?: number;
+  /** Where the escalation stood when this answered. */
+  readonly incident?: IncidentSummary;
 }
 
 export const HISTORY_LIMIT = 50;
@@ -137,6 +150,7 @@ export const INITIAL_STATE: BotState = {
   sent: [],
   incident: undefined,
   incidentCount: 0,
+  webhookSecret: undefined,
 };
 
 /**

@@ -2,7 +2,7 @@
 // of the previous one counts once; while one press runs, at most one more waits, and any others are
 // answered with the waiting one, as counted with it, so a backlog never bursts out later.
 
-import { acknowledge, acknowledgedLine, dueTimer, resolve, resolvedLine, type Change } from '../core/incident.ts';
+import { acknowledge, acknowledgedLine, cardView, dueTimer, resolve, resolvedLine, type Change } from '../core/incident.ts';
 import { withRecord, type Acknowledgement, type BotState, type PressRecord } from '../core/state.ts';
 import { ApiError, newCall } from '../http/transport.ts';
 import { carryOut, newPressId, runPress, type PressServices } from './run-press.ts';
@@ -133,7 +133,11 @@ export class Button {
     this.services.log(kind, { incident: incident.number, by: who.name, via: who.via });
     const record = await carryOut(this.services, {
       id: newPressId(), at, step: undefined, kind, pressNumber: store.current.pressCount,
-      actions: store.current.room === undefined ? [] : [{ id: kind, kind: 'notice', text: line }],
+      actions: store.current.room === undefined ? [] : [
+        { id: kind, kind: 'notice', text: line },
+        // Webex cannot edit a card: a new one shows the change, and the old one's buttons change nothing any more.
+        ...(this.services.cards ? [{ id: 'card', kind: 'card' as const, view: cardView(this.services.settings, incident, Math.max(1, store.current.nextStep - 1)) }] : []),
+      ],
       // Applied again at the write, to the state as it is then (the outbox may have moved meanwhile).
       change: (state) => {
         const again = change(state, at);

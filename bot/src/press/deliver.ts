@@ -2,6 +2,7 @@
 // there first, and sent again only when Twilio shows it did not happen. A room message cannot be looked
 // for (Webex lets a bot list only messages that mention it), so it is posted again after a lost answer.
 
+import { incidentCard } from '../core/card.ts';
 import { recordLineOf, type AttemptResult } from '../core/outbox.ts';
 import { recordLine } from '../core/plan.ts';
 import type { OutboxEntry, RoomState } from '../core/state.ts';
@@ -55,6 +56,8 @@ async function perform(services: DeliverServices, entry: OutboxEntry, call: ApiC
       return inRoom(services, call, (room) => webex.postMessage(room.id, action.message, action.file, call));
     case 'notice':
       return inRoom(services, call, (room) => webex.postMessage(room.id, { format: 'text', body: action.text }, undefined, call));
+    case 'card':
+      return inRoom(services, call, (room) => webex.postCard(room.id, incidentCard(action.view), call));
     case 'record': {
       // The press is folded away only once its record lines are settled, so the source is there.
       const line = source === undefined ? recordLine(action.source, 'not sent') : recordLineOf(action.source, source);

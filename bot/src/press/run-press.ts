@@ -5,7 +5,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterStep } from '../core/incident.ts';
+import { afterStep, cardView, incidentSummary } from '../core/incident.ts';
 import { entriesOf, entryKey, journalEntries, pressRecord } from '../core/outbox.ts';
 import { planPress, type Action, type Trigger } from '../core/plan.ts';
 import { withRecord, type ActionOutcome, type BotState, type PressRecord } from '../core/state.ts';
@@ -26,6 +26,8 @@ export interface PressServices {
   readonly now: () => Date;
   /** Aborted at shutdown. */
   readonly signal: AbortSignal;
+  /** The bot has a public URL, so a card's buttons reach it back: each escalation gets its card. */
+  readonly cards: boolean;
 }
 
 export function newPressId(): string {
@@ -38,10 +40,13 @@ export async function runPress(services: PressServices, pressId: string, answerB
   const at = services.now();
   const plan = planPress(settings, store.current, at, trigger);
   const pressed = trigger.kind === 'press';
+  // Step 1 opens an escalation: its card comes with it, telling when the next step comes by itself.
+  const opened = plan.step === 1 && services.cards ? afterStep(settings, store.current, 1, at).incident : undefined;
+  const actions = opened === undefined ? plan.actions : [...plan.actions, { id: 'card', kind: 'card' as const, view: cardView(settings, opened, 1) }];
   log(pressed ? 'press' : 'timer', { press: pressId, number: plan.pressNumber, step: plan.step ?? 'after last', restarted: plan.restarted || undefined });
   return carryOut(services, {
     id: pressId, at, step: plan.step, kind: plan.step === undefined ? 'after last step' : 'step', trigger: trigger.kind,
-    pressNumber: plan.pressNumber, actions: plan.actions,
+    pressNumber: plan.pressNumber, actions,
     change: (state) => ({
       ...state,
       nextStep: plan.step === undefined ? state.nextStep : plan.step + 1,
@@ -88,7 +93,8 @@ export async function carryOut(services: PressServices, work: Work, answerBy: nu
   const roomOutcome = room === undefined ? [] : [settledRoom(await Promise.race([room, deadline.then(() => pendingRoom(services.settings))]), store.current)];
   const open = entriesOf(store.current, work.id);
   const settledRecord = store.current.history.find((record) => record.id === work.id);
-  const timing = { ...base, durationMs: Math.round(performance.now() - started) };
+  const summary = incidentSummary(store.current.incident);
+  const timing = { ...base, durationMs: Math.round(performance.now() - started), ...(summary === undefined ? {} : { incident: summary }) };
   const record = open.length > 0 || settledRecord === undefined
     ? pressRecord(timing, open, roomOutcome)
     : { ...settledRecord, ...timing, ok: settledRecord.ok && roomOutcome.every((outcome) => outcome.status !== 'failed'), actions: [...roomOutcome, ...settledRecord.actions.filter((action) => action.kind !== 'room')] };

@@ -18,6 +18,10 @@ export interface AppServices {
   readonly buttonToken: string;
   readonly log: Logger;
   readonly settings: Settings;
+  /** Webex's and Twilio's callbacks (each checks its own signature), mounted before anything reads a body. */
+  readonly callbacks: readonly express.Router[];
+  /** Committed changes of the outbox, for the status page. */
+  readonly onChange: (listener: () => void) => void;
 }
 
 export interface BotApp extends express.Express {
@@ -60,10 +64,15 @@ export function createApp(services: AppServices): BotApp {
 
   app.get('/health', async (_req, res) => {
     const failure = services.store.writeFailure;
-    res.status(failure === undefined ? 200 : 503).json({ ok: failure === undefined, settings: 'loaded', stateWritable: failure === undefined, ...(failure === undefined ? {} : { error: failure }) });
+    // Public: it says what is wrong, not where (the log has the file's path).
+    res.status(failure === undefined ? 200 : 503).json({
+      ok: failure === undefined, settings: 'loaded', stateWritable: failure === undefined,
+      ...(failure === undefined ? {} : { error: `the state file could not be written${/ \(\w+\)$/.exec(failure)?.[0] ?? ''}; see the bot's log` }),
+    });
   });
 
-  app.use(statusRoutes({ button: services.button, store: services.store, settings: services.settings, tokenMatches, press, streams }));
+  for (const callbacks of services.callbacks) app.use(callbacks);
+  app.use(statusRoutes({ button: services.button, store: services.store, settings: services.settings, tokenMatches, press, streams, onChange: services.onChange }));
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
@@ -93,6 +102,7 @@ export function pressAnswer(record: PressRecord): object {
     ...(record.ok ? {} : { failed: record.actions.filter((action) => action.status === 'failed' || action.status === 'given up').map((action) => action.summary) }),
     ...(record.actions.some((action) => action.status === 'pending') ? { pending: record.actions.filter((action) => action.status === 'pending').map((action) => action.summary) } : {}),
     ...(record.coalesced === undefined ? {} : { countedWith: record.id, coalesced: record.coalesced }),
+    ...(record.incident === undefined ? {} : { incident: record.incident }),
   };
 }
 

@@ -19,6 +19,8 @@ export interface StatusServices {
   /** The handlers of /press/<token>: the virtual button presses exactly as the physical one does. */
   readonly press: readonly RequestHandler[];
   readonly streams: EventStreams;
+  /** Called after every committed change of the outbox (a late delivery, a retry), so the page follows it. */
+  readonly onChange: (listener: () => void) => void;
 }
 
 export function statusRoutes(services: StatusServices): express.Router {
@@ -26,6 +28,7 @@ export function statusRoutes(services: StatusServices): express.Router {
   const view = (): StatusView => statusView(settings, store.current, button.dryRun, new Date());
   const broadcast = () => streams.send(() => statusEvent(view()));
   button.onPress(broadcast);
+  services.onChange(broadcast);
 
   const page = express.Router({ mergeParams: true });
   page.get('/', (req, res) => {
@@ -44,14 +47,27 @@ export function statusRoutes(services: StatusServices): express.Router {
   page.post('/press', ...services.press);
   // A body of another type is refused rather than skipped, which would reset with the defaults; one
   // without a type is read as JSON.
-  const resetBody = [
+  const jsonBody = [
     (req: Request, res: Response, next: NextFunction) => {
       if (req.headers['content-type'] !== undefined && req.is('application/json') === false) res.status(415).json({ error: 'send the body as application/json' });
       else next();
     },
     express.json({ type: () => true, limit: '1kb' }),
   ];
-  page.post('/reset', ...resetBody, async (req, res) => {
+  // "I'm on it" and "Resolved" from the page: in the press queue like every change, in the name typed there.
+  for (const [path, take] of [['/ack', button.acknowledge], ['/resolve', button.resolve]] as const) {
+    page.post(path, ...jsonBody, async (req, res) => {
+      const name = takerName(req.body);
+      if (name === undefined) {
+        res.status(400).json({ error: 'the body must be {"name": "<who takes it>"}, at most 80 characters, or empty' });
+        return;
+      }
+      const outcome = await take.call(button, { name, via: 'status page' });
+      broadcast();
+      res.status(outcome.changed ? 200 : 409).json(outcome.changed ? { changed: true, line: outcome.line } : outcome);
+    });
+  }
+  page.post('/reset', ...jsonBody, async (req, res) => {
     const deleteRoom = resetRequest(req.body);
     if (deleteRoom === undefined) {
       res.status(400).json({ error: 'the body must be {"deleteRoom": true} or {"deleteRoom": false}' });
@@ -68,6 +84,16 @@ export function statusRoutes(services: StatusServices): express.Router {
     else next();
   });
   return router;
+}
+
+/** Who takes the escalation from the page: the name typed, or a plain description when none was. */
+function takerName(body: unknown): string | undefined {
+  if (body === undefined) return 'someone on the status page';
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const { name = '', ...rest } = body as { name?: unknown };
+  if (typeof name !== 'string' || name.length > 80 || Object.keys(rest).length > 0) return undefined;
+  const clean = name.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  return clean === '' ? 'someone on the status page' : clean;
 }
 
 /** Whether to delete the room: no body means no; a misspelt key is refused rather than read as no. */

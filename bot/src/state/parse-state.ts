@@ -1,6 +1,7 @@
 // Reads a state file written by this bot or an older one: checks every field the bot relies on and fills
 // defaults for what an older version did not write. A file of another shape is refused with the reason.
 
+import type { CardView } from '../core/card.ts';
 import type { Action } from '../core/plan.ts';
 import {
   INITIAL_STATE, STATE_VERSION, type Acknowledgement, type BotState, type Channel, type Incident, type OutboxEntry, type PressRecord, type RoomState,
@@ -45,6 +46,7 @@ function stateOf(json: Json): BotState {
     sent: list(json.sent, 'sent').map((v) => string(v, 'sent')),
     incident: optional(json.incident, incident),
     incidentCount: Number.isInteger(json.incidentCount) ? json.incidentCount as number : 0,
+    webhookSecret: optional(json.webhookSecret, (v) => string(v, 'webhookSecret')),
   };
 }
 
@@ -110,6 +112,13 @@ function action(value: unknown): Action {
   switch (json.kind) {
     case 'member': return { id, kind: 'member', email: text('email'), moderator: json.moderator === true };
     case 'notice': return { id, kind: 'notice', text: text('text') };
+    case 'card': {
+      const view = object(json.view, 'action.view');
+      if (!Number.isInteger(view.incident) || !Number.isInteger(view.step) || !Number.isInteger(view.steps) || !STATUSES.has(view.state as string)) {
+        throw new Refused('a card without its escalation');
+      }
+      return { id, kind: 'card', view: view as unknown as CardView };
+    }
     case 'sms': return { id, kind: 'sms', from: text('from'), to: text('to'), body: text('body') };
     case 'call': return { id, kind: 'call', from: text('from'), to: text('to'), say: text('say'), voice: optional(json.voice, (v) => string(v, 'action.voice')) };
     case 'record': {

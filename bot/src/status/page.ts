@@ -150,7 +150,7 @@ function nextHtml(next: NextPressView, steps: number): string {
 <ul class="preview">${next.actions.map(previewHtml).join('')}</ul>`;
 }
 
-const KIND_LABEL: Record<PreviewAction['kind'], string> = { member: 'Invite', message: 'Post', notice: 'Post', record: 'Post', sms: 'SMS', call: 'Call' };
+const KIND_LABEL: Record<PreviewAction['kind'], string> = { member: 'Invite', message: 'Post', notice: 'Post', record: 'Post', card: 'Card', sms: 'SMS', call: 'Call' };
 
 function previewHtml(action: PreviewAction): string {
   const text = action.text?.trim();
@@ -168,7 +168,9 @@ function historyHtml(history: readonly PressView[]): string {
 }
 
 function pressHtml(press: PressView): string {
-  const title = press.kind === 'step' ? `Step ${press.step}` : press.kind === 'after last step' ? 'After the last step' : 'Counted once';
+  const title = press.kind === 'step' ? `Step ${press.step}${press.trigger === 'timer' ? ', run by its timer' : ''}`
+    : press.kind === 'after last step' ? 'After the last step'
+    : press.kind === 'acknowledged' ? 'Taken' : press.kind === 'resolved' ? 'Resolved' : 'Counted once';
   const verdict = press.kind === 'debounced' ? '<span class="badge muted-badge">pressed again within the debounce window</span>'
     : press.ok ? `<span class="badge ok">${press.dryRun ? 'ran in dry-run' : 'all delivered'}</span>`
     : `<span class="badge failed">${press.actions.filter((action) => action.outcome === 'failed' || action.outcome === 'given up').length} failed</span>`;

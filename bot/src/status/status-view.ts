@@ -68,6 +68,8 @@ export interface LateView {
 
 export interface PressView {
   readonly id: string;
+  /** Run by the escalation's timer rather than a press. */
+  readonly trigger: 'press' | 'timer';
   readonly at: string;
   readonly step: number | undefined;
   readonly kind: PressRecord['kind'];
@@ -139,13 +141,13 @@ function previewAction(action: Action): PreviewAction {
     case 'message': return action.message === undefined ? { kind: action.kind, summary } : { kind: action.kind, summary, text: action.message.body };
     case 'sms': return { kind: action.kind, summary, text: action.body };
     case 'call': return { kind: action.kind, summary, text: action.say };
-    case 'member': case 'notice': case 'record': return { kind: action.kind, summary };
+    case 'member': case 'notice': case 'record': case 'card': return { kind: action.kind, summary };
   }
 }
 
 function pressView(record: PressRecord): PressView {
   return {
-    id: record.id, at: record.at, step: record.step, kind: record.kind, ok: record.ok,
+    id: record.id, trigger: record.trigger ?? 'press', at: record.at, step: record.step, kind: record.kind, ok: record.ok,
     dryRun: record.dryRun, durationMs: record.durationMs, actions: record.actions.map(outcomeView),
   };
 }

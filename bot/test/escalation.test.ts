@@ -1,0 +1,165 @@
+// An escalation that moves on by itself until someone takes it: timers between steps, acknowledge and
+// resolve from the status page and the Webex card, across a restart. The real bot against the fakes.
+import { after, before, beforeEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { startFakeTwilio, type FakeTwilio } from './fakes/twilio.ts';
+import { startFakeWebex, type FakeWebex } from './fakes/webex.ts';
+import { liveEnv, seedSettings, startBot, TEST_TOKENS, until, workspace, type BotProcess } from './support/bot-process.ts';
+import type { StatusView } from '../src/status/status-view.ts';
+import type { BotState } from '../src/core/state.ts';
+
+/** Three steps; `escalate_after` minutes between them (0.02 is 1.2 s). */
+const escalation = (escalateAfter: string) => `
+escalate_after: ${escalateAfter}
+bt.tn:
+  - text: "step one"
+  - text: "step two"
+    sms: { message: "Check Webex", to: "+352691496401" }
+  - text: "step three"
+webex:
+  room: "Escalation test"
+  moderators: [mod@example.com]
+twilio:
+  from: "+33644606827"
+server:
+  debounce: 0
+`;
+
+let webex: FakeWebex;
+let twilio: FakeTwilio;
+const running: BotProcess[] = [];
+
+before(async () => {
+  webex = await startFakeWebex({ token: TEST_TOKENS.webex });
+  twilio = await startFakeTwilio({ accountSid: TEST_TOKENS.accountSid, authToken: TEST_TOKENS.authToken });
+});
+beforeEach(async () => {
+  await Promise.all(running.splice(0).map((bot) => bot.stop()));
+  webex.reset();
+  twilio.reset();
+});
+after(async () => {
+  await Promise.all(running.map((bot) => bot.stop()));
+  await Promise.all([webex.close(), twilio.close()]);
+});
+
+async function bot(settings: string, env: Record<string, string> = {}, stateDirectory?: string): Promise<BotProcess> {
+  const started = await startBot({ folder: workspace(settings), env: { ...liveEnv(webex.url, twilio.url), ...env }, ...(stateDirectory === undefined ? {} : { stateDirectory }) });
+  running.push(started);
+  return started;
+}
+
+const statusUrl = (button: BotProcess) => `${button.baseUrl}/status/${TEST_TOKENS.button}`;
+async function status(button: BotProcess): Promise<StatusView> {
+  return (await fetch(statusUrl(button), { headers: { accept: 'application/json' } })).json() as Promise<StatusView>;
+}
+function state(button: BotProcess): BotState {
+  return JSON.parse(readFileSync(path.join(button.stateDirectory, 'state.json'), 'utf8')) as BotState;
+}
+async function take(button: BotProcess, what: 'ack' | 'resolve', name: string) {
+  const response = await fetch(`${statusUrl(button)}/${what}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+  return { status: response.status, body: await response.json() as { changed: boolean; line?: string; why?: string } };
+}
+const texts = () => webex.messages.map((message) => message.text ?? message.markdown ?? '');
+
+test('a step runs by itself after its time, recorded as run by the timer and not counted as a press', async () => {
+  const button = await bot(escalation('0.02'));
+  const first = await button.press();
+  assert.equal(first.body.step, 1);
+  assert.ok((first.body as { incident?: { nextStepAt?: string } }).incident?.nextStepAt, 'the answer says when the next step comes');
+  await until(() => texts().includes('step three'), 'steps 2 and 3 run by their timers', 8000);
+  const view = await status(button);
+  assert.deepEqual(view.history.map((press) => [press.step, press.trigger ?? 'press']).reverse(), [[1, 'press'], [2, 'timer'], [3, 'timer']]);
+  assert.equal(view.pressCount, 1, 'a timer is not a press');
+  assert.equal(twilio.messages.length, 1);
+  assert.equal(view.incident?.nextStepAt, undefined, 'no timer after the last step');
+});
+
+test('"I\'m on it" on the status page stops the timers and tells the room; a second one changes nothing', async () => {
+  const button = await bot(escalation('0.03'));
+  await button.press();
+  const taken = await take(button, 'ack', 'Ann Example');
+  assert.equal(taken.status, 200);
+  assert.match(taken.body.line!, /^Acknowledged by Ann Example \(via status page\) at \d\d:\d\d UTC$/);
+  await until(() => texts().some((text) => text.startsWith('Acknowledged by Ann Example (via status page)')), 'the room told');
+  assert.deepEqual(await take(button, 'ack', 'Bob'), { status: 409, body: { changed: false, why: 'already taken by Ann Example' } });
+  await new Promise((resolve) => setTimeout(resolve, 2500)); // past the 1.8 s the timer would have taken
+  assert.equal(texts().includes('step two'), false, 'the timer stopped');
+  const view = await status(button);
+  assert.equal(view.incident?.status, 'acknowledged');
+  assert.equal(view.incident?.acknowledged?.name, 'Ann Example');
+  // A press still escalates one step further, and re-arms the timer.
+  assert.equal((await button.press()).body.step, 2);
+  assert.ok((await status(button)).incident?.nextStepAt !== undefined);
+});
+
+test('resolving goes back to step 1 in the same room, and the next press starts a new escalation', async () => {
+  const button = await bot(escalation('5'));
+  await button.press();
+  await button.press();
+  const resolved = await take(button, 'resolve', 'Ann');
+  assert.match(resolved.body.line!, /^Resolved by Ann \(via status page\) after \d+ s$/);
+  await until(() => texts().some((text) => text.startsWith('Resolved by Ann')), 'the room told');
+  assert.equal((await status(button)).next.step, 1);
+  const next = await button.press();
+  assert.equal(next.body.step, 1);
+  assert.equal((next.body as { incident?: { number: number; status: string } }).incident?.number, 2);
+  assert.equal(webex.rooms.length, 1, 'the room stays');
+});
+
+test('a timer that came due while the bot was down runs at start, once, and the room says how late', async () => {
+  const first = await bot(escalation('0.02'));
+  await first.press();
+  await first.stop();
+  await new Promise((resolve) => setTimeout(resolve, 6500)); // past the timer, and past what counts as late
+  await bot(escalation('0.02'), {}, first.stateDirectory);
+  await until(() => texts().includes('step two'), 'step 2 run at start');
+  assert.ok(texts().some((text) => /^Step 2 runs by its timer \d+ s late: the bot was not running when it came due$/.test(text)));
+  await until(() => texts().includes('step three'), 'step 3 by its own timer', 5000);
+  assert.equal(texts().filter((text) => text === 'step two').length, 1);
+  assert.equal(twilio.messages.length, 1);
+});
+
+test('the 2016 sample has no timer: nothing runs by itself and no card is posted', async () => {
+  const button = await bot(`${readFileSync(seedSettings, 'utf8')}    debounce: 0\n`);
+  await button.press();
+  const view = await status(button);
+  assert.equal(view.incident?.status, 'escalating');
+  assert.equal(view.incident?.nextStepAt, undefined);
+  assert.ok(webex.messages.every((message) => message.attachments.length === 0));
+  assert.equal(state(button).webhookSecret, undefined, 'no public URL, no webhook');
+  assert.match(button.output(), /No public URL .*status page only/);
+});
+
+test('with a public URL, the card\'s "I\'m on it" acknowledges in the clicker\'s name; a forged click changes nothing', async () => {
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const button = await bot(escalation('0.05'), { PORT: String(port), BTTN_PUBLIC_URL: publicUrl });
+  await until(() => webex.requests.some((request) => request.method === 'POST' && request.path === '/v1/webhooks'), 'the webhook registered');
+  await button.press();
+  await until(() => webex.messages.some((message) => message.attachments.length > 0), 'the card posted');
+  const card = webex.messages.find((message) => message.attachments.length > 0)!;
+  assert.deepEqual(await webex.clickCard(card.id, { action: 'ack', incident: 1 }, { displayName: 'Eve', email: 'eve@example.com' }, { signature: 'forged' }), [403]);
+  assert.equal((await status(button)).incident?.status, 'escalating');
+  assert.deepEqual(await webex.clickCard(card.id, { action: 'ack', incident: 1 }, { displayName: 'Bea Example', email: 'bea@example.com' }), [200]);
+  await until(() => texts().some((text) => text.startsWith('Acknowledged by Bea Example (via Webex)')), 'the room told');
+  await until(() => webex.messages.filter((message) => message.attachments.length > 0).length === 2, 'a new card that shows who took it');
+  // The first card's button again: already taken, nothing changes.
+  assert.deepEqual(await webex.clickCard(card.id, { action: 'ack', incident: 1 }), [200]);
+  assert.equal(texts().filter((text) => text.startsWith('Acknowledged by')).length, 1);
+  assert.equal(state(button).incident?.status, 'acknowledged');
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
