@@ -109,7 +109,7 @@ test('about 200 kill -9 at random instants across whole sequences lose no step a
   const folder = workspace(`${readFileSync(seedSettings, 'utf8')}    debounce: 0\n`);
   const env = liveEnv(webex.url, twilio.url);
   const started = performance.now();
-  const totals = { kills: 0, killsMidPost: 0, killsInResume: 0, sequences: 0, presses: 0, sms: 0, calls: 0, posts: 0, extraPosts: 0, lateNotices: 0, lookups: 0 };
+  const totals = { kills: 0, killsMidPost: 0, postsInterrupted: 0, killsInResume: 0, sequences: 0, presses: 0, sms: 0, calls: 0, posts: 0, extraPosts: 0, lateNotices: 0, lookups: 0 };
   t.diagnostic(`CHAOS_SEED=${SEED} (set it to replay this run), ${KILLS} kills`);
 
   while (totals.kills < KILLS && performance.now() - started < BUDGET_MS) {
@@ -184,6 +184,7 @@ test('about 200 kill -9 at random instants across whole sequences lose no step a
       const interrupted = open.filter((key) => reached.has(key));
       for (const key of interrupted) midPost.set(key, (midPost.get(key) ?? 0) + 1);
       if (interrupted.length > 0) totals.killsMidPost += 1;
+      totals.postsInterrupted += interrupted.length;
     }
     const posts = count(webex.messages, (message) => postKey({ file: message.files[0]?.name, text: message.text, markdown: message.markdown }));
     for (const key of EXPECTED_POSTS) assert.ok((posts.get(key) ?? 0) >= 1, `"${key}" was posted (${where})`);
@@ -207,5 +208,5 @@ test('about 200 kill -9 at random instants across whole sequences lose no step a
   if (totals.kills < KILLS) t.diagnostic(`only ${totals.kills} of ${KILLS} kills within the ${BUDGET_MS / 1000} s budget: the machine is slow or busy`);
   console.log(`chaos: seed ${SEED}, ${totals.kills} kills (${totals.killsMidPost} mid-post, ${totals.killsInResume} while resuming) over ${totals.sequences} sequences and ${totals.presses} presses;`
     + ` SMS ${totals.sms}/${totals.sequences} expected, calls ${totals.calls}/${totals.sequences}, Twilio look-ups ${totals.lookups};`
-    + ` room posts ${totals.posts} (${totals.extraPosts} extra copies, ${totals.lateNotices} late notices); ${seconds} s`);
+    + ` room posts ${totals.posts} (${totals.extraPosts} extra copies for ${totals.postsInterrupted} posts interrupted by a kill, ${totals.lateNotices} late notices); ${seconds} s`);
 });
