@@ -33,6 +33,8 @@ const EXPECTED_POSTS = [
 let webex: FakeWebex;
 let twilio: FakeTwilio;
 let bundle: string;
+/** The bot of the moment, ended by after() if an assertion stops the test mid-sequence. */
+let current: BotProcess | undefined;
 
 before(async () => {
   bundle = await buildBot();
@@ -40,6 +42,7 @@ before(async () => {
   twilio = await startFakeTwilio({ accountSid: TEST_TOKENS.accountSid, authToken: TEST_TOKENS.authToken, latencyMs: 30 });
 });
 after(async () => {
+  await current?.kill();
   await Promise.all([webex.close(), twilio.close()]);
 });
 
@@ -125,6 +128,7 @@ test('about 200 kill -9 at random instants across whole sequences lose no step a
     const start = async () => {
       lifeStarted = performance.now();
       bot = await startBot({ folder, stateDirectory, env, entry: bundle });
+      current = bot;
     };
     const kill = async () => {
       await bot.kill();
