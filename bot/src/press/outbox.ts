@@ -82,6 +82,7 @@ export class Outbox {
 
   /** The press has answered: what is still being tried from now on is late. */
   async answeredPress(pressId: string): Promise<void> {
+    if (!this.services.store.current.outbox.some((entry) => entry.pressId === pressId && entry.settled === undefined)) return;
     await this.services.store.update((state) => ({
       ...state, outbox: state.outbox.map((entry) => (entry.pressId === pressId && entry.settled === undefined ? { ...entry, late: true } : entry)),
     }), 'process-crash');

@@ -98,9 +98,9 @@ export async function carryOut(services: PressServices, work: Work, answerBy: nu
   const record = open.length > 0 || settledRecord === undefined
     ? pressRecord(timing, open, roomOutcome)
     : { ...settledRecord, ...timing, ok: settledRecord.ok && roomOutcome.every((outcome) => outcome.status !== 'failed'), actions: [...roomOutcome, ...settledRecord.actions.filter((action) => action.kind !== 'room')] };
-  await store.update((state) => withRecord(state, record), 'process-crash');
-  // The answer need not wait for the disk: once the kernel has the record, only a power cut could lose it, and the flush follows at once.
-  void store.flush().catch(() => undefined);
+  // Not awaited: every outcome is already in the journal; this write only adds the timing and the room's
+  // line to the history. The flush that follows puts all of it on the disk.
+  void store.update((state) => withRecord(state, record), 'process-crash').then(() => store.flush()).catch(() => undefined);
   log(`${work.kind === 'step' || work.kind === 'after last step' ? work.trigger ?? 'press' : work.kind} done`, {
     press: work.id, step: work.step, ok: record.ok, pending: open.length || undefined, ms: record.durationMs,
   });
