@@ -56,6 +56,9 @@ function droplet(): Droplet {
   };
 }
 
+const activate = (d: Droplet, releaseId: string, checksums: string, caddyfile: string, publicUrl: string): string =>
+  activateScript({ layout: d.layout, releaseId, checksums, unit: '[Unit]\n', caddyfile, minimumCaddy: undefined, publicUrl });
+
 const mode = (file: string) => (statSync(file).mode & 0o777).toString(8);
 
 test('every remote script is valid bash', () => {
@@ -63,7 +66,7 @@ test('every remote script is valid bash', () => {
   const scripts = [
     waitForCloudInitScript(),
     credentialsScript(renderCredentialsDropIn(['BTTN_TOKEN'], layout), layout),
-    activateScript({ layout, releaseId: 'r1', checksums: '', caddyfile: ':80 {\n}\n', publicUrl: 'https://203.0.113.7' }),
+    activateScript({ layout, releaseId: 'r1', checksums: '', unit: '', caddyfile: ':80 {\n}\n', minimumCaddy: '2.10.1', publicUrl: 'https://203.0.113.7' }),
     healthScript({ layout, healthUrl: 'https://203.0.113.7/health', dns: { domain: 'a.example.com', ipv4: '203.0.113.7' }, timeoutSeconds: 5 }),
   ];
   for (const script of scripts) {
@@ -124,7 +127,7 @@ test('activation switches current to the release, installs the Caddy file and th
   const d = droplet();
   const checksums = upload(d, 'r1', { 'bot.cjs': 'bot', 'settings.yaml': 'bt.tn: []', 'files/a.png': 'png' });
   const caddyfile = 'https://203.0.113.7 {\n\treverse_proxy 127.0.0.1:8080\n}\n';
-  const result = d.sh(activateScript({ layout: d.layout, releaseId: 'r1', checksums, caddyfile, publicUrl: 'https://203.0.113.7' }));
+  const result = d.sh(activate(d, 'r1', checksums, caddyfile, 'https://203.0.113.7'));
   assert.equal(result.status, 0, result.output);
   const current = path.join(d.layout.appDir, 'current');
   assert.equal(readlinkSync(current), path.join(d.layout.appDir, 'releases', 'r1'));
@@ -140,10 +143,10 @@ test('activation switches current to the release, installs the Caddy file and th
 test('a damaged upload is not activated', () => {
   const d = droplet();
   const good = upload(d, 'r1', { 'bot.cjs': 'bot v1' });
-  assert.equal(d.sh(activateScript({ layout: d.layout, releaseId: 'r1', checksums: good, caddyfile: '', publicUrl: 'u' })).status, 0);
+  assert.equal(d.sh(activate(d, 'r1', good, '', 'u')).status, 0);
   const expected = upload(d, 'r2', { 'bot.cjs': 'bot v2' });
   writeFileSync(path.join(d.layout.appDir, 'releases/r2/bot.cjs'), 'bot v2, cut sho');
-  const result = d.sh(activateScript({ layout: d.layout, releaseId: 'r2', checksums: expected, caddyfile: '', publicUrl: 'u' }));
+  const result = d.sh(activate(d, 'r2', expected, '', 'u'));
   assert.notEqual(result.status, 0);
   assert.match(result.output, /release r2 is incomplete or damaged/);
   assert.equal(readlinkSync(path.join(d.layout.appDir, 'current')), path.join(d.layout.appDir, 'releases', 'r1'));
@@ -154,7 +157,7 @@ test('a Caddy file that Caddy rejects stops the activation before anything switc
   const d = droplet();
   d.stub('caddy', 'echo "Error: adapting config using caddyfile: unrecognized directive: bogus" >&2; exit 1');
   const checksums = upload(d, 'r1', { 'bot.cjs': 'bot' });
-  const result = d.sh(activateScript({ layout: d.layout, releaseId: 'r1', checksums, caddyfile: 'bogus\n', publicUrl: 'u' }));
+  const result = d.sh(activate(d, 'r1', checksums, 'bogus\n', 'u'));
   assert.notEqual(result.status, 0);
   assert.match(result.output, /unrecognized directive: bogus/);
   assert.ok(!existsSync(path.join(d.layout.appDir, 'current')));
@@ -164,7 +167,7 @@ test('activation keeps the two previous releases and removes older ones', () => 
   const d = droplet();
   for (const id of ['r1', 'r2', 'r3', 'r4', 'r5']) {
     const checksums = upload(d, id, { 'bot.cjs': id });
-    assert.equal(d.sh(`sleep 0.01; ${activateScript({ layout: d.layout, releaseId: id, checksums, caddyfile: '', publicUrl: 'u' })}`).status, 0);
+    assert.equal(d.sh(`sleep 0.01; ${activate(d, id, checksums, '', 'u')}`).status, 0);
   }
   const left = run('ls', [path.join(d.layout.appDir, 'releases')]).output.trim().split('\n');
   assert.deepEqual(left, ['r3', 'r4', 'r5']);
