@@ -6,6 +6,7 @@ import * as command from '@pulumi/command';
 import * as digitalocean from '@pulumi/digitalocean';
 import * as pulumi from '@pulumi/pulumi';
 import * as tls from '@pulumi/tls';
+import type { Layout } from './layout.ts';
 import { createFirewall } from './network.ts';
 import { waitStep } from './release-steps.ts';
 import { hostKeyFrom } from './render/remote-scripts.ts';
@@ -23,6 +24,7 @@ export interface MachineArgs {
    */
   readonly sharedTags: readonly string[];
   readonly sshAllowedCidrs: readonly string[];
+  readonly layout: Layout;
 }
 
 /** What the certificate, SSH, the checks and the outputs each need from the machine. */
@@ -74,7 +76,7 @@ export class Machine extends pulumi.ComponentResource {
       dropletId,
     }, { parent: this });
     const privateKey = pulumi.secret(key.privateKeyOpenssh);
-    const step = waitStep();
+    const step = waitStep(args.layout);
     const wait = new command.remote.Command(`${name}-wait-cloud-init`, {
       // First contact: no host key to check yet; this step reads it for every later connection.
       connection: {

@@ -73,7 +73,7 @@ export function releaseSteps(input: StepsInput): ReleaseSteps {
 }
 
 /** Waits for the first boot and prints the machine's host key (see Machine). */
-export const waitStep = (): RemoteStep => step(waitForCloudInitScript());
+export const waitStep = (layout: Layout): RemoteStep => step(waitForCloudInitScript(layout));
 
 /** Delivers the credentials: its standard input holds them, so the whole step is secret. */
 export function credentialsStep(layout: Layout, credentials: ReadonlyMap<CredentialName, string>): RemoteStep {

@@ -53,6 +53,7 @@ export async function stack(options: StackOptions): Promise<StackOutputs> {
     stackTag: name,
     sharedTags: [SHARED_TAG],
     sshAllowedCidrs: deploy.sshAllowedCidrs,
+    layout: LAYOUT,
   });
 
   const front = machine.publicAddress.apply((address) => frontFor(deploy, address));

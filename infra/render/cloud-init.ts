@@ -62,8 +62,6 @@ export const ADD_APT_SOURCE = '/usr/local/sbin/bttn-add-apt-source';
 export const FIRST_BOOT = '/usr/local/sbin/bttn-first-boot';
 /** Prefix of the lines in which the first boot names why it failed; the wait step prints them first. */
 export const FIRST_BOOT_FAILURE = 'bttn-first-boot failed:';
-/** Written when the first boot has finished: without it, the machine is not ready whatever cloud-init says. */
-export const FIRST_BOOT_DONE = '/var/lib/bttn-first-boot.done';
 
 // Fetches the key over HTTPS and keeps only the key with the pinned fingerprint: a swapped key makes this
 // script exit non-zero, and the first boot (set -e) stops with it.
@@ -132,7 +130,7 @@ install -d -m 0755 ${q(releasesDir(layout))} ${q(dropInDir(layout))}
 install -d -m 0700 ${q(layout.credentialsDir)}
 systemctl enable --now unattended-upgrades.service
 systemctl try-restart ssh.service
-echo "first boot done: node $node_version, caddy $(caddy version | cut -d' ' -f1)" | tee ${FIRST_BOOT_DONE}
+echo "first boot done: node $node_version, caddy $(caddy version | cut -d' ' -f1)" | tee ${q(layout.firstBootDone)}
 `;
 }
 

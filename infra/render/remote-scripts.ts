@@ -5,7 +5,7 @@
 import {
   CREDENTIAL_NAMES, currentDir, dropInDir, releasesDir, RELEASE_FILES, unitFile, type CredentialName, type Layout,
 } from '../layout.ts';
-import { FIRST_BOOT_DONE, FIRST_BOOT_FAILURE } from './cloud-init.ts';
+import { FIRST_BOOT_FAILURE } from './cloud-init.ts';
 
 /** Single-quotes a value for sh. */
 export const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
@@ -63,17 +63,15 @@ export function scrubFunction(layout: Layout): string {
  * Waits for the first boot, fails with its cause when it failed, and prints the machine's SSH host key
  * (read on this first contact) for every later connection to pin.
  */
-export function waitForCloudInitScript(): string {
+export function waitForCloudInitScript(layout: Layout): string {
   return `set -u
 status=0
 cloud-init status --wait >/dev/null 2>&1 || status=$?
-# cloud-init 22.4 stops waiting at the first recorded error, while later stages still run: wait for the end.
-for _ in $(seq 600); do
-  [ -e /var/lib/cloud/instance/boot-finished ] && break
-  sleep 2
-done
+# cloud-init 22.4 stops waiting at the first recorded error while later stages still run: wait for the
+# end of the boot, which includes them.
+systemctl is-system-running --wait >/dev/null 2>&1 || true
 cloud-init status >/dev/null 2>&1 || status=$?
-if [ "$status" -ne 0 ] && [ "$status" -ne 2 ] || [ ! -e ${FIRST_BOOT_DONE} ]; then
+if [ "$status" -ne 0 ] && [ "$status" -ne 2 ] || [ ! -e ${shellQuote(layout.firstBootDone)} ]; then
   cause=$(grep -h -F ${shellQuote(FIRST_BOOT_FAILURE)} /var/log/cloud-init-output.log 2>/dev/null | tail -n 3)
   echo "the droplet's first boot failed (cloud-init status $status): \${cause:-no cause recorded, see below}" >&2
   echo "--- cloud-init status ---" >&2
@@ -82,7 +80,7 @@ if [ "$status" -ne 0 ] && [ "$status" -ne 2 ] || [ ! -e ${FIRST_BOOT_DONE} ]; th
   tail -n 30 /var/log/cloud-init-output.log >&2
   exit 1
 fi
-cat ${FIRST_BOOT_DONE}
+cat ${shellQuote(layout.firstBootDone)}
 printf '${HOST_KEY_PREFIX}%s\\n' "$(cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub)"
 `;
 }

@@ -19,7 +19,11 @@ export interface StackRun {
   readonly secretOutputs: ReadonlySet<string>;
 }
 
+/** The reserved IP: the public address of the URLs. */
 export const IPV4 = '203.0.113.7';
+/** The droplet's own address: SSH's. */
+export const DROPLET_IPV4 = '198.51.100.23';
+export const HOST_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyOfTheDroplet';
 const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
 
 /** True when an input arrived at the engine marked secret. */
@@ -137,11 +141,14 @@ function recordDependencies(into: Map<string, string[]>): void {
 
 function fakeState(type: string, name: string): Record<string, unknown> {
   switch (type) {
-    case 'digitalocean:index/droplet:Droplet': return { ipv4Address: IPV4 };
+    case 'digitalocean:index/droplet:Droplet': return { ipv4Address: DROPLET_IPV4 };
+    case 'digitalocean:index/reservedIp:ReservedIp': return { ipAddress: IPV4 };
     case 'digitalocean:index/sshKey:SshKey': return { fingerprint: `fp-${name}` };
     case 'tls:index/privateKey:PrivateKey':
       return { privateKeyPem: `pem-${name}`, privateKeyOpenssh: `openssh-${name}`, publicKeyOpenssh: `ssh-ed25519 AAAA ${name}` };
-    case 'command:remote:Command': return { stdout: `ran ${name}`, stderr: '' };
+    case 'command:remote:Command':
+      return { stdout: name.endsWith('-wait-cloud-init') ? `first boot done\nhost-key ${HOST_KEY}\n` : `ran ${name}`, stderr: '' };
+    case 'command:local:Command': return { stdout: `ran ${name}`, stderr: '' };
     default: return {};
   }
 }

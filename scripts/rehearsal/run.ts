@@ -127,7 +127,7 @@ async function rehearse(): Promise<void> {
 
   const { ssh, machine } = await phases.run('boot until SSH answers', () => startMachine('bttn-rehearsal'));
   const waited = await phases.run('wait step: first boot (cloud-init)', async () =>
-    ok(await ssh.step(waitStep()), 'the wait step'));
+    ok(await ssh.step(waitStep(LAYOUT)), 'the wait step'));
   console.log(`rehearsal:   ${waited.stdout.split('\n')[0]}`);
   ssh.pin(hostKeyFrom(waited.stdout));
 
@@ -187,7 +187,12 @@ async function rehearse(): Promise<void> {
     ok(await ssh.upload(uploadsOf(broken, LAYOUT)), 'the upload');
     const brokenSteps = stepsFor(broken);
     ok(await ssh.step(brokenSteps.activate), 'the activation');
-    // Presses while the bot is down: Caddy answers 502 and logs the URI with the token.
+    // Once the unit has given up, presses get Caddy's 502, which it logs with the URI and so the token.
+    const deadline = Date.now() + 60_000;
+    while ((await ssh.run('systemctl is-failed --quiet bttn.service')).status !== 0) {
+      assert.ok(Date.now() < deadline, 'the crashing release did not reach its start limit within 60 s');
+      await sleep(1000);
+    }
     for (let i = 0; i < 3; i++) await fetch(`http://${PUBLIC_ADDRESS}/press/${buttonToken}`, { method: 'POST' }).catch(() => undefined);
     const journal = ok(await ssh.run(`journalctl -u caddy.service --no-pager -o cat | grep -cF ${shellQuote(buttonToken)} || true`), 'reading the journal');
     assert.ok(Number(journal.stdout.trim()) > 0, 'Caddy logged the token (the scrubbing has something to do)');
@@ -202,7 +207,7 @@ async function rehearse(): Promise<void> {
 
   await phases.run('a broken package source fails the first boot', async () => {
     const { ssh: other } = await startMachine('bttn-rehearsal-broken', '/srv/no-such-repository');
-    const result = await other.step(waitStep());
+    const result = await other.step(waitStep(LAYOUT));
     assert.notEqual(result.status, 0, 'the wait step fails');
     assert.match(result.stderr, new RegExp(`first boot failed \\(cloud-init status \\d+\\): ${FIRST_BOOT_FAILURE} apt-get (update|install)`));
     console.log(`rehearsal:   ${result.stderr.split('\n')[0]}`);
