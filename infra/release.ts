@@ -79,8 +79,9 @@ export function deployRelease(name: string, args: ReleaseArgs): DeployedRelease 
   }, [machine.ready]);
 
   // One key for "something the running bot sees has changed": droplet, release, unit, Caddy file, URL or
-  // a secret. Inputs that change without a trigger only update a command, which keeps its id, so the key
-  // is what makes the restart and the checks run again. It holds a hash of the secrets: secret.
+  // a secret. A command whose own create or stdin changes runs again anyway (an update runs `create` when no
+  // `update` is given); the key makes the restart and both checks, whose text a new release or secret may
+  // leave unchanged, run again as replacements. It holds a hash of the secrets: secret.
   const activationKey = pulumi.secret(pulumi.all([machine.dropletId, steps, secrets])
     .apply(([id, s, c]) => sha256([id, s.activate.stdin, c.stdin].join('\0'))));
 
