@@ -43,15 +43,15 @@ export interface MachineFacts {
   readonly ready: pulumi.Resource;
 }
 
-// These resources were created at the top level of the program before the component existed.
-const movedFromRoot: pulumi.CustomResourceOptions = { aliases: [{ parent: pulumi.rootStackResource }] };
-
 export class Machine extends pulumi.ComponentResource {
   readonly facts: MachineFacts;
 
   constructor(name: string, args: MachineArgs, opts?: pulumi.ComponentResourceOptions) {
     super('bttn:index:Machine', name, {}, opts);
-    const child = { parent: this, ...movedFromRoot };
+    // These resources were created at the top level of the program before the component existed; the
+    // alias keeps their identity, so an existing stack does not replace them. (The root stack resource
+    // exists only while the program runs: read it here, not when the module loads.)
+    const child: pulumi.CustomResourceOptions = { parent: this, aliases: [{ parent: pulumi.rootStackResource }] };
     const key = new tls.PrivateKey(`${name}-ssh-key`, { algorithm: 'ED25519' }, child);
     const sshKey = new digitalocean.SshKey(`${name}-ssh`, { name, publicKey: key.publicKeyOpenssh }, child);
     const stackTag = new digitalocean.Tag(`tag-${args.stackTag}`, { name: args.stackTag }, child);

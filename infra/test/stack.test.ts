@@ -128,6 +128,12 @@ test('the host key read on first contact is pinned by every later connection and
   assert.match(stack.outputs.sshCommand, /-o UserKnownHostsFile=~\/\.ssh\/bttn-dev\.known_hosts -o StrictHostKeyChecking=yes root@198\.51\.100\.23$/);
 });
 
+test('the resources that moved into the Machine component keep the identity they had at the top level', async () => {
+  const stack = await run();
+  const moved = stack.resources.filter((r) => r.aliasedToRoot).map((r) => r.name).sort();
+  assert.deepEqual(moved, ['bttn-dev', 'bttn-dev-firewall', 'bttn-dev-ssh', 'bttn-dev-ssh-key', 'bttn-dev-wait-cloud-init', 'tag-bttn-dev']);
+});
+
 test('every remote step is a short command with its script on standard input, and sets no PULUMI_COMMAND_* variables', async () => {
   for (const command of byType(await run(), COMMAND)) {
     assert.equal(plain(command.inputs.create), 'bash -s', command.name);
