@@ -2,7 +2,7 @@
 // booted by systemd-nspawn in the network namespace of the rehearsal, fed user data through cloud-init's
 // NoCloud data source, as DigitalOcean feeds a droplet through its metadata service.
 
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -25,7 +25,11 @@ export function baseRootfs(cacheDir: string, log: string): string {
   const building = `${done}.building`;
   rmSync(building, { recursive: true, force: true });
   mkdirSync(cacheDir, { recursive: true });
-  execFileSync('sh', ['-c', `debootstrap --variant=minbase --include=${BASE_PACKAGES.join(',')} bookworm '${building}' ${MIRROR} > '${log}' 2>&1`]);
+  const built = spawnSync('debootstrap', ['--variant=minbase', `--include=${BASE_PACKAGES.join(',')}`, 'bookworm', building, MIRROR], { encoding: 'utf8' });
+  writeFileSync(log, `${built.stdout}${built.stderr}`);
+  if (built.status !== 0) {
+    throw new Error(`debootstrap failed (status ${built.status}); the end of ${log}:\n${`${built.stdout}${built.stderr}`.split('\n').slice(-15).join('\n')}`);
+  }
   // Cloud images come with their locale generated; cloud-init's locale module fails without it.
   writeFileSync(path.join(building, 'etc/locale.gen'), 'en_US.UTF-8 UTF-8\n');
   execFileSync('chroot', [building, 'locale-gen'], { stdio: 'ignore' });
