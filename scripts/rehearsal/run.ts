@@ -3,18 +3,20 @@
 // answers on 127.0.0.1 (the droplet's own address) and Caddy on 127.0.0.2 (the reserved IP, "public").
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { loadSettings } from '../../bot/src/settings/load.ts';
 import { startFakeTwilio } from '../../bot/test/fakes/twilio.ts';
 import { startFakeWebex } from '../../bot/test/fakes/webex.ts';
 import { seedSettings, TEST_TOKENS, workspace } from '../../bot/test/support/bot-process.ts';
 import { DEFAULTS } from '../../infra/config.ts';
 import { dropInDir, LAYOUT, type CredentialName } from '../../infra/layout.ts';
-import { checkFromOutside } from '../../infra/outside-check.ts';
+import { outsideCheckCommand } from '../../infra/outside-check.ts';
 import { collectRelease, type Release } from '../../infra/release-files.ts';
 import { credentialsStep, releaseSteps, uploadsOf, waitStep, type ReleaseSteps } from '../../infra/release-steps.ts';
 import type { Front } from '../../infra/render/caddyfile.ts';
@@ -134,8 +136,11 @@ async function rehearse(): Promise<void> {
   const steps = await phases.run('upload, credentials, activate', () => deploy(ssh, first));
   await phases.run('health on the machine, then from outside', async () => {
     ok(await ssh.step(steps.health), 'the health step');
-    const problems = await checkFromOutside({ healthUrl: steps.healthUrl, host: PUBLIC_ADDRESS, botPort: LAYOUT.botPort, timeoutSeconds: 30 });
-    assert.deepEqual(problems, []);
+    // The command line the local.Command runs, from the project folder.
+    const outside = outsideCheckCommand({ healthUrl: steps.healthUrl, host: PUBLIC_ADDRESS, botPort: LAYOUT.botPort, timeoutSeconds: 30 });
+    // Asynchronously: the fakes in this process must stay able to answer while it runs.
+    await promisify(execFile)('sh', ['-c', outside], { cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..') })
+      .catch((error: { stderr?: string }) => assert.fail(`the check from outside failed:\n${error.stderr ?? String(error)}`));
   });
 
   await phases.run('presses through Caddy to the fakes', async () => {
