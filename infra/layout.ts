@@ -15,6 +15,8 @@ export interface Layout {
   readonly systemdDir: string;
   /** Time of the last activation, so the health check reads only the log lines of this release. */
   readonly activationStamp: string;
+  /** Written at the end of the first boot: without it the machine is not ready, whatever cloud-init says. */
+  readonly firstBootDone: string;
 }
 
 export const LAYOUT: Layout = {
@@ -25,6 +27,7 @@ export const LAYOUT: Layout = {
   caddyfile: '/etc/caddy/Caddyfile',
   systemdDir: '/etc/systemd/system',
   activationStamp: '/run/bttn-activated-at',
+  firstBootDone: '/var/lib/bttn-first-boot.done',
 };
 
 export const releasesDir = (layout: Layout): string => `${layout.appDir}/releases`;

@@ -11,7 +11,7 @@ export interface FirewallRules {
 }
 
 /**
- * Inbound: the web (80 for ACME and the redirect, 443), SSH only from the given ranges, and ICMP.
+ * Inbound: the web (80 for ACME and the redirect, 443 over TCP and UDP for HTTP/3), SSH only from the given ranges, and ICMP.
  * Outbound: a DigitalOcean firewall with outbound rules blocks everything else, so list what apt, ACME,
  * Webex, Twilio and the clock need: DNS, HTTP, HTTPS and NTP.
  */
@@ -20,6 +20,8 @@ export function firewallRules(sshAllowedCidrs: readonly string[]): FirewallRules
     inbound: [
       { protocol: 'tcp', portRange: '80', sourceAddresses: ANYWHERE },
       { protocol: 'tcp', portRange: '443', sourceAddresses: ANYWHERE },
+      // HTTP/3: Caddy advertises it (Alt-Svc) and browsers such as the status page's may switch to it.
+      { protocol: 'udp', portRange: '443', sourceAddresses: ANYWHERE },
       { protocol: 'tcp', portRange: '22', sourceAddresses: [...sshAllowedCidrs] },
       { protocol: 'icmp', sourceAddresses: ANYWHERE },
     ],

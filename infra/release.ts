@@ -1,110 +1,101 @@
-// The release chain over SSH, once the droplet exists: wait for cloud-init, upload the release,
-// deliver the credentials, switch and restart, then check /health through the public URL.
-// Each step re-runs only when its triggers change: a new droplet, other content hashes, other secrets.
+// The release chain over SSH, once the machine is ready (machine.ts waited for its first boot and read
+// its host key, pinned here): upload the release, deliver the credentials, switch and restart, check
+// /health on the machine, then check it again from the machine running `pulumi up`. The steps themselves
+// are release-steps.ts. Each step re-runs only when its triggers change: a new droplet, other content
+// hashes, other secrets.
 
 import { createHash } from 'node:crypto';
 import * as command from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
-import { releasesDir, type CredentialName, type Layout } from './layout.ts';
+import type { CredentialName, Layout } from './layout.ts';
+import type { MachineFacts } from './machine.ts';
+import { outsideCheckCommand } from './outside-check.ts';
 import type { Release } from './release-files.ts';
-import { renderCaddyfile, publicBaseUrl, type Front } from './render/caddyfile.ts';
-import {
-  activateScript, credentialsInput, credentialsScript, healthScript, waitForCloudInitScript,
-} from './render/remote-scripts.ts';
-import { renderCredentialsDropIn } from './render/unit.ts';
+import { credentialsStep, releaseSteps, uploadsOf, type RemoteStep } from './release-steps.ts';
+import type { Front } from './render/caddyfile.ts';
 
 export interface ReleaseArgs {
   readonly layout: Layout;
-  readonly host: pulumi.Input<string>;
-  readonly privateKey: pulumi.Input<string>;
-  /** Changes when the droplet is replaced, so that everything runs again on the new one. */
-  readonly dropletId: pulumi.Input<string>;
+  readonly machine: MachineFacts;
   readonly release: Release;
   readonly front: pulumi.Input<Front>;
   readonly credentials: pulumi.Input<Record<string, string>>;
-  readonly credentialNames: readonly CredentialName[];
-  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+  /** Folder the check from outside runs in: the project's, where infra/outside-check.ts is. */
+  readonly projectDir: string;
 }
 
 export interface DeployedRelease {
-  readonly waitForCloudInit: command.remote.Command;
   readonly uploads: readonly command.remote.CopyToRemote[];
   readonly credentials: command.remote.Command;
   readonly activate: command.remote.Command;
   readonly health: command.remote.Command;
+  readonly outsideCheck: command.local.Command;
 }
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 // Certificates usually arrive within a minute; DNS for a new domain may take a few.
 const HEALTH_TIMEOUT_SECONDS = 600;
+// By then the droplet has answered its own check; this only waits for the reserved IP to route.
+const OUTSIDE_TIMEOUT_SECONDS = 120;
 
 export function deployRelease(name: string, args: ReleaseArgs): DeployedRelease {
+  const { machine } = args;
   const connection: command.types.input.remote.ConnectionArgs = {
-    host: args.host,
+    host: machine.sshHost,
     user: 'root',
-    privateKey: args.privateKey,
-    // A new droplet takes a minute or two before sshd answers.
-    dialErrorLimit: 40,
+    privateKey: machine.privateKey,
+    hostKey: machine.hostKey,
+    dialErrorLimit: 10,
     perDialTimeout: 15,
   };
+  const front = pulumi.output(args.front);
+  const steps = pulumi.all([front, machine.publicAddress]).apply(([f, address]) => releaseSteps({
+    layout: args.layout, release: args.release, front: f, publicAddress: address, healthTimeoutSeconds: HEALTH_TIMEOUT_SECONDS,
+  }));
+  const remote = (stepName: string, step: pulumi.Output<RemoteStep>, extra: Partial<command.remote.CommandArgs>, dependsOn: pulumi.Resource[]) =>
+    new command.remote.Command(`${name}-${stepName}`, {
+      connection,
+      create: step.apply((s) => s.command),
+      stdin: step.apply((s) => s.stdin),
+      // Without it an update sets PULUMI_COMMAND_STDOUT over SSH, which sshd refuses (AcceptEnv), with a warning.
+      addPreviousOutputInEnv: false,
+      ...extra,
+    }, { dependsOn });
 
-  const waitForCloudInit = new command.remote.Command(`${name}-wait-cloud-init`, {
+  const uploads = uploadsOf(args.release, args.layout).map((upload) => new command.remote.CopyToRemote(`${name}-upload-${upload.name}`, {
     connection,
-    create: waitForCloudInitScript(),
-    triggers: [args.dropletId],
-  }, { dependsOn: args.dependsOn });
+    source: new pulumi.asset.FileAsset(upload.localPath),
+    remotePath: upload.remotePath,
+    triggers: [machine.dropletId, upload.sha256],
+  }, { dependsOn: [machine.ready] }));
 
-  const releaseDir = `${releasesDir(args.layout)}/${args.release.id}`;
-  const uploads = args.release.files.map((file) => new command.remote.CopyToRemote(`${name}-upload-${file.name}`, {
-    connection,
-    source: new pulumi.asset.FileAsset(file.localPath),
-    remotePath: `${releaseDir}/${file.name}`,
-    triggers: [args.dropletId, file.sha256],
-  }, { dependsOn: [waitForCloudInit] }));
-
-  const stdin = pulumi.secret(pulumi.output(args.credentials).apply((values) =>
-    credentialsInput(new Map(Object.entries(values) as [CredentialName, string][]))));
-  const credentials = new command.remote.Command(`${name}-credentials`, {
-    connection,
-    create: credentialsScript(renderCredentialsDropIn(args.credentialNames, args.layout), args.layout),
-    stdin,
+  const secrets = pulumi.secret(pulumi.output(args.credentials).apply((values) =>
+    credentialsStep(args.layout, new Map(Object.entries(values) as [CredentialName, string][]))));
+  const credentials = remote('credentials', secrets, {
     // The values only travel on standard input; what the script prints is names at most.
     logging: command.types.enums.remote.Logging.Stderr,
-    triggers: [args.dropletId],
-  }, { dependsOn: [waitForCloudInit] });
+    triggers: [machine.dropletId],
+  }, [machine.ready]);
 
-  const front = pulumi.output(args.front);
-  const publicUrl = front.apply(publicBaseUrl);
-  const activation = pulumi.all([front, publicUrl]).apply(([f, url]) => activateScript({
-    layout: args.layout,
-    releaseId: args.release.id,
-    checksums: args.release.checksums,
-    caddyfile: renderCaddyfile(f, args.layout),
-    publicUrl: url,
-  }));
-  // One key for "something the running bot sees has changed": droplet, release, Caddy file, URL or a
-  // secret. Inputs that change without a trigger only update a command, which keeps its id, so the
-  // key is what makes the restart and the health check run again. It holds a hash of the secrets: secret.
-  const activationKey = pulumi.secret(pulumi.all([args.dropletId, activation, stdin])
-    .apply((parts) => sha256(parts.join('\0'))));
+  // One key for "something the running bot sees has changed": droplet, release, unit, Caddy file, URL or
+  // a secret. A command whose own create or stdin changes runs again anyway (an update runs `create` when no
+  // `update` is given); the key makes the restart and both checks, whose text a new release or secret may
+  // leave unchanged, run again as replacements. It holds a hash of the secrets: secret.
+  const activationKey = pulumi.secret(pulumi.all([machine.dropletId, steps, secrets])
+    .apply(([id, s, c]) => sha256([id, s.activate.stdin, c.stdin].join('\0'))));
 
-  const activate = new command.remote.Command(`${name}-activate`, {
-    connection,
-    create: activation,
-    triggers: [activationKey],
-  }, { dependsOn: [...uploads, credentials] });
+  const activate = remote('activate', steps.apply((s) => s.activate), { triggers: [activationKey] }, [...uploads, credentials]);
+  const health = remote('health', steps.apply((s) => s.health), { triggers: [activationKey] }, [activate]);
 
-  const health = new command.remote.Command(`${name}-health`, {
-    connection,
-    create: pulumi.all([front, publicUrl, args.host]).apply(([f, url, ipv4]) => healthScript({
-      layout: args.layout,
-      healthUrl: `${url}/health`,
-      dns: f.kind === 'domain' ? { domain: f.domain, ipv4 } : undefined,
-      timeoutSeconds: HEALTH_TIMEOUT_SECONDS,
+  const outsideCheck = new command.local.Command(`${name}-outside-check`, {
+    create: pulumi.all([steps, machine.publicAddress]).apply(([s, address]) => outsideCheckCommand({
+      healthUrl: s.healthUrl, host: address, botPort: args.layout.botPort, timeoutSeconds: OUTSIDE_TIMEOUT_SECONDS,
     })),
+    dir: args.projectDir,
+    addPreviousOutputInEnv: false,
     triggers: [activationKey],
-  }, { dependsOn: [activate] });
+  }, { dependsOn: [health] });
 
-  return { waitForCloudInit, uploads, credentials, activate, health };
+  return { uploads, credentials, activate, health, outsideCheck };
 }

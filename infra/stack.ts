@@ -5,15 +5,16 @@ import path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { loadSettings, SettingsError, type Environment } from '../bot/src/settings/load.ts';
 import { ConfigError, readConfig, type ConfigSource, type DeployConfig } from './config.ts';
-import { createMachine } from './droplet.ts';
 import { LAYOUT, type CredentialName } from './layout.ts';
-import { createFirewall } from './network.ts';
+import { Machine } from './machine.ts';
 import { collectRelease, ReleaseError } from './release-files.ts';
 import { deployRelease } from './release.ts';
 import { publicBaseUrl, type Front } from './render/caddyfile.ts';
 import { caddySource, nodeSource, renderCloudInit } from './render/cloud-init.ts';
-import { renderUnit } from './render/unit.ts';
 import { buttonToken } from './token.ts';
+
+/** A tag on every droplet of this project, to find them all; a plain name, never created or deleted by a stack. */
+export const SHARED_TAG = 'bttn';
 
 export interface StackOptions {
   /** Bundles the bot and returns the path of the bundle (scripts/build.ts in the real program). */
@@ -26,6 +27,7 @@ export interface StackOptions {
 export interface StackOutputs {
   readonly buttonUrl: pulumi.Output<string>;
   readonly statusUrl: pulumi.Output<string>;
+  /** The reserved IP: what the URLs use; it survives a replacement of the droplet. */
   readonly ipv4: pulumi.Output<string>;
   readonly sshCommand: pulumi.Output<string>;
   readonly sshPrivateKey: pulumi.Output<string>;
@@ -43,45 +45,38 @@ export async function stack(options: StackOptions): Promise<StackOutputs> {
   const release = userError(() => collectRelease(settings, bundlePath));
 
   const name = `bttn-${pulumi.getStack().toLowerCase().replace(/[^a-z0-9-]/g, '-')}`;
-  const machine = createMachine(name, {
+  const { facts: machine } = new Machine(name, {
     region: deploy.region,
     size: deploy.size,
     image: deploy.image,
-    userData: renderCloudInit({
-      layout: LAYOUT,
-      unit: renderUnit(LAYOUT),
-      aptSources: [nodeSource(deploy.nodeMajor), caddySource],
-    }),
-    tags: ['bttn', name],
-  });
-  const firewall = createFirewall(name, {
-    dropletId: machine.droplet.id.apply(Number),
+    userData: renderCloudInit({ layout: LAYOUT, sources: [nodeSource(deploy.nodeMajor), caddySource], nodeMajor: deploy.nodeMajor }),
+    stackTag: name,
+    sharedTags: [SHARED_TAG],
     sshAllowedCidrs: deploy.sshAllowedCidrs,
+    layout: LAYOUT,
   });
 
-  const ipv4 = machine.droplet.ipv4Address;
-  const front = ipv4.apply((address) => frontFor(deploy, address));
+  const front = machine.publicAddress.apply((address) => frontFor(deploy, address));
   const token = buttonToken(`${name}-button-token`);
-  const { names, values } = credentials(deploy, token);
   const deployed = deployRelease(name, {
     layout: LAYOUT,
-    host: ipv4,
-    privateKey: machine.privateKey,
-    dropletId: machine.droplet.id,
+    machine,
     release,
     front,
-    credentials: values,
-    credentialNames: names,
-    dependsOn: [machine.droplet, firewall],
+    credentials: credentials(deploy, token),
+    projectDir: options.projectDir,
   });
 
-  // The URLs resolve only once the health check has passed: what is printed works.
-  const base = pulumi.all([front, deployed.health.stdout]).apply(([f]) => publicBaseUrl(f));
+  // The URLs resolve only once the checks have passed, the one from outside last: what is printed works.
+  const base = pulumi.all([front, deployed.outsideCheck.stdout]).apply(([f]) => publicBaseUrl(f));
+  const keyFile = `~/.ssh/${name}.key`;
+  const knownHosts = `~/.ssh/${name}.known_hosts`;
   return {
     buttonUrl: pulumi.secret(pulumi.interpolate`${base}/press/${token}`),
     statusUrl: pulumi.secret(pulumi.interpolate`${base}/status/${token}`),
-    ipv4,
-    sshCommand: pulumi.interpolate`mkdir -p ~/.ssh && pulumi stack output --show-secrets sshPrivateKey > ~/.ssh/${name}.key && chmod 600 ~/.ssh/${name}.key && ssh -i ~/.ssh/${name}.key -o IdentitiesOnly=yes root@${ipv4}`,
+    ipv4: machine.publicAddress,
+    // Writes the stack's private key to ~/.ssh (mode 600) and the pinned host key beside it, then connects.
+    sshCommand: pulumi.interpolate`mkdir -p ~/.ssh && pulumi stack output --show-secrets sshPrivateKey > ${keyFile} && chmod 600 ${keyFile} && echo '${machine.sshHost} ${machine.hostKey}' > ${knownHosts} && ssh -i ${keyFile} -o IdentitiesOnly=yes -o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes root@${machine.sshHost}`,
     sshPrivateKey: machine.privateKey,
   };
 }
@@ -91,10 +86,7 @@ function frontFor(deploy: DeployConfig, ipv4: string): Front {
   return deploy.domain === undefined ? { kind: 'ip', ipv4 } : { kind: 'domain', domain: deploy.domain };
 }
 
-function credentials(deploy: DeployConfig, token: pulumi.Output<string>): {
-  names: CredentialName[];
-  values: pulumi.Output<Record<string, string>>;
-} {
+function credentials(deploy: DeployConfig, token: pulumi.Output<string>): pulumi.Output<Record<string, string>> {
   const given: [CredentialName, pulumi.Input<string> | undefined][] = [
     ['BTTN_TOKEN', token],
     ['CISCO_SPARK_BTTN_BOT', deploy.secrets.webexToken],
@@ -102,9 +94,8 @@ function credentials(deploy: DeployConfig, token: pulumi.Output<string>): {
     ['TWILIO_AUTH_TOKEN', deploy.secrets.twilioAuthToken],
   ];
   const present = given.filter((entry): entry is [CredentialName, pulumi.Input<string>] => entry[1] !== undefined);
-  const values = pulumi.secret(pulumi.all(present.map(([, value]) => value))
+  return pulumi.secret(pulumi.all(present.map(([, value]) => value))
     .apply((resolved) => Object.fromEntries(present.map(([key], i) => [key, resolved[i] ?? '']))));
-  return { names: present.map(([key]) => key), values };
 }
 
 /** Errors the user fixes (settings, config, files) become Pulumi errors without a stack trace. */

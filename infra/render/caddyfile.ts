@@ -20,7 +20,8 @@ export function publicBaseUrl(front: Front): string {
 
 export function renderCaddyfile(front: Front, layout: Layout): string {
   const header = `# Managed by the Pulumi program in infra/ (rendered by infra/render/caddyfile.ts); edits are overwritten.
-# No access log: the button URL carries its secret token in the path.
+# No access log: the button URL carries its secret token in the path. Caddy still logs the URI of every 5xx
+# answer (a restart answers 502) in its journal; the deployment scrubs the lines it prints.
 `;
   const proxy = `\treverse_proxy 127.0.0.1:${layout.botPort}\n`;
   switch (front.kind) {
@@ -30,9 +31,10 @@ ${front.domain} {
 ${proxy}}
 `;
     case 'ip':
-      // Let's Encrypt issues IP-address certificates only in its 6-day "shortlived" profile; Caddy asks for a
-      // profile from 2.10 on and renews such certificates by itself. An explicit issuer also stops Caddy from
-      // falling back to its internal, untrusted CA, which it would otherwise use for an IP address.
+      // Let's Encrypt issues IP-address certificates only in its 6-day "shortlived" profile; Caddy accepts the
+      // `profile` option from 2.10, but gets IP certificates right only from 2.10.1 (certmagic 0.24), which
+      // the activation checks. An explicit issuer also stops Caddy from falling back to its internal,
+      // untrusted CA, which it would otherwise use for an IP address.
       return `${header}
 https://${front.ipv4} {
 \ttls {

@@ -1,24 +1,37 @@
 // The droplet's user data (#cloud-config), as text. Pure: tests render it, run `cloud-init schema` on it
 // and check that no secret is in it. User data is readable from the metadata service and the control
-// panel, so it carries only what is public: packages, hardening, the unit. Secrets come later over SSH.
+// panel, so it carries only what is public: packages, hardening, the first-boot script. Secrets, the
+// unit and the release come later over SSH, so changing them does not replace the droplet.
 
 import { stringify } from 'yaml';
-import { dropInDir, releasesDir, unitFile, type Layout } from '../layout.ts';
+import { dropInDir, releasesDir, type Layout } from '../layout.ts';
 
-/** A third-party apt repository whose signing key is pinned by its full fingerprint. */
-export interface AptSource {
-  /** File name under /etc/apt/keyrings and sources.list.d. */
-  readonly name: string;
-  readonly keyUrl: string;
-  readonly fingerprint: string;
-  /** `URI suite component`, as after `deb [signed-by=...]`. */
-  readonly repository: string;
-  /** Origin host pinned above the distribution's package, and allowed in unattended upgrades. */
-  readonly site: string;
-  readonly packages: readonly string[];
-}
+/** Where Node.js and Caddy come from. */
+export type PackageSource =
+  /** A third-party apt repository whose signing key is pinned by its full fingerprint: production. */
+  | {
+    readonly kind: 'signed';
+    /** File name under /etc/apt/keyrings and sources.list.d. */
+    readonly name: string;
+    readonly keyUrl: string;
+    readonly fingerprint: string;
+    /** `URI suite component`, as after `deb [signed-by=...]`. */
+    readonly repository: string;
+    /** Origin host pinned above the distribution's package, and allowed in unattended upgrades. */
+    readonly site: string;
+    readonly packages: readonly string[];
+  }
+  /** A flat repository in a folder of the machine, trusted as it is: only the rehearsal uses it. */
+  | {
+    readonly kind: 'local';
+    readonly name: string;
+    /** `file:/folder ./` */
+    readonly repository: string;
+    readonly packages: readonly string[];
+  };
 
-export const nodeSource = (nodeMajor: number): AptSource => ({
+export const nodeSource = (nodeMajor: number): PackageSource => ({
+  kind: 'signed',
   name: 'nodesource',
   keyUrl: 'https://deb.nodesource.com/gpgkey/nodesource-repo.gpg.key',
   fingerprint: '6F71F525282841EEDAF851B42F59B5F99B1BE0B4',
@@ -28,7 +41,8 @@ export const nodeSource = (nodeMajor: number): AptSource => ({
 });
 
 // The distributions ship Caddy 2.6, which cannot ask Let's Encrypt for its "shortlived" profile (2.10+).
-export const caddySource: AptSource = {
+export const caddySource: PackageSource = {
+  kind: 'signed',
   name: 'caddy-stable',
   keyUrl: 'https://dl.cloudsmith.io/public/caddy/stable/gpg.key',
   fingerprint: '65760C51EDEA2017CEA2CA15155B6D79CA56EA34',
@@ -39,13 +53,18 @@ export const caddySource: AptSource = {
 
 export interface CloudInitInput {
   readonly layout: Layout;
-  readonly unit: string;
-  readonly aptSources: readonly AptSource[];
+  readonly sources: readonly PackageSource[];
+  /** The Node.js major version the first boot insists on. */
+  readonly nodeMajor: number;
 }
 
 export const ADD_APT_SOURCE = '/usr/local/sbin/bttn-add-apt-source';
+export const FIRST_BOOT = '/usr/local/sbin/bttn-first-boot';
+/** Prefix of the lines in which the first boot names why it failed; the wait step prints them first. */
+export const FIRST_BOOT_FAILURE = 'bttn-first-boot failed:';
 
-// Fetches the key over HTTPS and keeps only the key with the pinned fingerprint: a swapped key fails the boot.
+// Fetches the key over HTTPS and keeps only the key with the pinned fingerprint: a swapped key makes this
+// script exit non-zero, and the first boot (set -e) stops with it.
 const addAptSourceScript = `#!/bin/sh
 # Usage: bttn-add-apt-source NAME KEY_URL FINGERPRINT "URI SUITE COMPONENT"
 set -eu
@@ -68,6 +87,53 @@ install -m 0644 "$work/keyring.gpg" "$apt/keyrings/$name.gpg"
 echo "deb [signed-by=$apt/keyrings/$name.gpg] $repository" > "$apt/sources.list.d/$name.list"
 `;
 
+const q = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
+const repositoryUri = (source: PackageSource): string => source.repository.split(' ')[0] ?? '';
+
+/**
+ * The whole first boot as one `set -eu` script: cloud-init runs runcmd as a plain sh script whose status is
+ * its last command's, so a failed install among several commands would pass. Every failure ends here with
+ * one line that names its cause, which the wait step prints.
+ */
+export function firstBootScript(input: CloudInitInput): string {
+  const { layout, sources } = input;
+  const addSources = sources.map((s) => s.kind === 'signed'
+    ? `${ADD_APT_SOURCE} ${[s.name, s.keyUrl, s.fingerprint, s.repository].map(q).join(' ')}`
+    : `echo ${q(`deb [trusted=yes] ${s.repository}`)} > /etc/apt/sources.list.d/${s.name}.list`).join('\n');
+  const checks = sources.flatMap((s) => s.packages.map((p) => `from_source ${q(p)} ${q(repositoryUri(s))}`)).join('\n');
+  const packages = sources.flatMap((s) => s.packages).map(q).join(' ');
+  return `#!/bin/bash
+# Managed by the Pulumi program in infra/ (rendered by infra/render/cloud-init.ts).
+set -euo pipefail
+fail() { echo "${FIRST_BOOT_FAILURE} $*" >&2; exit 1; }
+trap 'fail "line $LINENO: \\\`$BASH_COMMAND\\\` exited with status $?"' ERR
+# First-boot timers (apt-daily, unattended-upgrades) may hold the apt lock: wait for it instead of failing.
+apt() { DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@"; }
+# An install that fell back to the distribution's own package is a failure: the installed version must
+# be one that the expected repository serves.
+from_source() {
+  local version
+  version=$(dpkg-query -W -f='\${Version}' "$1") || fail "$1 is not installed"
+  apt-cache madison "$1" | awk -F'|' -v v="$version" -v uri="$2" '
+    { gsub(/^ +| +$/, "", $2); gsub(/^ +/, "", $3) } $2 == v && index($3, uri) == 1 { found = 1 } END { exit !found }' ||
+    fail "$1 $version does not come from $2 (a repository outage or a wrong key falls back to the distribution's package)"
+}
+${addSources}
+apt update || fail "apt-get update failed: a package source cannot be read"
+apt install --yes --no-install-recommends ${packages} || fail "apt-get install ${packages.replaceAll("'", '')} failed"
+${checks}
+node_version=$(node --version) || fail "node does not run"
+node_major=\${node_version#v}
+node_major=\${node_major%%.*}
+[ "$node_major" = ${input.nodeMajor} ] || fail "node $node_version is installed, the bot needs Node.js ${input.nodeMajor}"
+install -d -m 0755 ${q(releasesDir(layout))} ${q(dropInDir(layout))}
+install -d -m 0700 ${q(layout.credentialsDir)}
+systemctl enable --now unattended-upgrades.service
+systemctl try-restart ssh.service
+echo "first boot done: node $node_version, caddy $(caddy version | cut -d' ' -f1)" | tee ${q(layout.firstBootDone)}
+`;
+}
+
 const sshdHardening = `# Keys only: the stack's generated key is the way in.
 PasswordAuthentication no
 KbdInteractiveAuthentication no
@@ -85,11 +151,11 @@ APT::Periodic::AutocleanInterval "7";
 `;
 
 export function renderCloudInit(input: CloudInitInput): string {
-  const { layout, aptSources } = input;
-  const pins = aptSources
+  const signed = input.sources.flatMap((s) => s.kind === 'signed' ? [s] : []);
+  const pins = signed
     .map((s) => `Package: ${s.packages.join(' ')}\nPin: origin ${s.site}\nPin-Priority: 600\n`)
     .join('\n');
-  const origins = aptSources.map((s) => `    "site=${s.site}";`).join('\n');
+  const origins = signed.map((s) => `    "site=${s.site}";`).join('\n');
   const config = {
     package_update: true,
     package_upgrade: true,
@@ -107,21 +173,10 @@ export function renderCloudInit(input: CloudInitInput): string {
       },
       { path: '/etc/apt/preferences.d/60-bttn', permissions: '0644', content: pins },
       { path: ADD_APT_SOURCE, permissions: '0755', content: addAptSourceScript },
-      { path: unitFile(layout), permissions: '0644', content: input.unit },
+      { path: FIRST_BOOT, permissions: '0755', content: firstBootScript(input) },
     ],
-    runcmd: [
-      ...aptSources.map((s) => [ADD_APT_SOURCE, s.name, s.keyUrl, s.fingerprint, s.repository]),
-      ['apt-get', 'update'],
-      ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '--yes', '--no-install-recommends',
-        ...aptSources.flatMap((s) => s.packages)],
-      ['install', '-d', '-m', '0755', releasesDir(layout)],
-      ['install', '-d', '-m', '0700', layout.credentialsDir],
-      ['install', '-d', '-m', '0755', dropInDir(layout)],
-      ['systemctl', 'daemon-reload'],
-      ['systemctl', 'enable', `${layout.unitName}.service`],
-      ['systemctl', 'enable', '--now', 'unattended-upgrades.service'],
-      ['systemctl', 'try-restart', 'ssh.service'],
-    ],
+    // One command, so that its status is the status of the runcmd script and of cloud-init.
+    runcmd: [[FIRST_BOOT]],
   };
   return `#cloud-config\n${stringify(config, { lineWidth: 0 })}`;
 }

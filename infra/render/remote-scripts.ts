@@ -1,35 +1,87 @@
 // The shell scripts that the release chain runs on the droplet over SSH, as text. Pure: tests check
-// them with `bash -n` and run them against a scratch layout. None of them takes a secret as text;
-// secrets arrive on standard input (see credentialsScript).
+// them with `bash -n` and run them against a scratch layout, and the rehearsal runs them on a real
+// machine. None of them takes a secret as text; secrets arrive on standard input (see credentialsScript).
 
 import {
-  CREDENTIAL_NAMES, currentDir, dropInDir, releasesDir, RELEASE_FILES, type CredentialName, type Layout,
+  CREDENTIAL_NAMES, currentDir, dropInDir, releasesDir, RELEASE_FILES, unitFile, type CredentialName, type Layout,
 } from '../layout.ts';
+import { FIRST_BOOT_FAILURE } from './cloud-init.ts';
 
 /** Single-quotes a value for sh. */
 export const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
 
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 
-export function waitForCloudInitScript(): string {
+/**
+ * What each remote step runs: a shell reading its script from standard input. Pulumi's error for a
+ * failed command quotes the command before its output, so a short command puts the failing lines first.
+ */
+export const REMOTE_SHELL = 'bash -s';
+
+/**
+ * Standard input for REMOTE_SHELL: the script, and the data it reads on its own standard input (the
+ * credentials) as a here-document behind it.
+ */
+export function remoteInput(script: string, input?: string): string {
+  if (input === undefined) return script;
+  return `{\n${script}\n} <<'BTTN_INPUT_END'\n${input}BTTN_INPUT_END\n`;
+}
+
+/** The line of the wait step's output that carries the host key. */
+export const HOST_KEY_PREFIX = 'host-key ';
+
+/** Reads the host key (`type base64`) that the wait step printed. */
+export function hostKeyFrom(waitOutput: string): string {
+  const line = waitOutput.split('\n').find((l) => l.startsWith(HOST_KEY_PREFIX));
+  if (line === undefined) throw new Error('the wait step printed no host key');
+  return line.slice(HOST_KEY_PREFIX.length).trim();
+}
+
+/**
+ * A shell function `scrub` that every log line printed on failure goes through: it hides the button's
+ * token in /press/ and /status/ paths (Caddy logs the URI of each 5xx, and a restart answers 502) and
+ * the value of every credential file.
+ */
+export function scrubFunction(layout: Layout): string {
+  return `scrub() {
+  BTTN_SECRETS="$(for f in ${shellQuote(layout.credentialsDir)}/*; do [ -f "$f" ] && { cat "$f"; echo; }; done 2>/dev/null)" awk '
+    BEGIN { n = split(ENVIRON["BTTN_SECRETS"], secret, "\\n") }
+    {
+      for (i = 1; i <= n; i++) {
+        if (length(secret[i]) < 4) continue
+        while ((at = index($0, secret[i])) > 0) $0 = substr($0, 1, at - 1) "<secret>" substr($0, at + length(secret[i]))
+      }
+      gsub(/\\/press\\/[^ \\t"\\/?\\\\]+/, "/press/<token>")
+      gsub(/\\/status\\/[^ \\t"\\/?\\\\]+/, "/status/<token>")
+      print
+    }'
+}
+`;
+}
+
+/**
+ * Waits for the first boot, fails with its cause when it failed, and prints the machine's SSH host key
+ * (read on this first contact) for every later connection to pin.
+ */
+export function waitForCloudInitScript(layout: Layout): string {
   return `set -u
 status=0
-cloud-init status --wait >/dev/null || status=$?
-# 0: done; 2: done with recoverable problems such as deprecated keys; anything else: failed.
-if [ "$status" -ne 0 ] && [ "$status" -ne 2 ]; then
-  echo "cloud-init failed on the droplet (status $status):" >&2
+cloud-init status --wait >/dev/null 2>&1 || status=$?
+# cloud-init 22.4 stops waiting at the first recorded error while later stages still run: wait for the
+# end of the boot, which includes them.
+systemctl is-system-running --wait >/dev/null 2>&1 || true
+cloud-init status >/dev/null 2>&1 || status=$?
+if [ "$status" -ne 0 ] && [ "$status" -ne 2 ] || [ ! -e ${shellQuote(layout.firstBootDone)} ]; then
+  cause=$(grep -h -F ${shellQuote(FIRST_BOOT_FAILURE)} /var/log/cloud-init-output.log 2>/dev/null | tail -n 3)
+  echo "the droplet's first boot failed (cloud-init status $status): \${cause:-no cause recorded, see below}" >&2
+  echo "--- cloud-init status ---" >&2
   cloud-init status --long >&2
-  tail -n 40 /var/log/cloud-init-output.log >&2
+  echo "--- last lines of /var/log/cloud-init-output.log ---" >&2
+  tail -n 30 /var/log/cloud-init-output.log >&2
   exit 1
 fi
-for tool in node caddy; do
-  if ! command -v "$tool" >/dev/null; then
-    echo "cloud-init finished but $tool is not installed; last lines of its log:" >&2
-    tail -n 40 /var/log/cloud-init-output.log >&2
-    exit 1
-  fi
-done
-echo "cloud-init done: node $(node --version), caddy $(caddy version | cut -d' ' -f1)"
+cat ${shellQuote(layout.firstBootDone)}
+printf '${HOST_KEY_PREFIX}%s\\n' "$(cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub)"
 `;
 }
 
@@ -75,16 +127,28 @@ export interface ActivationInput {
   readonly releaseId: string;
   /** `sha256  name` lines of the uploaded files, checked before switching. */
   readonly checksums: string;
+  readonly unit: string;
   readonly caddyfile: string;
+  /** The oldest Caddy that can serve this Caddy file, when it needs a recent one. */
+  readonly minimumCaddy: string | undefined;
   readonly publicUrl: string;
 }
 
-/** Checks the uploaded release, switches `current` to it, reloads Caddy and restarts the bot. */
+/**
+ * Checks the uploaded release, switches `current` to it, installs the unit and the Caddy file, reloads
+ * Caddy and restarts the bot. Nothing switches unless every check passed.
+ */
 export function activateScript(input: ActivationInput): string {
   const { layout } = input;
   const release = `${releasesDir(layout)}/${input.releaseId}`;
   const current = currentDir(layout);
   const unit = `${layout.unitName}.service`;
+  const caddyCheck = input.minimumCaddy === undefined ? '' : `caddy_version=$(caddy version | cut -d' ' -f1)
+if ! printf '%s\\n%s\\n' ${shellQuote(input.minimumCaddy)} "\${caddy_version#v}" | sort -V -C; then
+  echo "Caddy $caddy_version is installed; this Caddy file needs ${input.minimumCaddy} or later" >&2
+  exit 1
+fi
+`;
   return `set -eu
 release=${shellQuote(release)}
 cd "$release"
@@ -95,14 +159,19 @@ if ! sha256sum --check --quiet ${RELEASE_FILES.manifest}; then
 fi
 printf 'BTTN_PUBLIC_URL=%s\\n' ${shellQuote(input.publicUrl)} > ${RELEASE_FILES.environment}
 chmod -R u=rwX,go=rX "$release"
-echo ${b64(input.caddyfile)} | base64 -d > ${shellQuote(`${layout.caddyfile}.new`)}
+${caddyCheck}echo ${b64(input.caddyfile)} | base64 -d > ${shellQuote(`${layout.caddyfile}.new`)}
 caddy validate --config ${shellQuote(`${layout.caddyfile}.new`)} --adapter caddyfile >/dev/null
 mv -f ${shellQuote(`${layout.caddyfile}.new`)} ${shellQuote(layout.caddyfile)}
+echo ${b64(input.unit)} | base64 -d > ${shellQuote(`${unitFile(layout)}.new`)}
+mv -f ${shellQuote(`${unitFile(layout)}.new`)} ${shellQuote(unitFile(layout))}
 ln -sfn "$release" ${shellQuote(`${current}.new`)}
 mv -fT ${shellQuote(`${current}.new`)} ${shellQuote(current)}
 date +%s > ${shellQuote(layout.activationStamp)}
 systemctl reload-or-restart caddy.service
 systemctl daemon-reload
+systemctl enable --quiet ${unit}
+# Failed starts of an earlier release count against the unit's start limit; this start is a new one.
+systemctl reset-failed ${unit}
 systemctl restart ${unit}
 # Keep the two releases before this one for a quick manual rollback; drop older ones.
 ls -1dt ${shellQuote(releasesDir(layout))}/*/ | tail -n +4 | grep -vxF "$release/" | xargs -r rm -rf
@@ -120,9 +189,10 @@ export interface HealthInput {
 }
 
 /**
- * Waits until the bot answers /health through the public URL (which, with TLS, means Caddy holds a
- * certificate). Fails early with Caddy's own reason when it cannot get one, and always with the last
- * log lines of Caddy and the bot.
+ * Waits until the bot answers /health through the public URL, from the droplet itself: with TLS, this
+ * means Caddy holds a certificate. The check from outside (infra/outside-check.ts) comes after it; this one
+ * stays for its diagnosis: Caddy's own reason when it cannot get a certificate, and the last log lines of
+ * Caddy and the bot, scrubbed.
  */
 export function healthScript(input: HealthInput): string {
   const unit = `${input.layout.unitName}.service`;
@@ -137,21 +207,23 @@ until getent ahostsv4 ${shellQuote(input.dns.domain)} | grep -qwF ${shellQuote(i
 done
 `;
   return `set -u
-since=$(cat ${shellQuote(input.layout.activationStamp)} 2>/dev/null || echo 0)
+${scrubFunction(input.layout)}since=$(cat ${shellQuote(input.layout.activationStamp)} 2>/dev/null || echo 0)
 deadline=$(( $(date +%s) + ${input.timeoutSeconds} ))
 explain() {
   echo "$1" >&2
   reason=$(journalctl -u caddy.service --since "@$since" --no-pager -o cat | grep -F '"will retry"' | tail -n 1)
   if [ -n "$reason" ]; then
     echo "Caddy could not get a certificate; its reason:" >&2
-    echo "$reason" >&2
+    echo "$reason" | scrub >&2
   fi
   echo "--- last log lines of Caddy and the bot ---" >&2
-  journalctl -u caddy.service -u ${unit} -n 50 --no-pager >&2
+  journalctl -u caddy.service -u ${unit} -n 50 --no-pager | scrub >&2
   exit 1
 }
 ${dns}
-until curl --fail --silent --show-error --max-time 10 --output /dev/null ${shellQuote(input.healthUrl)} 2>/dev/null; do
+# Straight to Caddy on this machine, with the public name and certificate: whether the public address
+# routes here through the cloud firewall is the outside check's question.
+until curl --fail --silent --show-error --max-time 10 --connect-to ::127.0.0.1: --output /dev/null ${shellQuote(input.healthUrl)} 2>/dev/null; do
   if systemctl is-failed --quiet ${unit}; then
     explain "the bot stopped (${unit} failed)."
   fi

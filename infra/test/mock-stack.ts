@@ -11,6 +11,8 @@ export interface Registered {
   readonly inputs: Record<string, unknown>;
   /** Names of the resources it waits for (dependsOn and inputs taken from them), as the engine sees them. */
   readonly dependsOn: readonly string[];
+  /** True when it carries an alias to the top level of the stack: it keeps the identity it had there. */
+  readonly aliasedToRoot: boolean;
 }
 
 export interface StackRun {
@@ -19,7 +21,11 @@ export interface StackRun {
   readonly secretOutputs: ReadonlySet<string>;
 }
 
+/** The reserved IP: the public address of the URLs. */
 export const IPV4 = '203.0.113.7';
+/** The droplet's own address: SSH's. */
+export const DROPLET_IPV4 = '198.51.100.23';
+export const HOST_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyOfTheDroplet';
 const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
 
 /** True when an input arrived at the engine marked secret. */
@@ -82,10 +88,11 @@ export interface RunOptions {
 
 export async function runStack(options: RunOptions): Promise<StackRun> {
   const resources: Registered[] = options.registered ?? [];
-  const dependencies = new Map<string, string[]>();
+  const dependencies = new Map<string, { dependsOn: string[]; aliasedToRoot: boolean }>();
   await pulumi.runtime.setMocks({
     newResource(args) {
-      resources.push({ type: args.type, name: args.name, inputs: args.inputs, dependsOn: dependencies.get(args.name) ?? [] });
+      const seen = dependencies.get(`${args.type}::${args.name}`);
+      resources.push({ type: args.type, name: args.name, inputs: args.inputs, dependsOn: seen?.dependsOn ?? [], aliasedToRoot: seen?.aliasedToRoot ?? false });
       // DigitalOcean ids are numbers; the firewall takes the droplet's as one.
       const id = args.type === 'digitalocean:index/droplet:Droplet' ? '424242' : `${args.name}-id`;
       return { id, state: { ...args.inputs, ...fakeState(args.type, args.name) } };
@@ -118,10 +125,12 @@ export async function runStack(options: RunOptions): Promise<StackRun> {
   return { resources, outputs: resolved, secretOutputs };
 }
 
-/** The mocks hide a request's dependencies; read them off the request before the mock monitor sees it. */
-function recordDependencies(into: Map<string, string[]>): void {
+/** The mocks hide a request's dependencies and aliases; read them off the request before the mock monitor sees it. */
+function recordDependencies(into: Map<string, { dependsOn: string[]; aliasedToRoot: boolean }>): void {
   interface Request {
     getName(): string;
+    getType(): string;
+    getAliasesList(): { toObject(): { spec?: { noparent?: boolean; parenturn?: string } } }[];
     getDependenciesList(): string[];
     getPropertydependenciesMap(): { forEach(fn: (deps: { getUrnsList(): string[] }) => void): void };
   }
@@ -130,18 +139,23 @@ function recordDependencies(into: Map<string, string[]>): void {
   monitor.registerResource = (req, cb) => {
     const urns = new Set(req.getDependenciesList());
     req.getPropertydependenciesMap().forEach((deps) => deps.getUrnsList().forEach((urn) => urns.add(urn)));
-    into.set(req.getName(), [...urns].map((urn) => urn.split('::').pop() ?? urn));
+    // Under the mocks there is no root stack resource, so an alias to it arrives as "no parent".
+    const aliasedToRoot = req.getAliasesList().some((alias) => alias.toObject().spec?.noparent === true);
+    into.set(`${req.getType()}::${req.getName()}`, { dependsOn: [...urns].map((urn) => urn.split('::').pop() ?? urn), aliasedToRoot });
     return register(req, cb);
   };
 }
 
 function fakeState(type: string, name: string): Record<string, unknown> {
   switch (type) {
-    case 'digitalocean:index/droplet:Droplet': return { ipv4Address: IPV4 };
+    case 'digitalocean:index/droplet:Droplet': return { ipv4Address: DROPLET_IPV4 };
+    case 'digitalocean:index/reservedIp:ReservedIp': return { ipAddress: IPV4 };
     case 'digitalocean:index/sshKey:SshKey': return { fingerprint: `fp-${name}` };
     case 'tls:index/privateKey:PrivateKey':
       return { privateKeyPem: `pem-${name}`, privateKeyOpenssh: `openssh-${name}`, publicKeyOpenssh: `ssh-ed25519 AAAA ${name}` };
-    case 'command:remote:Command': return { stdout: `ran ${name}`, stderr: '' };
+    case 'command:remote:Command':
+      return { stdout: name.endsWith('-wait-cloud-init') ? `first boot done\nhost-key ${HOST_KEY}\n` : `ran ${name}`, stderr: '' };
+    case 'command:local:Command': return { stdout: `ran ${name}`, stderr: '' };
     default: return {};
   }
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import type { Layout } from '../layout.ts';
 import {
-  activateScript, credentialsInput, credentialsScript, healthScript, waitForCloudInitScript,
+  activateScript, credentialsInput, credentialsScript, healthScript, hostKeyFrom, REMOTE_SHELL, remoteInput, waitForCloudInitScript,
 } from '../render/remote-scripts.ts';
 import { renderCredentialsDropIn } from '../render/unit.ts';
 import { run, scratch } from './tools.ts';
@@ -44,8 +44,11 @@ function droplet(): Droplet {
     caddyfile: path.join(root, 'etc/caddy/Caddyfile'),
     systemdDir: path.join(root, 'etc/systemd/system'),
     activationStamp: path.join(root, 'run/bttn-activated-at'),
+    firstBootDone: path.join(root, 'var/lib/bttn-first-boot.done'),
   };
   mkdirSync(path.join(root, 'etc/caddy'), { recursive: true });
+  mkdirSync(path.join(root, 'etc/systemd/system'), { recursive: true });
+  mkdirSync(path.join(root, 'var/lib'), { recursive: true });
   mkdirSync(path.join(root, 'run'), { recursive: true });
   return {
     root,
@@ -56,14 +59,17 @@ function droplet(): Droplet {
   };
 }
 
+const activate = (d: Droplet, releaseId: string, checksums: string, caddyfile: string, publicUrl: string): string =>
+  activateScript({ layout: d.layout, releaseId, checksums, unit: '[Unit]\n', caddyfile, minimumCaddy: undefined, publicUrl });
+
 const mode = (file: string) => (statSync(file).mode & 0o777).toString(8);
 
 test('every remote script is valid bash', () => {
   const { layout } = droplet();
   const scripts = [
-    waitForCloudInitScript(),
+    waitForCloudInitScript(layout),
     credentialsScript(renderCredentialsDropIn(['BTTN_TOKEN'], layout), layout),
-    activateScript({ layout, releaseId: 'r1', checksums: '', caddyfile: ':80 {\n}\n', publicUrl: 'https://203.0.113.7' }),
+    activateScript({ layout, releaseId: 'r1', checksums: '', unit: '', caddyfile: ':80 {\n}\n', minimumCaddy: '2.10.1', publicUrl: 'https://203.0.113.7' }),
     healthScript({ layout, healthUrl: 'https://203.0.113.7/health', dns: { domain: 'a.example.com', ipv4: '203.0.113.7' }, timeoutSeconds: 5 }),
   ];
   for (const script of scripts) {
@@ -124,7 +130,7 @@ test('activation switches current to the release, installs the Caddy file and th
   const d = droplet();
   const checksums = upload(d, 'r1', { 'bot.cjs': 'bot', 'settings.yaml': 'bt.tn: []', 'files/a.png': 'png' });
   const caddyfile = 'https://203.0.113.7 {\n\treverse_proxy 127.0.0.1:8080\n}\n';
-  const result = d.sh(activateScript({ layout: d.layout, releaseId: 'r1', checksums, caddyfile, publicUrl: 'https://203.0.113.7' }));
+  const result = d.sh(activate(d, 'r1', checksums, caddyfile, 'https://203.0.113.7'));
   assert.equal(result.status, 0, result.output);
   const current = path.join(d.layout.appDir, 'current');
   assert.equal(readlinkSync(current), path.join(d.layout.appDir, 'releases', 'r1'));
@@ -140,10 +146,10 @@ test('activation switches current to the release, installs the Caddy file and th
 test('a damaged upload is not activated', () => {
   const d = droplet();
   const good = upload(d, 'r1', { 'bot.cjs': 'bot v1' });
-  assert.equal(d.sh(activateScript({ layout: d.layout, releaseId: 'r1', checksums: good, caddyfile: '', publicUrl: 'u' })).status, 0);
+  assert.equal(d.sh(activate(d, 'r1', good, '', 'u')).status, 0);
   const expected = upload(d, 'r2', { 'bot.cjs': 'bot v2' });
   writeFileSync(path.join(d.layout.appDir, 'releases/r2/bot.cjs'), 'bot v2, cut sho');
-  const result = d.sh(activateScript({ layout: d.layout, releaseId: 'r2', checksums: expected, caddyfile: '', publicUrl: 'u' }));
+  const result = d.sh(activate(d, 'r2', expected, '', 'u'));
   assert.notEqual(result.status, 0);
   assert.match(result.output, /release r2 is incomplete or damaged/);
   assert.equal(readlinkSync(path.join(d.layout.appDir, 'current')), path.join(d.layout.appDir, 'releases', 'r1'));
@@ -154,7 +160,7 @@ test('a Caddy file that Caddy rejects stops the activation before anything switc
   const d = droplet();
   d.stub('caddy', 'echo "Error: adapting config using caddyfile: unrecognized directive: bogus" >&2; exit 1');
   const checksums = upload(d, 'r1', { 'bot.cjs': 'bot' });
-  const result = d.sh(activateScript({ layout: d.layout, releaseId: 'r1', checksums, caddyfile: 'bogus\n', publicUrl: 'u' }));
+  const result = d.sh(activate(d, 'r1', checksums, 'bogus\n', 'u'));
   assert.notEqual(result.status, 0);
   assert.match(result.output, /unrecognized directive: bogus/);
   assert.ok(!existsSync(path.join(d.layout.appDir, 'current')));
@@ -164,7 +170,7 @@ test('activation keeps the two previous releases and removes older ones', () => 
   const d = droplet();
   for (const id of ['r1', 'r2', 'r3', 'r4', 'r5']) {
     const checksums = upload(d, id, { 'bot.cjs': id });
-    assert.equal(d.sh(`sleep 0.01; ${activateScript({ layout: d.layout, releaseId: id, checksums, caddyfile: '', publicUrl: 'u' })}`).status, 0);
+    assert.equal(d.sh(`sleep 0.01; ${activate(d, id, checksums, '', 'u')}`).status, 0);
   }
   const left = run('ls', [path.join(d.layout.appDir, 'releases')]).output.trim().split('\n');
   assert.deepEqual(left, ['r3', 'r4', 'r5']);
@@ -205,22 +211,94 @@ test('the health check stops at once with the logs when the bot has failed', () 
   assert.match(result.output, /cannot read settings/);
 });
 
-test('waiting for cloud-init fails with its log when cloud-init failed', () => {
+test('a failed first boot fails the wait step with its cause on the first line', () => {
   const d = droplet();
-  d.stub('cloud-init', 'case "$*" in *--wait*) exit 1;; *) echo "status: error";; esac');
-  d.stub('tail', 'echo "E: Unable to locate package caddy"');
-  const result = d.sh(waitForCloudInitScript());
+  d.stub('cloud-init', 'case "$*" in *--long*) echo "status: error";; *) exit 1;; esac');
+  d.stub('grep', 'echo "bttn-first-boot failed: caddy 2.6.2 does not come from https://dl.cloudsmith.io/public/caddy/stable/deb/debian"');
+  d.stub('tail', 'case "$*" in *cloud-init-output.log) echo "E: Unable to locate package caddy";; *) cat;; esac');
+  const result = d.sh(waitForCloudInitScript(d.layout));
   assert.equal(result.status, 1);
-  assert.match(result.output, /cloud-init failed on the droplet \(status 1\)/);
+  assert.match(result.output.split('\n')[0]!, /^the droplet's first boot failed \(cloud-init status 1\): bttn-first-boot failed: caddy 2\.6\.2 does not come from https:\/\/dl\.cloudsmith\.io/);
   assert.match(result.output, /Unable to locate package caddy/);
+  assert.ok(d.calls().includes('systemctl is-system-running --wait'), 'it waits for the end of the boot, not only for the first error');
 });
 
-test('waiting for cloud-init passes once it is done and Node.js and Caddy are there', () => {
+test('a first boot that did not finish fails the wait step even when cloud-init reports no error', () => {
   const d = droplet();
   d.stub('cloud-init', 'exit 0');
-  d.stub('node', 'echo v24.11.0');
-  d.stub('caddy', 'echo "v2.11.4 h1:abc"');
-  const result = d.sh(waitForCloudInitScript());
+  const result = d.sh(waitForCloudInitScript(d.layout));
+  assert.equal(result.status, 1);
+  assert.match(result.output, /first boot failed \(cloud-init status 0\): no cause recorded/);
+});
+
+test('the wait step passes once the first boot is done, and prints the host key for later connections to pin', () => {
+  const d = droplet();
+  d.stub('cloud-init', 'exit 0');
+  writeFileSync(d.layout.firstBootDone, 'first boot done: node v24.11.0, caddy v2.11.4\n');
+  d.stub('cut', 'echo "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample"');
+  const result = d.sh(waitForCloudInitScript(d.layout));
   assert.equal(result.status, 0, result.output);
   assert.match(result.output, /node v24\.11\.0, caddy v2\.11\.4/);
+  assert.equal(hostKeyFrom(result.output), 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample');
+});
+
+test('activation installs the unit it was given, and clears the start limit before the restart', () => {
+  const d = droplet();
+  const checksums = upload(d, 'r1', { 'bot.cjs': 'bot' });
+  const result = d.sh(activateScript({
+    layout: d.layout, releaseId: 'r1', checksums, unit: '[Unit]\nDescription=new\n', caddyfile: '', minimumCaddy: undefined, publicUrl: 'u',
+  }));
+  assert.equal(result.status, 0, result.output);
+  assert.equal(readFileSync(path.join(d.layout.systemdDir, 'bttn.service'), 'utf8'), '[Unit]\nDescription=new\n');
+  const calls = d.calls();
+  const order = ['systemctl daemon-reload', 'systemctl reset-failed bttn.service', 'systemctl restart bttn.service'].map((c) => calls.lastIndexOf(c));
+  assert.ok(order.every((i, n) => i >= 0 && (n === 0 || i > order[n - 1]!)), calls.join('\n'));
+});
+
+const withCaddy = (d: Droplet, version: string) => {
+  d.stub('caddy', `case "$1" in version) echo "${version} h1:abc";; esac`);
+  const checksums = upload(d, 'r1', { 'bot.cjs': 'bot' });
+  return d.sh(activateScript({ layout: d.layout, releaseId: 'r1', checksums, unit: '', caddyfile: '', minimumCaddy: '2.10.1', publicUrl: 'u' }));
+};
+
+test('a Caddy file that needs Caddy 2.10.1 is refused by an older Caddy, and nothing switches', () => {
+  const d = droplet();
+  const result = withCaddy(d, 'v2.10.0');
+  assert.notEqual(result.status, 0);
+  assert.match(result.output, /Caddy v2\.10\.0 is installed; this Caddy file needs 2\.10\.1 or later/);
+  assert.ok(!existsSync(path.join(d.layout.appDir, 'current')));
+});
+
+test('a Caddy file that needs Caddy 2.10.1 is accepted by 2.10.1 and later', () => {
+  for (const version of ['v2.10.1', 'v2.10.2', 'v2.11.0']) assert.equal(withCaddy(droplet(), version).status, 0, version);
+});
+
+test('the log lines a failed health check prints hide the button token and every credential', () => {
+  const d = droplet();
+  const values = new Map([['BTTN_TOKEN', 'tok3nTOKENtok3n'], ['CISCO_SPARK_BTTN_BOT', 'webex-s3cret']] as const);
+  assert.equal(d.sh(credentialsScript('', d.layout), credentialsInput(values)).status, 0);
+  d.stub('curl', 'exit 7');
+  d.stub('systemctl', 'case "$*" in *is-failed*) exit 0;; esac; exit 1');
+  d.stub('journalctl', [
+    `echo '{"logger":"http.log.error","status":502,"request":{"uri":"/press/tok3nTOKENtok3n"}}'`,
+    `echo 'GET /status/tok3nTOKENtok3n/events 502'`,
+    `echo 'webex answered 401 for token webex-s3cret'`,
+  ].join('\n'));
+  const result = d.sh(health(d));
+  assert.equal(result.status, 1);
+  assert.ok(!result.output.includes('tok3nTOKENtok3n'), result.output);
+  assert.ok(!result.output.includes('webex-s3cret'), result.output);
+  assert.match(result.output, /"uri":"\/press\/<token>"/);
+  assert.match(result.output, /GET \/status\/<token>\/events 502/);
+  assert.match(result.output, /for token <secret>/);
+});
+
+test('a step runs as a short command reading its script, then its input, from standard input', () => {
+  const d = droplet();
+  const values = new Map([['BTTN_TOKEN', 'tok-123']] as const);
+  const script = credentialsScript(renderCredentialsDropIn([...values.keys()], d.layout), d.layout);
+  const result = run('bash', ['-c', REMOTE_SHELL], { input: remoteInput(script, credentialsInput(values)), env: { ...process.env, PATH: `${path.join(d.root, 'stub-bin')}:${process.env.PATH}` } });
+  assert.equal(result.status, 0, result.output);
+  assert.equal(readFileSync(path.join(d.layout.credentialsDir, 'BTTN_TOKEN'), 'utf8'), 'tok-123');
+  assert.ok(REMOTE_SHELL.length < 20, 'Pulumi quotes the command before the output of a failure');
 });

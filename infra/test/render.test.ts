@@ -10,7 +10,7 @@ import { caddySource, nodeSource, renderCloudInit } from '../render/cloud-init.t
 import { renderCredentialsDropIn, renderUnit } from '../render/unit.ts';
 import { hasTool, run, scratch } from './tools.ts';
 
-const userData = renderCloudInit({ layout: LAYOUT, unit: renderUnit(LAYOUT), aptSources: [nodeSource(24), caddySource] });
+const userData = renderCloudInit({ layout: LAYOUT, sources: [nodeSource(24), caddySource], nodeMajor: 24 });
 
 test('the user data is valid cloud-config for cloud-init', (t) => {
   if (!hasTool('cloud-init')) return t.skip('cloud-init is not installed (Debian package: cloud-init)');
@@ -20,15 +20,20 @@ test('the user data is valid cloud-config for cloud-init', (t) => {
   assert.match(result.output, /Valid cloud-config/);
 });
 
-test('the user data installs Node.js and Caddy from their own signed repositories, pinned by key fingerprint', () => {
-  const config = parse(userData.replace(/^#cloud-config\n/, '')) as { runcmd: string[][] };
-  const sources = config.runcmd.filter((cmd) => cmd[0] === '/usr/local/sbin/bttn-add-apt-source');
-  assert.deepEqual(sources.map((cmd) => [cmd[1], cmd[3]]), [
+test('the first boot is one command: the set -e script that installs Node.js and Caddy from their own repositories', () => {
+  const config = parse(userData.replace(/^#cloud-config\n/, '')) as { runcmd: string[][]; write_files: { path: string; content: string }[] };
+  assert.deepEqual(config.runcmd, [['/usr/local/sbin/bttn-first-boot']]);
+  const script = config.write_files.find((f) => f.path === '/usr/local/sbin/bttn-first-boot')?.content ?? '';
+  assert.match(script, /^set -euo pipefail$/m);
+  const sources = [...script.matchAll(/^\/usr\/local\/sbin\/bttn-add-apt-source '([^']+)' '[^']+' '([0-9A-F]{40})'/gm)].map((m) => [m[1], m[2]]);
+  assert.deepEqual(sources, [
     ['nodesource', '6F71F525282841EEDAF851B42F59B5F99B1BE0B4'],
     ['caddy-stable', '65760C51EDEA2017CEA2CA15155B6D79CA56EA34'],
   ]);
-  assert.ok(config.runcmd.some((cmd) => cmd.includes('install') && cmd.includes('nodejs') && cmd.includes('caddy')));
-  assert.match(userData, /deb\.nodesource\.com\/node_24\.x nodistro main/);
+  assert.match(script, /apt-get -o DPkg::Lock::Timeout=600/);
+  assert.match(script, /^from_source 'nodejs' 'https:\/\/deb\.nodesource\.com\/node_24\.x'$/m);
+  assert.match(script, /^from_source 'caddy' 'https:\/\/dl\.cloudsmith\.io\/public\/caddy\/stable\/deb\/debian'$/m);
+  assert.match(script, /the bot needs Node\.js 24/);
 });
 
 test('the user data turns on unattended upgrades and key-only SSH', () => {
@@ -41,7 +46,8 @@ test('the user data turns on unattended upgrades and key-only SSH', () => {
   assert.match(file('/etc/apt/apt.conf.d/20auto-upgrades'), /Unattended-Upgrade "1"/);
   assert.match(file('/etc/ssh/sshd_config.d/60-bttn-hardening.conf'), /^PasswordAuthentication no$/m);
   assert.match(file('/etc/ssh/sshd_config.d/60-bttn-hardening.conf'), /^PermitRootLogin prohibit-password$/m);
-  assert.equal(file('/etc/systemd/system/bttn.service'), renderUnit(LAYOUT));
+  // The unit comes over SSH with each release: changing it must not replace the droplet.
+  assert.equal(file('/etc/systemd/system/bttn.service'), '');
 });
 
 function unitFolder(): string {

@@ -6,23 +6,26 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { loadSettings, SettingsError } from '../../bot/src/settings/load.ts';
 import {
-  byType, IPV4, isSecretInput, one, plain, runStack, sampleProject, SECRETS, type Registered, type StackRun,
+  byType, DROPLET_IPV4, HOST_KEY, IPV4, isSecretInput, one, plain, runStack, sampleProject, SECRETS, type Registered, type StackRun,
 } from './mock-stack.ts';
 
 const DROPLET = 'digitalocean:index/droplet:Droplet';
 const FIREWALL = 'digitalocean:index/firewall:Firewall';
 const COMMAND = 'command:remote:Command';
 const COPY = 'command:remote:CopyToRemote';
+const LOCAL = 'command:local:Command';
+const RESERVED_IP = 'digitalocean:index/reservedIp:ReservedIp';
 
 const run = (options: Partial<Parameters<typeof runStack>[0]> = {}): Promise<StackRun> =>
   runStack({ projectDir: sampleProject(), secrets: SECRETS, ...options });
 
-test('the firewall lets in 80, 443, ICMP, and SSH only from sshAllowedCidrs', async () => {
+test('the firewall lets in 80, 443 (TCP, and UDP for HTTP/3), ICMP, and SSH only from sshAllowedCidrs', async () => {
   const stack = await run({ config: { sshAllowedCidrs: '198.51.100.4/32,2001:db8::/48' } });
   const firewall = one(stack, FIREWALL);
   assert.deepEqual(firewall.inputs.inboundRules, [
     { protocol: 'tcp', portRange: '80', sourceAddresses: ['0.0.0.0/0', '::/0'] },
     { protocol: 'tcp', portRange: '443', sourceAddresses: ['0.0.0.0/0', '::/0'] },
+    { protocol: 'udp', portRange: '443', sourceAddresses: ['0.0.0.0/0', '::/0'] },
     { protocol: 'tcp', portRange: '22', sourceAddresses: ['198.51.100.4/32', '2001:db8::/48'] },
     { protocol: 'icmp', sourceAddresses: ['0.0.0.0/0', '::/0'] },
   ]);
@@ -55,7 +58,12 @@ test('the droplet defaults to a 1 GB size in fra1 on Ubuntu 24.04 LTS, with the 
   assert.equal(droplet.inputs.image, 'ubuntu-24-04-x64');
   assert.deepEqual(droplet.inputs.sshKeys, ['fp-bttn-dev-ssh']);
   assert.deepEqual(droplet.inputs.tags, ['bttn', 'bttn-dev']);
-  assert.deepEqual(byType(stack, 'digitalocean:index/tag:Tag').map((t) => t.inputs.name), ['bttn', 'bttn-dev']);
+});
+
+test('only the stack\'s own tag is a resource: the shared tag is a plain name that no stack creates or deletes', async () => {
+  const stack = await run();
+  assert.deepEqual(byType(stack, 'digitalocean:index/tag:Tag').map((t) => [t.name, t.inputs.name]), [['tag-bttn-dev', 'bttn-dev']]);
+  assert.ok(one(stack, DROPLET).dependsOn.includes('tag-bttn-dev'));
 });
 
 test('region, size and image follow pulumi config', async () => {
@@ -87,7 +95,60 @@ test('buttonUrl and statusUrl are secret HTTPS URLs on the droplet address with 
   assert.equal(stack.outputs.statusUrl, `https://${IPV4}/status/${match[1]}`);
   assert.deepEqual([...stack.secretOutputs].sort(), ['buttonUrl', 'sshPrivateKey', 'statusUrl']);
   assert.equal(stack.outputs.ipv4, IPV4);
-  assert.match(stack.outputs.sshCommand, /ssh -i \S+ -o IdentitiesOnly=yes root@203\.0\.113\.7$/);
+});
+
+test('a reserved IP in the droplet\'s region carries the URLs; SSH goes to the droplet\'s own address', async () => {
+  const stack = await run({ config: { region: 'ams3' } });
+  assert.equal(one(stack, RESERVED_IP).inputs.region, 'ams3');
+  const assignment = one(stack, 'digitalocean:index/reservedIpAssignment:ReservedIpAssignment');
+  assert.deepEqual([assignment.inputs.ipAddress, assignment.inputs.dropletId], [IPV4, 424242]);
+  assert.match(stack.outputs.buttonUrl, /^https:\/\/203\.0\.113\.7\/press\//);
+  for (const command of [...byType(stack, COMMAND), ...byType(stack, COPY)]) {
+    assert.equal((plain(command.inputs.connection) as { host: string }).host, DROPLET_IPV4, command.name);
+  }
+});
+
+test('a new droplet keeps the reserved IP, so the button URL does not change', async () => {
+  const before = await run();
+  const after = await run({ config: { image: 'ubuntu-26-04-x64' } });
+  assert.notEqual(inputsOf(after, DROPLET, 'bttn-dev'), inputsOf(before, DROPLET, 'bttn-dev'), 'the droplet is replaced');
+  assert.equal(inputsOf(after, RESERVED_IP, 'bttn-dev-ip'), inputsOf(before, RESERVED_IP, 'bttn-dev-ip'));
+  assert.equal(after.outputs.buttonUrl, before.outputs.buttonUrl);
+});
+
+test('the host key read on first contact is pinned by every later connection and by sshCommand', async () => {
+  const stack = await run();
+  const wait = one(stack, COMMAND, 'bttn-dev-wait-cloud-init');
+  assert.equal((plain(wait.inputs.connection) as { hostKey?: string }).hostKey, undefined, 'the first contact has nothing to pin yet');
+  const later = [...byType(stack, COMMAND), ...byType(stack, COPY)].filter((r) => r.name !== wait.name);
+  assert.ok(later.length >= 6);
+  for (const resource of later) assert.equal((plain(resource.inputs.connection) as { hostKey?: string }).hostKey, HOST_KEY, resource.name);
+  assert.match(stack.outputs.sshCommand, /> ~\/\.ssh\/bttn-dev\.key && chmod 600 ~\/\.ssh\/bttn-dev\.key/);
+  assert.ok(stack.outputs.sshCommand.includes(`echo '${DROPLET_IPV4} ${HOST_KEY}' > ~/.ssh/bttn-dev.known_hosts`), stack.outputs.sshCommand);
+  assert.match(stack.outputs.sshCommand, /-o UserKnownHostsFile=~\/\.ssh\/bttn-dev\.known_hosts -o StrictHostKeyChecking=yes root@198\.51\.100\.23$/);
+});
+
+test('the resources that moved into the Machine component keep the identity they had at the top level', async () => {
+  const stack = await run();
+  const moved = stack.resources.filter((r) => r.aliasedToRoot).map((r) => r.name).sort();
+  assert.deepEqual(moved, ['bttn-dev', 'bttn-dev-firewall', 'bttn-dev-ssh', 'bttn-dev-ssh-key', 'bttn-dev-wait-cloud-init', 'tag-bttn-dev']);
+});
+
+test('every remote step is a short command with its script on standard input, and sets no PULUMI_COMMAND_* variables', async () => {
+  for (const command of byType(await run(), COMMAND)) {
+    assert.equal(plain(command.inputs.create), 'bash -s', command.name);
+    assert.equal(command.inputs.addPreviousOutputInEnv, false, command.name);
+  }
+});
+
+test('after the checks on the droplet, /health is checked from this machine on the reserved IP, with the bot\'s port closed', async () => {
+  const projectDir = sampleProject();
+  const stack = await run({ projectDir });
+  const check = one(stack, LOCAL);
+  assert.equal(check.inputs.create, `node infra/outside-check.ts 'https://${IPV4}/health' '${IPV4}' '8080' '120'`);
+  assert.equal(check.inputs.dir, projectDir, 'run where infra/outside-check.ts is');
+  assert.ok(check.dependsOn.includes('bttn-dev-health'));
+  assert.equal(check.inputs.addPreviousOutputInEnv, false);
 });
 
 test('with a domain the URLs use it, and without TLS they fall back to plain HTTP', async () => {
@@ -95,7 +156,7 @@ test('with a domain the URLs use it, and without TLS they fall back to plain HTT
   assert.match(withDomain.outputs.buttonUrl, /^https:\/\/bttn\.example\.com\/press\//);
   const plainHttp = await run({ config: { tls: 'false' } });
   assert.match(plainHttp.outputs.buttonUrl, /^http:\/\/203\.0\.113\.7\/press\//);
-  assert.match(String(one(plainHttp, COMMAND, 'bttn-dev-activate').inputs.create), /base64 -d > '\/etc\/caddy\/Caddyfile\.new'/);
+  assert.match(String(one(plainHttp, COMMAND, 'bttn-dev-activate').inputs.stdin), /base64 -d > '\/etc\/caddy\/Caddyfile\.new'/);
 });
 
 test('the release chain waits for cloud-init, uploads, delivers credentials, restarts, then checks health', async () => {
@@ -114,16 +175,17 @@ test('the release chain waits for cloud-init, uploads, delivers credentials, res
 });
 
 test('the health check asks the public URL and reports the journals of Caddy and the bot on failure', async () => {
-  const health = String(one(await run(), COMMAND, 'bttn-dev-health').inputs.create);
-  assert.match(health, /curl [^\n]*'https:\/\/203\.0\.113\.7\/health'/);
-  assert.match(health, /journalctl -u caddy\.service -u bttn\.service -n 50 --no-pager/);
+  const health = String(one(await run(), COMMAND, 'bttn-dev-health').inputs.stdin);
+  assert.match(health, /curl [^\n]*--connect-to ::127\.0\.0\.1: [^\n]*'https:\/\/203\.0\.113\.7\/health'/);
+  assert.match(health, /journalctl -u caddy\.service -u bttn\.service -n 50 --no-pager \| scrub/);
 });
 
 test('secrets reach the droplet only on standard input of the credentials step, marked secret, with logging limited', async () => {
   const stack = await run();
   const credentials = one(stack, COMMAND, 'bttn-dev-credentials');
   assert.ok(isSecretInput(credentials.inputs.stdin));
-  const lines = String(plain(credentials.inputs.stdin)).trim().split('\n').map((line) => line.split(' '));
+  const input = /<<'BTTN_INPUT_END'\n([^]*)BTTN_INPUT_END\n$/.exec(String(plain(credentials.inputs.stdin)))?.[1] ?? '';
+  const lines = input.trim().split('\n').map((line) => line.split(' '));
   const decoded = Object.fromEntries(lines.map(([name, value]) => [name, Buffer.from(value!, 'base64').toString()]));
   assert.deepEqual(Object.keys(decoded), ['BTTN_TOKEN', 'CISCO_SPARK_BTTN_BOT', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN']);
   assert.equal(decoded.CISCO_SPARK_BTTN_BOT, SECRETS.webexToken);
@@ -155,39 +217,39 @@ async function twoRuns(change: (projectDir: string) => void): Promise<[StackRun,
   return [first, second];
 }
 
-const inputsOf = (stack: StackRun, name: string) => JSON.stringify(stack.resources.find((r) => r.name === name)?.inputs);
+const inputsOf = (stack: StackRun, type: string, name: string) => JSON.stringify(one(stack, type, name).inputs);
 
 test('a change to settings.yaml re-uploads and restarts without touching the droplet', async () => {
   const [before, after] = await twoRuns((dir) => {
     const file = path.join(dir, 'settings.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('First press', 'First press, edited'));
   });
-  assert.equal(inputsOf(after, 'bttn-dev'), inputsOf(before, 'bttn-dev'), 'droplet unchanged');
-  assert.equal(inputsOf(after, 'bttn-dev-firewall'), inputsOf(before, 'bttn-dev-firewall'));
-  assert.equal(inputsOf(after, 'bttn-dev-wait-cloud-init'), inputsOf(before, 'bttn-dev-wait-cloud-init'));
-  assert.notEqual(inputsOf(after, 'bttn-dev-upload-settings.yaml'), inputsOf(before, 'bttn-dev-upload-settings.yaml'));
-  assert.notEqual(inputsOf(after, 'bttn-dev-activate'), inputsOf(before, 'bttn-dev-activate'), 'restart runs again');
-  assert.notEqual(inputsOf(after, 'bttn-dev-health'), inputsOf(before, 'bttn-dev-health'), 'health runs again');
+  assert.equal(inputsOf(after, DROPLET, 'bttn-dev'), inputsOf(before, DROPLET, 'bttn-dev'), 'droplet unchanged');
+  assert.equal(inputsOf(after, FIREWALL, 'bttn-dev-firewall'), inputsOf(before, FIREWALL, 'bttn-dev-firewall'));
+  assert.equal(inputsOf(after, COMMAND, 'bttn-dev-wait-cloud-init'), inputsOf(before, COMMAND, 'bttn-dev-wait-cloud-init'));
+  assert.notEqual(inputsOf(after, COPY, 'bttn-dev-upload-settings.yaml'), inputsOf(before, COPY, 'bttn-dev-upload-settings.yaml'));
+  assert.notEqual(inputsOf(after, COMMAND, 'bttn-dev-activate'), inputsOf(before, COMMAND, 'bttn-dev-activate'), 'restart runs again');
+  assert.notEqual(inputsOf(after, COMMAND, 'bttn-dev-health'), inputsOf(before, COMMAND, 'bttn-dev-health'), 'health runs again');
 });
 
 test('a change to the bot bundle re-uploads and restarts without touching the droplet', async () => {
   const [before, after] = await twoRuns((dir) => writeFileSync(path.join(dir, 'dist/bot.cjs'), 'console.log("bot v2")\n'));
-  assert.equal(inputsOf(after, 'bttn-dev'), inputsOf(before, 'bttn-dev'));
-  assert.notEqual(inputsOf(after, 'bttn-dev-upload-bot.cjs'), inputsOf(before, 'bttn-dev-upload-bot.cjs'));
-  assert.notEqual(inputsOf(after, 'bttn-dev-activate'), inputsOf(before, 'bttn-dev-activate'));
+  assert.equal(inputsOf(after, DROPLET, 'bttn-dev'), inputsOf(before, DROPLET, 'bttn-dev'));
+  assert.notEqual(inputsOf(after, COPY, 'bttn-dev-upload-bot.cjs'), inputsOf(before, COPY, 'bttn-dev-upload-bot.cjs'));
+  assert.notEqual(inputsOf(after, COMMAND, 'bttn-dev-activate'), inputsOf(before, COMMAND, 'bttn-dev-activate'));
 });
 
 test('a change to a file a step sends re-uploads it', async () => {
   const [before, after] = await twoRuns((dir) => writeFileSync(path.join(dir, 'files/dashboard.png'), 'another picture'));
-  assert.equal(inputsOf(after, 'bttn-dev'), inputsOf(before, 'bttn-dev'));
-  assert.notEqual(inputsOf(after, 'bttn-dev-upload-files/dashboard.png'), inputsOf(before, 'bttn-dev-upload-files/dashboard.png'));
-  assert.notEqual(inputsOf(after, 'bttn-dev-activate'), inputsOf(before, 'bttn-dev-activate'));
+  assert.equal(inputsOf(after, DROPLET, 'bttn-dev'), inputsOf(before, DROPLET, 'bttn-dev'));
+  assert.notEqual(inputsOf(after, COPY, 'bttn-dev-upload-files/dashboard.png'), inputsOf(before, COPY, 'bttn-dev-upload-files/dashboard.png'));
+  assert.notEqual(inputsOf(after, COMMAND, 'bttn-dev-activate'), inputsOf(before, COMMAND, 'bttn-dev-activate'));
 });
 
 test('nothing is uploaded or restarted again when nothing changed', async () => {
   const [before, after] = await twoRuns(() => {});
   for (const resource of before.resources) {
-    assert.equal(inputsOf(after, resource.name), JSON.stringify(resource.inputs), `${resource.name} would change`);
+    assert.equal(inputsOf(after, resource.type, resource.name), JSON.stringify(resource.inputs), `${resource.name} would change`);
   }
 });
 

@@ -1,0 +1,220 @@
+// The rehearsal's scenarios, run inside its own network namespace (see scripts/rehearse.ts): only
+// loopback exists here, shared by this process, the fakes, SSH and the container. The machine's SSH
+// answers on 127.0.0.1 (the droplet's own address) and Caddy on 127.0.0.2 (the reserved IP, "public").
+
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { loadSettings } from '../../bot/src/settings/load.ts';
+import { startFakeTwilio } from '../../bot/test/fakes/twilio.ts';
+import { startFakeWebex } from '../../bot/test/fakes/webex.ts';
+import { seedSettings, TEST_TOKENS, workspace } from '../../bot/test/support/bot-process.ts';
+import { DEFAULTS } from '../../infra/config.ts';
+import { dropInDir, LAYOUT, type CredentialName } from '../../infra/layout.ts';
+import { outsideCheckCommand } from '../../infra/outside-check.ts';
+import { collectRelease, type Release } from '../../infra/release-files.ts';
+import { credentialsStep, releaseSteps, uploadsOf, waitStep, type ReleaseSteps } from '../../infra/release-steps.ts';
+import type { Front } from '../../infra/render/caddyfile.ts';
+import { FIRST_BOOT_FAILURE, renderCloudInit } from '../../infra/render/cloud-init.ts';
+import { hostKeyFrom, shellQuote } from '../../infra/render/remote-scripts.ts';
+import { boot, powerOff, prepareMachine, type Container } from './machine.ts';
+import { Phases } from './phases.ts';
+import { sshTo, type Ssh, type SshResult } from './ssh.ts';
+import { fakeApisDropIn, LOCAL_REPOSITORY, localSources } from './stand-ins.ts';
+
+interface Input {
+  readonly base: string;
+  readonly bundle: string;
+  readonly nodeVersion: string;
+  readonly work: string;
+}
+
+const SSH_HOST = '127.0.0.1';
+const PUBLIC_ADDRESS = '127.0.0.2';
+const front: Front = { kind: 'http', host: PUBLIC_ADDRESS };
+const nodeMajor = DEFAULTS.nodeMajor;
+
+const input = JSON.parse(process.argv[2] ?? '{}') as Input;
+const phases = new Phases();
+const webex = await startFakeWebex({ token: TEST_TOKENS.webex });
+const twilio = await startFakeTwilio({ accountSid: TEST_TOKENS.accountSid, authToken: TEST_TOKENS.authToken });
+const buttonToken = randomBytes(24).toString('base64url');
+const credentials = new Map<CredentialName, string>([
+  ['BTTN_TOKEN', buttonToken],
+  ['CISCO_SPARK_BTTN_BOT', TEST_TOKENS.webex],
+  ['TWILIO_ACCOUNT_SID', TEST_TOKENS.accountSid],
+  ['TWILIO_AUTH_TOKEN', TEST_TOKENS.authToken],
+]);
+
+const keyFile = path.join(input.work, 'id_ed25519');
+execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'bttn-rehearsal', '-f', keyFile]);
+const authorizedKey = readFileSync(`${keyFile}.pub`, 'utf8').trim();
+
+let container: Container | undefined;
+try {
+  await rehearse();
+  console.log('rehearsal: all scenarios passed');
+} catch (error) {
+  console.error(`rehearsal: ${error instanceof Error ? error.message : String(error)}`);
+  if (container !== undefined) console.error(`--- the container's console (last lines) ---\n${container.output().split('\n').slice(-40).join('\n')}`);
+  process.exitCode = 1;
+} finally {
+  if (container !== undefined) await powerOff(container);
+  await Promise.all([webex.close(), twilio.close()]);
+}
+
+function release(settingsText: string, bundle = input.bundle): Release {
+  const folder = workspace(settingsText);
+  copyFileSync(bundle, path.join(folder, 'bot.cjs'));
+  return collectRelease(loadSettings(path.join(folder, 'settings.yaml'), {}), path.join(folder, 'bot.cjs'));
+}
+
+function stepsFor(r: Release): ReleaseSteps {
+  return releaseSteps({ layout: LAYOUT, release: r, front, publicAddress: PUBLIC_ADDRESS, healthTimeoutSeconds: 60 });
+}
+
+function ok(result: SshResult, what: string): SshResult {
+  assert.equal(result.status, 0, `${what} failed (status ${result.status}):\n${result.stderr}${result.stdout}`);
+  return result;
+}
+
+async function startMachine(name: string, sourcesRepository?: string): Promise<{ ssh: Ssh; machine: Container }> {
+  const dir = path.join(input.work, name);
+  const userData = renderCloudInit({ layout: LAYOUT, sources: localSources(sourcesRepository), nodeMajor });
+  prepareMachine(input.base, dir, { userData, instanceId: `${name}-${Date.now()}`, hostname: name, authorizedKey }, {
+    from: path.join(input.work, 'repository'), to: LOCAL_REPOSITORY,
+  });
+  const machine = boot(dir, name);
+  container = machine;
+  const ssh = sshTo(SSH_HOST, keyFile, path.join(input.work, `${name}.known_hosts`));
+  await untilSshAnswers(ssh, machine);
+  return { ssh, machine };
+}
+
+async function untilSshAnswers(ssh: Ssh, machine: Container): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (machine.process.exitCode !== null) throw new Error(`the container stopped (exit ${machine.process.exitCode})`);
+    const result = await ssh.run('true');
+    if (result.status === 0) return;
+    if (Date.now() > deadline) throw new Error(`SSH did not answer within 120 s: ${result.stderr}`);
+    await sleep(1000);
+  }
+}
+
+interface PressAnswer { readonly ok?: boolean; readonly actions?: readonly { action: string; status: string }[] }
+
+async function press(): Promise<{ status: number; body: PressAnswer }> {
+  const response = await fetch(`http://${PUBLIC_ADDRESS}/press/${buttonToken}`, { method: 'POST' });
+  return { status: response.status, body: await response.json() as PressAnswer };
+}
+
+async function deploy(ssh: Ssh, r: Release): Promise<ReleaseSteps> {
+  const steps = stepsFor(r);
+  ok(await ssh.upload(uploadsOf(r, LAYOUT)), 'the upload');
+  ok(await ssh.step(credentialsStep(LAYOUT, credentials)), 'the credentials step');
+  ok(await ssh.run(`cat > ${shellQuote(`${dropInDir(LAYOUT)}/rehearsal-fake-apis.conf`)}`, fakeApisDropIn(webex.url, twilio.url)), 'the fake APIs drop-in');
+  ok(await ssh.step(steps.activate), 'the activation');
+  return steps;
+}
+
+async function rehearse(): Promise<void> {
+  const settings = `${readFileSync(seedSettings, 'utf8')}    debounce: 0\n`;
+  const first = release(settings);
+
+  const { ssh, machine } = await phases.run('boot until SSH answers', () => startMachine('bttn-rehearsal'));
+  const waited = await phases.run('wait step: first boot (cloud-init)', async () =>
+    ok(await ssh.step(waitStep(LAYOUT)), 'the wait step'));
+  console.log(`rehearsal:   ${waited.stdout.split('\n')[0]}`);
+  ssh.pin(hostKeyFrom(waited.stdout));
+
+  const steps = await phases.run('upload, credentials, activate', () => deploy(ssh, first));
+  await phases.run('health on the machine, then from outside', async () => {
+    ok(await ssh.step(steps.health), 'the health step');
+    // The command line the local.Command runs, from the project folder.
+    const outside = outsideCheckCommand({ healthUrl: steps.healthUrl, host: PUBLIC_ADDRESS, botPort: LAYOUT.botPort, timeoutSeconds: 30 });
+    // Asynchronously: the fakes in this process must stay able to answer while it runs.
+    await promisify(execFile)('sh', ['-c', outside], { cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..') })
+      .catch((error: { stderr?: string }) => assert.fail(`the check from outside failed:\n${error.stderr ?? String(error)}`));
+  });
+
+  await phases.run('presses through Caddy to the fakes', async () => {
+    const one = await press();
+    assert.equal(one.status, 200, JSON.stringify(one.body));
+    assert.equal(one.body.ok, true, JSON.stringify(one.body));
+    assert.ok(webex.messages.some((m) => m.files.some((f) => f.name === 'dashboard.png')), 'the first press posted the dashboard to Webex');
+    const two = await press();
+    assert.equal(two.body.ok, true, JSON.stringify(two.body));
+    assert.deepEqual(twilio.messages.map((m) => [m.to, m.body]), [['+352691496401', 'Check Cisco Spark']]);
+    const status = await fetch(`http://${PUBLIC_ADDRESS}/status/${buttonToken}`);
+    assert.equal(status.status, 200);
+  });
+
+  const restarted = await phases.run('reboot, press again (state survives)', async () => {
+    const before = webex.messages.length + twilio.messages.length + twilio.calls.length;
+    await ssh.run('systemctl reboot');
+    const code = await machine.exited;
+    assert.equal(code, 133, `nspawn exit code ${code} (133: reboot asked)`);
+    const again = boot(path.join(input.work, 'bttn-rehearsal'), 'bttn-rehearsal');
+    container = again;
+    await untilSshAnswers(ssh, again);
+    ok(await ssh.step(steps.health), 'the health step after the reboot');
+    const third = await press();
+    assert.equal(third.body.ok, true, JSON.stringify(third.body));
+    assert.notDeepEqual(third.body.actions?.map((a) => a.action), [], 'the third press did something');
+    assert.ok(!webex.messages.slice(before).some((m) => m.files.some((f) => f.name === 'dashboard.png')), 'the third press did not start over at the first step');
+    return again;
+  });
+
+  await phases.run('a damaged release is refused, the old one serves', async () => {
+    const second = release(settings.replace('Green Power has been invoked again', 'Green Power, release two'));
+    const uploads = uploadsOf(second, LAYOUT);
+    ok(await ssh.upload(uploads), 'the upload');
+    const bundleUpload = uploads.find((u) => u.name === 'bot.cjs');
+    ok(await ssh.run(`truncate -s -100 ${shellQuote(bundleUpload!.remotePath)}`), 'cutting the upload short');
+    const refused = await ssh.step(stepsFor(second).activate);
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.stderr, /is incomplete or damaged/);
+    const health = await fetch(`http://${PUBLIC_ADDRESS}/health`);
+    assert.equal(health.status, 200);
+    ok(await ssh.step(steps.health), 'the health step');
+  });
+
+  await phases.run('a failing bot: logs scrubbed of token and secrets', async () => {
+    const crashing = path.join(input.work, 'crashing-bot.cjs');
+    writeFileSync(crashing, 'throw new Error("this release cannot start (rehearsal)");\n');
+    const broken = release(settings, crashing);
+    ok(await ssh.upload(uploadsOf(broken, LAYOUT)), 'the upload');
+    const brokenSteps = stepsFor(broken);
+    ok(await ssh.step(brokenSteps.activate), 'the activation');
+    // Once the unit has given up, presses get Caddy's 502, which it logs with the URI and so the token.
+    const deadline = Date.now() + 60_000;
+    while ((await ssh.run('systemctl is-failed --quiet bttn.service')).status !== 0) {
+      assert.ok(Date.now() < deadline, 'the crashing release did not reach its start limit within 60 s');
+      await sleep(1000);
+    }
+    for (let i = 0; i < 3; i++) await fetch(`http://${PUBLIC_ADDRESS}/press/${buttonToken}`, { method: 'POST' }).catch(() => undefined);
+    const journal = ok(await ssh.run(`journalctl -u caddy.service --no-pager -o cat | grep -cF ${shellQuote(buttonToken)} || true`), 'reading the journal');
+    assert.ok(Number(journal.stdout.trim()) > 0, 'Caddy logged the token (the scrubbing has something to do)');
+    const failed = await ssh.step(brokenSteps.health);
+    assert.notEqual(failed.status, 0, 'the health step fails');
+    const shown = `${failed.stdout}${failed.stderr}`;
+    assert.match(shown, /last log lines of Caddy and the bot/);
+    assert.match(shown, /\/press\/<token>/);
+    for (const secret of credentials.values()) assert.ok(!shown.includes(secret), `the failure output holds a secret (${secret.slice(0, 4)}…)`);
+  });
+  await phases.run('power off', () => powerOff(restarted));
+
+  await phases.run('a broken package source fails the first boot', async () => {
+    const { ssh: other } = await startMachine('bttn-rehearsal-broken', '/srv/no-such-repository');
+    const result = await other.step(waitStep(LAYOUT));
+    assert.notEqual(result.status, 0, 'the wait step fails');
+    assert.match(result.stderr, new RegExp(`first boot failed \\(cloud-init status \\d+\\): ${FIRST_BOOT_FAILURE} apt-get (update|install)`));
+    console.log(`rehearsal:   ${result.stderr.split('\n')[0]}`);
+  });
+}
