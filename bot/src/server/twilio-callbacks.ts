@@ -58,7 +58,8 @@ export function twilioCallbackRoutes(options: TwilioCallbackOptions): express.Ro
   /** Content type, then signature: a request that is not Twilio's learns nothing more than 415 or 403. */
   const fromTwilio = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const body: unknown = req.body;
-    if (typeof body !== 'object' || body === null) {
+    // Asked of the request itself: a JSON parser mounted earlier in the app would also leave an object here.
+    if (!req.is(FORM) || typeof body !== 'object' || body === null) {
       refuse(req, res, 415, `Twilio's callbacks are ${FORM}`);
       return;
     }
