@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import twilio from 'twilio';
-import { sayTwiml } from '../src/core/twiml.ts';
+import { ACK_PROMPT, callTwiml, gatherActionUrl, messageTwiml, sayTwiml, xmlSafe } from '../src/core/twiml.ts';
 
 /** What Twilio's SDK builds for a call that says `say`, the way the bot used to build it. */
 function sdkTwiml(say: string, voice: string | undefined): string {
@@ -43,3 +43,65 @@ for (const [name, say, code] of refused) {
     assert.throws(() => sayTwiml(say, undefined), new RegExp(`TwiML cannot carry ${code.replace('+', '\\+')}`));
   });
 }
+
+/** What the SDK builds for a call that says `say`, then asks for one key posted to `action`. */
+function sdkGatherTwiml(say: string, voice: string | undefined, action: string): string {
+  const twiml = new twilio.twiml.VoiceResponse();
+  const attributes = voice ? { voice: voice as never } : {};
+  twiml.say(attributes, say);
+  twiml.gather({ numDigits: 1, action, method: 'POST' }).say(attributes, ACK_PROMPT);
+  return twiml.toString();
+}
+
+const gathers: [string, string, string | undefined, string][] = [
+  ['an action under the public URL', 'Please check Webex', undefined, gatherActionUrl('https://bot.example.com', 3)],
+  ['a public URL with a trailing slash and no incident', 'Hello', 'alice', gatherActionUrl('https://bot.example.com/', undefined)],
+  ['an ampersand and quotes in the action', 'R&D "now"', 'Polly.Joanna', 'https://bot.example.com/twilio/gather?incident=3&x="y"<z>'],
+  ['a public URL with a port and a path', 'Hi', '', gatherActionUrl('https://example.com:8443/bot', 12)],
+  ['an empty sentence', '', 'woman', gatherActionUrl('https://bot.example.com', 1)],
+];
+
+for (const [name, say, voice, action] of gathers) {
+  test(`callTwiml with a Gather matches Twilio's SDK: ${name}`, () => {
+    assert.equal(callTwiml(say, voice, { actionUrl: action }), sdkGatherTwiml(say, voice, action));
+  });
+}
+
+test('callTwiml without a Gather is sayTwiml', () => {
+  for (const [, say, voice] of cases) assert.equal(callTwiml(say, voice), sayTwiml(say, voice));
+});
+
+test('the Gather action URL carries the incident under the public URL', () => {
+  assert.equal(gatherActionUrl('https://bot.example.com//', 3), 'https://bot.example.com/twilio/gather?incident=3');
+  assert.equal(gatherActionUrl('https://bot.example.com', undefined), 'https://bot.example.com/twilio/gather');
+});
+
+// The SDK does not check attributes and would write a document Twilio cannot parse.
+test('callTwiml refuses an action URL with a character XML refuses', () => {
+  assert.throws(() => callTwiml('Hi', undefined, { actionUrl: 'https://bot.example.com/\u0001' }), /TwiML cannot carry U\+0001/);
+});
+
+/** What the SDK builds for an SMS reply; no text is an empty response (no reply). */
+function sdkMessageTwiml(text: string | undefined): string {
+  const twiml = new twilio.twiml.MessagingResponse();
+  if (text !== undefined) twiml.message(text);
+  return twiml.toString();
+}
+
+const replies: [string, string | undefined][] = [
+  ['no reply', undefined],
+  ['plain words', 'Thanks, you took it.'],
+  ['characters to escape', 'R&D <ops> "quoted" \r\n next'],
+  ['an empty message', ''],
+  ['emoji', 'Got it 👍'],
+];
+
+for (const [name, text] of replies) {
+  test(`messageTwiml matches Twilio's SDK: ${name}`, () => {
+    assert.equal(messageTwiml(text), sdkMessageTwiml(text));
+  });
+}
+
+test('xmlSafe drops exactly the characters TwiML cannot carry', () => {
+  assert.equal(xmlSafe('a\u0007b\uD83Dc\uFFFFd\t\n🚨'), 'abcd\t\n🚨');
+});

@@ -8,7 +8,7 @@ import {
   LineCounter, parseDocument, visit, isMap, isPair, isScalar, isSeq, type Document, type Node, type Scalar, type YAMLError,
 } from 'yaml';
 import { roomMessageFor, WEBEX_FILE_MAX_BYTES, WEBEX_MESSAGE_MAX_BYTES } from '../core/room-message.ts';
-import { characterXmlRefuses, sayTwiml, TWIML_MAX_CHARACTERS } from '../core/twiml.ts';
+import { callTwiml, characterXmlRefuses, gatherActionUrl, TWIML_MAX_CHARACTERS } from '../core/twiml.ts';
 import { tooDeep } from './nesting.ts';
 import { toE164 } from './phone.ts';
 import { closest } from './suggest.ts';
@@ -103,6 +103,8 @@ class Reader {
   private readonly mentioned = new Set<string>();
   /** SMS and calls with no number to send from: one missing setting, so one message for all. */
   private readonly withoutSender: Entry[] = [];
+  /** With a public URL, a call also asks "Press 1" and carries the URL of its answer: the check measures that. */
+  private publicUrl: string | undefined;
 
   constructor(file: string, source: string) {
     this.file = file;
@@ -141,6 +143,7 @@ class Reader {
     const twilio = this.twilio(twilioEntry, env);
     const webex = this.webex(top.get('webex'), root, env);
     const server = this.server(top.get('server'));
+    this.publicUrl = env.BTTN_PUBLIC_URL || server.url;
     const resetMinutes = this.number(top.get('reset'), { min: 1, unit: 'minutes' });
     const senderWritten = twilioEntry !== undefined && this.mentioned.has(join(twilioEntry.path, 'from'));
     const escalateAfter = this.escalateAfter(top.get('escalate_after'));
@@ -389,9 +392,12 @@ class Reader {
       this.report(entry.value, entry.path, `contains the character ${refused}, which a call cannot carry (TwiML is XML); remove it`);
       return;
     }
-    const characters = [...sayTwiml(say, voice)].length;
+    // The longest incident number the bot can write, so that no later incident pushes the call over.
+    const gather = this.publicUrl === undefined ? undefined : { actionUrl: gatherActionUrl(this.publicUrl, Number.MAX_SAFE_INTEGER) };
+    const characters = [...callTwiml(say, voice, gather)].length;
     if (characters > TWIML_MAX_CHARACTERS) {
-      this.report(entry.value, entry.path, `the call's TwiML (this sentence in <Say>, with & < > escaped) is ${characters} characters long; Twilio accepts at most ${TWIML_MAX_CHARACTERS}: shorten it`);
+      const what = gather === undefined ? 'this sentence in <Say>' : `this sentence in <Say>, then "Press 1" answered at ${this.publicUrl}`;
+      this.report(entry.value, entry.path, `the call's TwiML (${what}, with & < > escaped) is ${characters} characters long; Twilio accepts at most ${TWIML_MAX_CHARACTERS}: shorten it`);
     }
   }
 

@@ -6,7 +6,7 @@
 // (by To, From and creation time) before it sends again.
 
 import type TwilioSDK from 'twilio';
-import { sayTwiml } from '../core/twiml.ts';
+import { callTwiml, type Gather } from '../core/twiml.ts';
 import { AnswerError, type ApiCall, type HttpRequest, type Transport } from '../http/transport.ts';
 
 export const DEFAULT_TWILIO_API_BASE = 'https://api.twilio.com';
@@ -50,10 +50,13 @@ export class TwilioClient {
     return checkedSid(message.sid, MESSAGE_SID, 'the new message');
   }
 
-  /** Calls `to` and speaks `say` with inline TwiML, so no callback URL is needed. Resolves with the Call SID. */
-  async placeCall(from: string, to: string, say: string, voice: string | undefined, call: ApiCall): Promise<string> {
+  /**
+   * Calls `to` and speaks `say` with inline TwiML, so no URL is needed to start the call. With `gather`, it
+   * then asks for "1" and Twilio posts the key to `gather.actionUrl`. Resolves with the Call SID.
+   */
+  async placeCall(from: string, to: string, say: string, voice: string | undefined, call: ApiCall, gather?: Gather): Promise<string> {
     const client = await this.client(call);
-    const created = await client.calls.create({ from, to, twiml: sayTwiml(say, voice) });
+    const created = await client.calls.create({ from, to, twiml: callTwiml(say, voice, gather) });
     return checkedSid(created.sid, CALL_SID, 'the new call');
   }
 

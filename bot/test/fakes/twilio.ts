@@ -1,6 +1,7 @@
 // A stand-in for the Twilio REST API (https://api.twilio.com) on loopback: create and list Messages and Calls,
 // checked against Twilio's OpenAPI description (bot/test/contracts) and answered like Twilio does.
-import { randomBytes } from 'node:crypto';
+// It also makes Twilio's signed callbacks to the bot: a key pressed on a call, an SMS to the bot's number.
+import { createHmac, randomBytes } from 'node:crypto';
 import { reject, startFakeServer } from './fake-server.ts';
 import type { Answer, Call, FakeServer } from './fake-server.ts';
 import { loadTwilioContract, loadTwilioListContract } from './twilio-contract.ts';
@@ -42,6 +43,24 @@ export interface FakeTwilio extends FakeServer {
   addMessage(message: { to: string; from?: string; body?: string; status?: string; dateCreated?: Date; dateSent?: Date | null }): TwilioMessage;
   /** Record a call as if made before: status 'completed', startTime = dateCreated, endTime a minute later unless given. */
   addCall(call: { to: string; from: string; twiml?: string; status?: string; dateCreated?: Date; startTime?: Date | null; endTime?: Date | null }): TwilioCall;
+  /**
+   * Stands for the reverse proxy in front of the bot: an origin (e.g. 'http://127.0.0.1:40123') that callbacks
+   * are delivered to, path and query kept, while their signature covers the public URL. Unset: sent as addressed.
+   */
+  proxy: string | undefined;
+  /**
+   * The person on call `callSid` presses `digits`: the call is answered (in-progress), and the action of its
+   * TwiML's <Gather> gets Twilio's form, signed with X-Twilio-Signature over the action URL as written.
+   */
+  gather(callSid: string, digits: string): Promise<CallbackAnswer>;
+  /** `from` texts `body` to the Twilio number (`to`, by default the sender of the bot's latest SMS or call); Twilio posts it to `webhookUrl`, signed. */
+  inboundSms(webhookUrl: string, from: string, body: string, to?: string): Promise<CallbackAnswer>;
+}
+
+export interface CallbackAnswer {
+  readonly status: number;
+  readonly contentType: string | undefined;
+  readonly body: string;
 }
 
 export interface FakeTwilioOptions {
@@ -242,7 +261,54 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
     return call;
   }
 
-  const fake = await startFakeServer({
+  async function gather(callSid: string, digits: string): Promise<CallbackAnswer> {
+    const call = calls.find((candidate) => candidate.sid === callSid) ?? fail(`no call ${callSid}`);
+    const element = /<Gather\b([^>]*)>/.exec(call.twiml ?? '')?.[1] ?? fail(`call ${callSid} has no <Gather> in its Twiml`);
+    const attribute = (name: string) => {
+      const value = new RegExp(`\\s${name}="([^"]*)"`).exec(element)?.[1];
+      return value === undefined ? undefined : xmlUnescape(value);
+    };
+    const action = attribute('action') ?? fail('the <Gather> has no action (the fake does not re-request a document it never fetched)');
+    if (!/^https?:\/\//.test(action)) fail(`the <Gather> action "${action}" is not absolute: inline Twiml has no document URL to resolve it against`);
+    if ((attribute('method') ?? 'POST') !== 'POST') fail('the fake posts a <Gather> action; method must be POST');
+    if (call.status === 'queued' || call.status === 'ringing') {
+      call.status = 'in-progress';
+      call.startTime ??= new Date();
+    }
+    return callback(action, {
+      AccountSid: options.accountSid, ApiVersion: API_VERSION, CallSid: call.sid, CallStatus: call.status,
+      Called: call.to, Caller: call.from, Direction: 'outbound-api', Digits: digits, FinishedOnKey: '',
+      From: call.from, To: call.to, msg: 'Gather End',
+    });
+  }
+
+  async function inboundSms(webhookUrl: string, from: string, body: string, to?: string): Promise<CallbackAnswer> {
+    const latest = [...messages, ...calls].sort((a, b) => b.dateCreated.getTime() - a.dateCreated.getTime())[0];
+    const messageSid = sid('SM');
+    return callback(webhookUrl, {
+      AccountSid: options.accountSid, ApiVersion: API_VERSION, Body: body, From: from, MessageSid: messageSid,
+      NumMedia: '0', NumSegments: '1', SmsMessageSid: messageSid, SmsSid: messageSid, SmsStatus: 'received',
+      To: to ?? latest?.from ?? '+15005550006',
+    });
+  }
+
+  async function callback(url: string, params: Record<string, string>): Promise<CallbackAnswer> {
+    const target = new URL(url);
+    const delivered = fake.proxy === undefined ? url : `${fake.proxy.replace(/\/+$/, '')}${target.pathname}${target.search}`;
+    const response = await fetch(delivered, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8',
+        'User-Agent': 'TwilioProxy/1.1',
+        'X-Twilio-Signature': twilioSignature(options.authToken, url, params),
+      },
+      body: new URLSearchParams(params).toString(),
+    });
+    return { status: response.status, contentType: response.headers.get('content-type') ?? undefined, body: await response.text() };
+  }
+
+  const fake = Object.assign(await startFakeServer({
     basePath: '',
     latencyMs: options.latencyMs,
     handle,
@@ -252,8 +318,32 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
       messages.length = 0;
       calls.length = 0;
     },
+  }), { messages, calls, addMessage, addCall, proxy: undefined as string | undefined, gather, inboundSms });
+  return fake;
+}
+
+/**
+ * X-Twilio-Signature as Twilio computes it (twilio.com/docs/usage/webhooks/webhooks-security): the URL, then each
+ * parameter's name and value, sorted by name, HMAC-SHA1 with the auth token as key, in base64. Written out here
+ * rather than taken from the SDK, so the bot's use of the SDK's validation is checked against an independent signer.
+ */
+export function twilioSignature(authToken: string, url: string, params: Readonly<Record<string, string>>): string {
+  const data = Object.keys(params).sort().reduce((text, name) => text + name + params[name], url);
+  return createHmac('sha1', authToken).update(data, 'utf8').digest('base64');
+}
+
+function xmlUnescape(value: string): string {
+  return value.replace(/&(amp|lt|gt|quot|apos|#x[0-9a-f]+|#\d+);/gi, (_entity, name: string) => {
+    const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+    const lower = name.toLowerCase();
+    if (lower in named) return named[lower]!;
+    return String.fromCodePoint(lower.startsWith('#x') ? parseInt(lower.slice(2), 16) : Number(lower.slice(1)));
   });
-  return Object.assign(fake, { messages, calls, addMessage, addCall });
+}
+
+/** A mistake in the test's use of the fake, not Twilio's answer. */
+function fail(message: string): never {
+  throw new Error(`fake Twilio: ${message}`);
 }
 
 /** Checks the form against the operation's parameters; returns it unchanged when it passes. */

@@ -1,0 +1,152 @@
+// Twilio's requests to the bot: the key pressed on an escalation call (the call's <Gather> action) and an
+// SMS sent to the bot's Twilio number. Each is checked with the SDK's own request validation before anything
+// is read from it: a missing or wrong X-Twilio-Signature gets 403 and changes nothing. Twilio signs the public
+// HTTPS URL it called, while the bot behind Caddy sees http and another host, so the URL checked is the
+// public URL followed by the path and query the bot received.
+
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { GATHER_PATH, messageTwiml, SMS_PATH, sayTwiml, xmlSafe } from '../core/twiml.ts';
+import type { Logger } from '../log.ts';
+
+/** Who takes the escalation: the number called (phone) or the number that wrote (SMS), in E.164. */
+export interface Acknowledger {
+  readonly name: string;
+  readonly via: 'phone' | 'SMS';
+}
+
+export interface TwilioCallbackOptions {
+  /** The bot's public URL (BTTN_PUBLIC_URL or server.url), e.g. https://bot.example.com: what Twilio signs. */
+  readonly publicUrl: string;
+  /** The account's auth token: the key of Twilio's signatures. Never logged nor answered. */
+  readonly authToken: string;
+  /** The numbers of the escalation: only an SMS from one of them can acknowledge. */
+  readonly numbers: () => readonly string[];
+  /** Records the acknowledgement; resolves with the words to say on the call or to text back. */
+  readonly acknowledge: (who: Acknowledger, incident: number | undefined) => Promise<string>;
+  readonly log: Logger;
+}
+
+/** Twilio's callbacks are a few kilobytes at most (an SMS body of 1,600 characters, percent-encoded, with its ~40 parameters). */
+const BODY_LIMIT = '64kb';
+const PARAMETER_LIMIT = 200;
+const FORM = 'application/x-www-form-urlencoded';
+const INCIDENT = /^[1-9]\d{0,15}$/;
+const ACK = /^ack$/i;
+
+export const NOT_DONE = 'You did not press 1, so nothing was recorded. Goodbye.';
+export const SMS_HELP = 'Reply ACK to take this escalation.';
+export const NOT_RECORDED = 'Sorry, the bot could not record that. Please answer in Webex.';
+
+type Form = Readonly<Record<string, string | string[] | undefined>>;
+type Webhooks = typeof import('twilio/lib/webhooks/webhooks.js');
+
+// Only the SDK's small webhooks module (crypto, url and querystring), not the client: loaded on the first callback.
+let webhooks: Promise<Webhooks> | undefined;
+const loadWebhooks = (): Promise<Webhooks> => (webhooks ??= import('twilio/lib/webhooks/webhooks.js'));
+
+export function twilioCallbackRoutes(options: TwilioCallbackOptions): express.Router {
+  const publicUrl = options.publicUrl.replace(/\/+$/, '');
+  const { authToken, log } = options;
+  const router = express.Router();
+  const form = express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: PARAMETER_LIMIT, type: FORM });
+
+  const refuse = (req: Request, res: Response, status: number, reason: string): void => {
+    log('twilio callback refused', { path: req.path, status, reason });
+    res.status(status).type('text/plain').send(`${reason}\n`);
+  };
+
+  /** Content type, then signature: a request that is not Twilio's learns nothing more than 415 or 403. */
+  const fromTwilio = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const body: unknown = req.body;
+    // Asked of the request itself: a JSON parser mounted earlier in the app would also leave an object here.
+    if (!req.is(FORM) || typeof body !== 'object' || body === null) {
+      refuse(req, res, 415, `Twilio's callbacks are ${FORM}`);
+      return;
+    }
+    const signature = req.get('X-Twilio-Signature');
+    if (!signature || !(await signedByTwilio(signature, publicUrl + req.originalUrl, body as Form))) {
+      refuse(req, res, 403, 'not signed by Twilio for this URL');
+      return;
+    }
+    next();
+  };
+
+  const signedByTwilio = async (signature: string, url: string, params: Form): Promise<boolean> => {
+    const { validateRequest } = await loadWebhooks();
+    try {
+      return validateRequest(authToken, signature, url, params);
+    } catch {
+      return false; // a URL the SDK cannot parse was not signed
+    }
+  };
+
+  const answer = (res: Response, twiml: string): void => {
+    res.status(200).type('text/xml').send(twiml);
+  };
+
+  /** Asks for the acknowledgement; a failure is logged and answered with words, so the person hears or reads it. */
+  const acknowledged = async (who: Acknowledger, incident: number | undefined): Promise<string> => {
+    try {
+      const words = await options.acknowledge(who, incident);
+      log('acknowledged', { via: who.via, incident });
+      return xmlSafe(words);
+    } catch (error) {
+      log('acknowledgement failed', { via: who.via, incident, error: error instanceof Error ? error.message : String(error) });
+      return NOT_RECORDED;
+    }
+  };
+
+  router.post(GATHER_PATH, form, fromTwilio, async (req, res) => {
+    const fields = single(req.body as Form, ['To', 'Digits']);
+    const incident = incidentOf(req.originalUrl);
+    if (typeof fields === 'string') return refuse(req, res, 400, fields);
+    if (incident === null) return refuse(req, res, 400, 'incident must be given once, as a whole number from 1');
+    // On an outbound call's callbacks, To (and Called) is the number the bot called.
+    const { To: to, Digits: digits } = fields;
+    if (!to) return refuse(req, res, 400, 'To, the number called, is missing');
+    if (digits !== '1') return answer(res, sayTwiml(NOT_DONE, undefined));
+    answer(res, sayTwiml(await acknowledged({ name: to, via: 'phone' }, incident), undefined));
+  });
+
+  router.post(SMS_PATH, form, fromTwilio, async (req, res) => {
+    const fields = single(req.body as Form, ['From', 'Body']);
+    if (typeof fields === 'string') return refuse(req, res, 400, fields);
+    const { From: from, Body: text = '' } = fields;
+    if (!from) return refuse(req, res, 400, 'From, the sender, is missing');
+    // A stranger gets no reply: the bot's number must not become a way to send SMS at the account's cost.
+    if (!options.numbers().includes(from)) return answer(res, messageTwiml(undefined));
+    if (!ACK.test(text.trim())) return answer(res, messageTwiml(SMS_HELP));
+    const words = await acknowledged({ name: from, via: 'SMS' }, undefined);
+    answer(res, messageTwiml(words === '' ? undefined : words));
+  });
+
+  // What body-parser refuses, in our words (its own messages may quote the request).
+  router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+    const status = typeof error === 'object' && error !== null && 'type' in error && 'status' in error ? Number(error.status) : 0;
+    if (status === 413) return refuse(req, res, 413, `the body is larger than a Twilio callback (${BODY_LIMIT}, ${PARAMETER_LIMIT} parameters)`);
+    if (status === 415) return refuse(req, res, 415, 'the body must be UTF-8');
+    if (status >= 400 && status < 500) return refuse(req, res, 400, `the body is not a complete ${FORM} form`);
+    next(error);
+  });
+
+  return router;
+}
+
+/** Each named field once at most, or what is wrong. */
+function single<const K extends string>(form: Form, names: readonly K[]): Partial<Record<K, string>> | string {
+  const values: Partial<Record<K, string>> = {};
+  for (const name of names) {
+    const value = form[name];
+    if (Array.isArray(value)) return `${name} is given ${value.length} times`;
+    if (value !== undefined) values[name] = value;
+  }
+  return values;
+}
+
+/** The incident in the action URL's query (the bot wrote it, Twilio signed it); null when malformed. */
+function incidentOf(originalUrl: string): number | undefined | null {
+  const given = new URL(originalUrl, 'http://bot.invalid').searchParams.getAll('incident');
+  if (given.length === 0) return undefined;
+  const [value] = given;
+  return given.length === 1 && value !== undefined && INCIDENT.test(value) ? Number(value) : null;
+}
