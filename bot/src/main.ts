@@ -17,6 +17,8 @@ import { createApp } from './server/app.ts';
 import { loadSettings, SettingsError } from './settings/load.ts';
 import type { Settings } from './settings/types.ts';
 import { StateStore } from './state/store.ts';
+import { gatherActionUrl } from './core/twiml.ts';
+import { twilioCallbackRoutes } from './server/twilio-callbacks.ts';
 import { webexWebhookRoutes } from './server/webex-webhook.ts';
 import { TwilioClient } from './twilio/client.ts';
 import { WebexClient } from './webex/client.ts';
@@ -50,6 +52,11 @@ async function main(): Promise<void> {
     authToken: settings.twilio.authToken,
     transport: twilioLive ? live : rehearsal,
   });
+  // Card clicks and phone keys come back only to a public address: without one, the status page acknowledges.
+  // Twilio's callbacks also need the auth token, which checks their signature.
+  const publicUrl = (runtime.publicUrl ?? settings.server.url)?.replace(/\/+$/, '');
+  const phoneAnswers = publicUrl !== undefined && twilioLive;
+  const gather = (incident: number | undefined) => (phoneAnswers ? { actionUrl: gatherActionUrl(publicUrl, incident) } : undefined);
   // Shutdown aborts every request and wait; what was on its way is checked with the provider at the next start.
   const stopping = new AbortController();
   const now = () => new Date();
@@ -57,15 +64,21 @@ async function main(): Promise<void> {
   const rooms = new RoomKeeper({ settings, store, webex, log });
   const outbox = new Outbox({
     store, webex, rooms, log, now, deliverWithinMs: settings.server.deliverWithinMs, signal: stopping.signal,
-    attempt: (entry, signal, source) => attempt({ store, webex, twilio, rooms, secrets }, entry, signal, source),
+    attempt: (entry, signal, source) => attempt({ store, webex, twilio, rooms, secrets, gather }, entry, signal, source),
   });
-  // Card clicks and phone keys come back only to a public address: without one, the status page acknowledges.
-  const publicUrl = (runtime.publicUrl ?? settings.server.url)?.replace(/\/+$/, '');
   const button = new Button({
     settings, store, rooms, outbox, log, dryRun, now, signal: stopping.signal, pressTimeoutMs: settings.server.pressTimeoutMs,
     cards: publicUrl !== undefined,
   });
-  const callbacks = publicUrl === undefined ? [] : [webexWebhookRoutes({
+  const callbacks = publicUrl === undefined ? [] : [...(!phoneAnswers ? [] : [twilioCallbackRoutes({
+    publicUrl, authToken: settings.twilio.authToken!, log,
+    numbers: () => settings.steps.flatMap((step) => [...(step.sms?.to ?? []), ...(step.call?.to ?? [])]),
+    acknowledge: async (who, incident) => {
+      if (incident !== undefined && store.current.incident?.number !== incident) return 'That escalation is over. Nothing was recorded.';
+      const outcome = await button.acknowledge(who);
+      return outcome.changed ? 'Thank you, the escalation is yours. The others are told.' : `Nothing changed: ${outcome.why}.`;
+    },
+  })]), webexWebhookRoutes({
     secret: () => store.current.webhookSecret, webex, log,
     handle: async (click) => {
       // A click on the card of an escalation already over (or another one) changes nothing.

@@ -163,3 +163,30 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+test('with a public URL, 1 on the phone takes the escalation in the name of the number called, and so does an SMS reply ACK', async () => {
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const settings = escalation('0.05').replace('  - text: "step one"\n', '  - text: "step one"\n    call: { to: "+352691496401", say: "Please check Webex" }\n');
+  const button = await bot(settings, { PORT: String(port), BTTN_PUBLIC_URL: publicUrl });
+  await button.press();
+  await until(() => twilio.calls.length === 1, 'the call placed');
+  assert.match(twilio.calls[0]!.twiml!, /<Gather numDigits="1" action="http:\/\/127\.0\.0\.1:\d+\/twilio\/gather\?incident=1" method="POST"><Say>Press 1 if you take it\.<\/Say><\/Gather>/);
+  const pressed2 = await twilio.gather(twilio.calls[0]!.sid, '2');
+  assert.equal(pressed2.status, 200);
+  assert.equal((await status(button)).incident?.status, 'escalating', 'another key takes nothing');
+  const pressed1 = await twilio.gather(twilio.calls[0]!.sid, '1');
+  assert.equal(pressed1.status, 200);
+  assert.match(pressed1.body, /<Say>Thank you, the escalation is yours\./);
+  await until(() => texts().some((text) => text.startsWith('Acknowledged by +352691496401 (via phone)')), 'the room told');
+  // An SMS reply from a number of the escalation: the escalation is already taken, so nothing changes.
+  const reply = await twilio.inboundSms(`${publicUrl}/twilio/sms`, '+352691496401', 'ack');
+  assert.equal(reply.status, 200);
+  assert.match(reply.body, /Nothing changed: already taken by \+352691496401/);
+  // After a resolve and a new escalation, an SMS ACK takes the new one.
+  await take(button, 'resolve', 'Ann');
+  await button.press();
+  const again = await twilio.inboundSms(`${publicUrl}/twilio/sms`, '+352691496401', ' Ack ');
+  assert.match(again.body, /Thank you/);
+  assert.equal((await status(button)).incident?.acknowledged?.via, 'SMS');
+});

@@ -11,7 +11,11 @@ export type Action =
   | { readonly id: string; readonly kind: 'member'; readonly email: string; readonly moderator: boolean }
   | { readonly id: string; readonly kind: 'message'; readonly message: RoomMessage | undefined; readonly file: StepFile | undefined }
   | { readonly id: string; readonly kind: 'sms'; readonly from: string; readonly to: string; readonly body: string }
-  | { readonly id: string; readonly kind: 'call'; readonly from: string; readonly to: string; readonly say: string; readonly voice: string | undefined }
+  | {
+    readonly id: string; readonly kind: 'call'; readonly from: string; readonly to: string; readonly say: string; readonly voice: string | undefined;
+    /** The escalation the call belongs to, so a 1 on the phone takes that one and no later one. */
+    readonly incident?: number;
+  }
   | { readonly id: string; readonly kind: 'notice'; readonly text: string }
   /** The escalation's card, with the buttons that take or resolve it (posted anew at each change: Webex cannot edit a card). */
   | { readonly id: string; readonly kind: 'card'; readonly view: CardView }

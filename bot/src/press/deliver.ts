@@ -3,6 +3,7 @@
 // for (Webex lets a bot list only messages that mention it), so it is posted again after a lost answer.
 
 import { incidentCard } from '../core/card.ts';
+import type { Gather } from '../core/twiml.ts';
 import { recordLineOf, type AttemptResult } from '../core/outbox.ts';
 import { recordLine } from '../core/plan.ts';
 import type { OutboxEntry, RoomState } from '../core/state.ts';
@@ -23,6 +24,8 @@ export interface DeliverServices {
   readonly rooms: RoomKeeper;
   /** Secrets to mask in any error text kept or shown. */
   readonly secrets: readonly (string | undefined)[];
+  /** Where a call's "Press 1" answers, when the bot can be reached and can check Twilio's signature. */
+  readonly gather: (incident: number | undefined) => Gather | undefined;
 }
 
 /** `source` is the settled SMS or call a record line reports on. */
@@ -68,7 +71,7 @@ async function perform(services: DeliverServices, entry: OutboxEntry, call: ApiC
         ?? twilio.sendSms(action.from, action.to, action.body, call);
     case 'call':
       return (entry.uncertain ? await twilio.findCall(sentQuery(services, entry, action), call) : undefined)
-        ?? twilio.placeCall(action.from, action.to, action.say, action.voice, call);
+        ?? twilio.placeCall(action.from, action.to, action.say, action.voice, call, services.gather(action.incident));
   }
 }
 

@@ -40,9 +40,12 @@ export async function runPress(services: PressServices, pressId: string, answerB
   const at = services.now();
   const plan = planPress(settings, store.current, at, trigger);
   const pressed = trigger.kind === 'press';
+  const incident = plan.step === undefined ? store.current.incident : afterStep(settings, store.current, plan.step, at).incident;
+  // A call names its escalation, so that a 1 pressed on the phone takes that one.
+  const named = plan.actions.map((action) => (action.kind === 'call' && incident !== undefined ? { ...action, incident: incident.number } : action));
   // Step 1 opens an escalation: its card comes with it, telling when the next step comes by itself.
-  const opened = plan.step === 1 && services.cards ? afterStep(settings, store.current, 1, at).incident : undefined;
-  const actions = opened === undefined ? plan.actions : [...plan.actions, { id: 'card', kind: 'card' as const, view: cardView(settings, opened, 1) }];
+  const actions = plan.step === 1 && services.cards && incident !== undefined
+    ? [...named, { id: 'card', kind: 'card' as const, view: cardView(settings, incident, 1) }] : named;
   log(pressed ? 'press' : 'timer', { press: pressId, number: plan.pressNumber, step: plan.step ?? 'after last', restarted: plan.restarted || undefined });
   return carryOut(services, {
     id: pressId, at, step: plan.step, kind: plan.step === undefined ? 'after last step' : 'step', trigger: trigger.kind,

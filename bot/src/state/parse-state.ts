@@ -120,7 +120,10 @@ function action(value: unknown): Action {
       return { id, kind: 'card', view: view as unknown as CardView };
     }
     case 'sms': return { id, kind: 'sms', from: text('from'), to: text('to'), body: text('body') };
-    case 'call': return { id, kind: 'call', from: text('from'), to: text('to'), say: text('say'), voice: optional(json.voice, (v) => string(v, 'action.voice')) };
+    case 'call': return {
+      id, kind: 'call', from: text('from'), to: text('to'), say: text('say'), voice: optional(json.voice, (v) => string(v, 'action.voice')),
+      ...(Number.isInteger(json.incident) ? { incident: json.incident as number } : {}),
+    };
     case 'record': {
       const source = action(json.source);
       if (source.kind !== 'sms' && source.kind !== 'call') throw new Refused('a record of something other than an SMS or a call');
