@@ -121,7 +121,7 @@ test('secrets come from the environment, and a value in the file overrides it', 
 
 const broken: [string, string, string[]][] = [
   ['a misspelt section', `${minimal}twilo:\n  from: "+33644606827"\n`,
-    ['5:1 twilo: unknown key `twilo`; did you mean `twilio`? (known here: bt.tn, webex, twilio, server, reset)']],
+    ['5:1 twilo: unknown key `twilo`; did you mean `twilio`? (known here: bt.tn, webex, twilio, server, reset, escalate_after)']],
   ['a missing room', 'bt.tn:\n  - text: "hi"\n',
     ['1:1 : missing `webex:` (or `spark:`), the section with the `room:` to use, e.g. `webex: { room: "My demo room" }`']],
   ['a port that is not a number', `${minimal}server:\n  port: eighty\n`,
@@ -159,7 +159,7 @@ const broken: [string, string, string[]][] = [
   ['three SMS and calls with no number to send from', `${minimal}  - sms: { message: "x", to: "+352691496401" }\n    call: { say: "x", to: "+352691496401" }\n  - sms: { message: "x", to: "+352691496401" }\n`,
     ['5:5 bt.tn[1].sms: no number to send from: set `twilio:` `customer_service_number:` (your Twilio number) or `from:` here (2 more SMS or calls below have none either)']],
   ['a misspelt section that is also required', 'webx:\n  room: "Demo"\nbt.tn:\n  - text: "hi"\n',
-    ['1:1 webx: unknown key `webx`; did you mean `webex`? (known here: bt.tn, webex, twilio, server, reset)']],
+    ['1:1 webx: unknown key `webx`; did you mean `webex`? (known here: bt.tn, webex, twilio, server, reset, escalate_after)']],
   ['a webex section that is a name, not keys', 'webex: "Demo"\nbt.tn:\n  - text: "hi"\n',
     ['1:8 webex: expected keys such as `room`, `moderators`, `participants`, `token`']],
   ['an SMS that is only its text', `${minimal}  - sms: "Check"\ntwilio: { from: "+33644606827" }\n`,
@@ -280,7 +280,7 @@ test('npm run check prints the problems without a stack trace and exits non-zero
   const failure = await run.then(() => undefined, (error: { code: number; stdout: string; stderr: string }) => error);
   assert.ok(failure, 'check should fail');
   assert.equal(failure.code, 1);
-  assert.equal(failure.stderr, `${file} has 1 problem; fix it and try again:\n${file}:5:1  twilo: unknown key \`twilo\`; did you mean \`twilio\`? (known here: bt.tn, webex, twilio, server, reset)\n`);
+  assert.equal(failure.stderr, `${file} has 1 problem; fix it and try again:\n${file}:5:1  twilo: unknown key \`twilo\`; did you mean \`twilio\`? (known here: bt.tn, webex, twilio, server, reset, escalate_after)\n`);
 });
 
 test('npm run check refuses deep nesting with one line and no stack trace', async () => {
