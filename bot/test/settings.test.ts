@@ -6,6 +6,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { loadSettings, SettingsError } from '../src/settings/load.ts';
+import { SCHEMA_FILE, settingsSchema, settingsSchemaText } from '../src/settings/schema.ts';
+import { CALL, ESCALATE_AFTER, SERVER, SETTINGS, SMS, STEP, TWILIO, WEBEX, type Mapping, type NumberRange } from '../src/settings/shape.ts';
 import { repoRoot, seedSettings, workspace } from './support/bot-process.ts';
 
 const folder = workspace();
@@ -119,7 +121,7 @@ test('secrets come from the environment, and a value in the file overrides it', 
 
 const broken: [string, string, string[]][] = [
   ['a misspelt section', `${minimal}twilo:\n  from: "+33644606827"\n`,
-    ['5:1 twilo: unknown key `twilo`; did you mean `twilio`? (known here: bt.tn, webex, twilio, server, reset)']],
+    ['5:1 twilo: unknown key `twilo`; did you mean `twilio`? (known here: bt.tn, webex, twilio, server, reset, escalate_after)']],
   ['a missing room', 'bt.tn:\n  - text: "hi"\n',
     ['1:1 : missing `webex:` (or `spark:`), the section with the `room:` to use, e.g. `webex: { room: "My demo room" }`']],
   ['a port that is not a number', `${minimal}server:\n  port: eighty\n`,
@@ -157,7 +159,7 @@ const broken: [string, string, string[]][] = [
   ['three SMS and calls with no number to send from', `${minimal}  - sms: { message: "x", to: "+352691496401" }\n    call: { say: "x", to: "+352691496401" }\n  - sms: { message: "x", to: "+352691496401" }\n`,
     ['5:5 bt.tn[1].sms: no number to send from: set `twilio:` `customer_service_number:` (your Twilio number) or `from:` here (2 more SMS or calls below have none either)']],
   ['a misspelt section that is also required', 'webx:\n  room: "Demo"\nbt.tn:\n  - text: "hi"\n',
-    ['1:1 webx: unknown key `webx`; did you mean `webex`? (known here: bt.tn, webex, twilio, server, reset)']],
+    ['1:1 webx: unknown key `webx`; did you mean `webex`? (known here: bt.tn, webex, twilio, server, reset, escalate_after)']],
   ['a webex section that is a name, not keys', 'webex: "Demo"\nbt.tn:\n  - text: "hi"\n',
     ['1:8 webex: expected keys such as `room`, `moderators`, `participants`, `token`']],
   ['an SMS that is only its text', `${minimal}  - sms: "Check"\ntwilio: { from: "+33644606827" }\n`,
@@ -278,7 +280,7 @@ test('npm run check prints the problems without a stack trace and exits non-zero
   const failure = await run.then(() => undefined, (error: { code: number; stdout: string; stderr: string }) => error);
   assert.ok(failure, 'check should fail');
   assert.equal(failure.code, 1);
-  assert.equal(failure.stderr, `${file} has 1 problem; fix it and try again:\n${file}:5:1  twilo: unknown key \`twilo\`; did you mean \`twilio\`? (known here: bt.tn, webex, twilio, server, reset)\n`);
+  assert.equal(failure.stderr, `${file} has 1 problem; fix it and try again:\n${file}:5:1  twilo: unknown key \`twilo\`; did you mean \`twilio\`? (known here: bt.tn, webex, twilio, server, reset, escalate_after)\n`);
 });
 
 test('npm run check refuses deep nesting with one line and no stack trace', async () => {
@@ -311,4 +313,56 @@ test('the JSON Schema for editors accepts what the bot accepts and flags what it
     assert.equal(valid(`${minimal}  - sms: { message: "x", to: "${number}" }\n`), false, `the schema should refuse ${name}`);
   }
   assert.ok(valid(readFileSync(path.join(folder, 'numbers.yaml'), 'utf8')), JSON.stringify(validate.errors));
+});
+
+test('the committed settings.schema.json is the one shape.ts declares', () => {
+  const committed = readFileSync(path.join(repoRoot, SCHEMA_FILE), 'utf8');
+  assert.ok(committed === settingsSchemaText(), `${SCHEMA_FILE} differs from bot/src/settings/shape.ts: run \`npm run schema\` and commit the result`);
+});
+
+/** Each mapping of the shape, a file that writes `key` in it, and where that key then is. */
+const mappings: [string, Mapping, (key: string) => string, string, string][] = [
+  ['the top level', SETTINGS, (key) => `${minimal}${key}: 1\n`, '5:1', ''],
+  ['webex', WEBEX, (key) => `webex:\n  room: "Demo"\n  ${key}: 1\nbt.tn:\n  - text: "hi"\n`, '3:3', 'webex.'],
+  ['twilio', TWILIO, (key) => `${minimal}twilio:\n  ${key}: 1\n`, '6:3', 'twilio.'],
+  ['server', SERVER, (key) => `${minimal}server:\n  ${key}: 1\n`, '6:3', 'server.'],
+  ['a step', STEP, (key) => `webex:\n  room: "Demo"\nbt.tn:\n  - text: "hi"\n    ${key}: 1\n`, '5:5', 'bt.tn[0].'],
+  ['an sms', SMS, (key) => `${minimal}  - sms:\n      ${key}: 1\n`, '6:7', 'bt.tn[1].sms.'],
+  ['an sms in the 2016 list form', SMS, (key) => `${minimal}  - sms:\n      - ${key}: 1\n`, '6:9', 'bt.tn[1].sms[0].'],
+  ['a call', CALL, (key) => `${minimal}  - call:\n      ${key}: 1\n`, '6:7', 'bt.tn[1].call.'],
+];
+
+for (const [name, mapping, file, at, prefix] of mappings) {
+  test(`every name shape.ts declares in ${name}, misspelt, is refused at its line and column with that name suggested`, () => {
+    const known = Object.values(mapping.keys).map((key) => key.names[0]).join(', ');
+    for (const key of Object.values(mapping.keys).flatMap((declared) => declared.names)) {
+      const typo = `${key}x`;
+      assert.deepEqual(problems(file(typo)).filter((problem) => problem.includes('unknown key')),
+        [`${at} ${prefix}${typo}: unknown key \`${typo}\`; did you mean \`${key}\`? (known here: ${known})`]);
+    }
+  });
+}
+
+/** Every number shape.ts declares, with a file that writes `value` for it. */
+const numbers: [string, NumberRange, (value: number) => string][] = [
+  ...Object.entries(SERVER.keys).flatMap(([key, declared]): [string, NumberRange, (value: number) => string][] =>
+    declared.value.kind === 'number' ? [[`server.${key}`, declared.value.range, (value) => `${minimal}server:\n  ${key}: ${value}\n`]] : []),
+  ['reset', SETTINGS.keys.reset.value.range, (value) => `${minimal}reset: ${value}\n`],
+  ['escalate_after', ESCALATE_AFTER, (value) => `${minimal}escalate_after: ${value}\n`],
+  ['a step\'s escalate_after', ESCALATE_AFTER, (value) => `${minimal}    escalate_after: ${value}\n`],
+];
+
+test('the validator and the schema accept and refuse the same numbers at the limits shape.ts declares', async () => {
+  const { Ajv2020 } = await import('ajv/dist/2020.js');
+  const validate = new Ajv2020({ allErrors: true, strict: false }).compile(settingsSchema());
+  for (const [key, range, file] of numbers) {
+    const low = 'min' in range ? range.min : range.above;
+    const cases: [number, boolean][] = [[low, 'min' in range], [low - 0.5, false], [low + 1, true]];
+    if (range.max !== undefined) cases.push([range.max, true], [range.max + 1, false]);
+    if (range.integer) cases.push([low + 1.5, false]);
+    for (const [value, accepted] of cases) {
+      assert.equal(problems(file(value)).length === 0, accepted, `the validator, ${key}: ${value}`);
+      assert.equal(validate(parse(file(value))), accepted, `the schema, ${key}: ${value}`);
+    }
+  }
 });

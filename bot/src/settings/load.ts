@@ -11,6 +11,9 @@ import { roomMessageFor, WEBEX_FILE_MAX_BYTES, WEBEX_MESSAGE_MAX_BYTES } from '.
 import { callTwiml, characterXmlRefuses, gatherActionUrl, TWIML_MAX_CHARACTERS } from '../core/twiml.ts';
 import { tooDeep } from './nesting.ts';
 import { toE164 } from './phone.ts';
+import {
+  CALL, ESCALATE_AFTER, MAX_STEPS, namesOf, SERVER, SETTINGS, SMS, SMS_MAX_CHARACTERS, STEP, TWILIO, WEBEX, type NumberRange,
+} from './shape.ts';
 import { closest } from './suggest.ts';
 import { checkVoice } from './voice.ts';
 import type {
@@ -49,10 +52,6 @@ export function loadSettings(file: string, env: Environment = process.env): Sett
 const SETTINGS_MAX_BYTES = 1024 * 1024;
 /** Far above the 6 levels the deepest form needs (the file, bt.tn, a step, a 2016 sms list, its item, a list of numbers). */
 const MAX_NESTING = 20;
-/** Generous: a person presses a button this many times in one escalation at most. */
-const MAX_STEPS = 100;
-/** Twilio counts characters (code points) and refuses a longer SMS body (error 21617). */
-const SMS_MAX_CHARACTERS = 1600;
 
 function readSource(file: string): string {
   const refuse = (message: string) => new SettingsError(file, [{ file, line: 1, column: 1, path: '', message }]);
@@ -88,6 +87,10 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 
 /** Keys a user may write in one mapping: canonical name → names accepted for it. */
 type KeySpec = Readonly<Record<string, readonly string[]>>;
+const KEYS = {
+  settings: namesOf(SETTINGS), webex: namesOf(WEBEX), twilio: namesOf(TWILIO), server: namesOf(SERVER),
+  step: namesOf(STEP), sms: namesOf(SMS), call: namesOf(CALL),
+} as const;
 interface Entry { readonly key: Node; readonly value: Node | null; readonly path: string }
 
 class Reader {
@@ -135,16 +138,13 @@ class Reader {
       this.report(root, '', 'expected the settings: keys such as `bt.tn:`, `webex:`, `twilio:` and `server:`');
       return undefined;
     }
-    const top = this.entries(root, '', {
-      'bt.tn': ['bt.tn'], webex: ['webex', 'spark'], twilio: ['twilio'], server: ['server'], reset: ['reset'],
-      escalate_after: ['escalate_after'],
-    });
+    const top = this.entries(root, '', KEYS.settings);
     const twilioEntry = top.get('twilio');
     const twilio = this.twilio(twilioEntry, env);
     const webex = this.webex(top.get('webex'), root, env);
     const server = this.server(top.get('server'));
     this.publicUrl = env.BTTN_PUBLIC_URL || server.url;
-    const resetMinutes = this.number(top.get('reset'), { min: 1, unit: 'minutes' });
+    const resetMinutes = this.number(top.get('reset'), SETTINGS.keys.reset.value.range);
     const senderWritten = twilioEntry !== undefined && this.mentioned.has(join(twilioEntry.path, 'from'));
     const escalateAfter = this.escalateAfter(top.get('escalate_after'));
     const steps = this.steps(top.get('bt.tn'), root, senderWritten, escalateAfter);
@@ -188,10 +188,7 @@ class Reader {
       }
       return undefined;
     }
-    const keys = this.entries(entry.value, entry.path, {
-      room: ['room'], moderators: ['moderators'], participants: ['participants'],
-      token: ['token', 'bot_token', 'CISCO_SPARK_BTTN_BOT', 'WEBEX_BOT_TOKEN'],
-    });
+    const keys = this.entries(entry.value, entry.path, KEYS.webex);
     const room = keys.has('room') ? this.text(keys.get('room'))
       : isMap(entry.value) ? this.missing(entry, 'room', 'the title of the Webex room, e.g. `room: "Green Power Demonstration"`') : undefined;
     const people = (key: 'moderators' | 'participants') => this.list(keys.get(key)).flatMap((item) => {
@@ -210,11 +207,7 @@ class Reader {
   }
 
   private twilio(entry: Entry | undefined, env: Environment): TwilioSettings {
-    const keys = entry === undefined ? new Map<string, Entry>() : this.entries(entry.value, entry.path, {
-      from: ['customer_service_number', 'from'],
-      accountSid: ['account_sid', 'TWILIO_ACCOUNT_SID'],
-      authToken: ['auth_token', 'TWILIO_AUTH_TOKEN'],
-    });
+    const keys = entry === undefined ? new Map<string, Entry>() : this.entries(entry.value, entry.path, KEYS.twilio);
     return {
       from: this.phone(keys.get('from')),
       accountSid: this.text(keys.get('accountSid')) ?? (env.TWILIO_ACCOUNT_SID || undefined),
@@ -223,20 +216,19 @@ class Reader {
   }
 
   private server(entry: Entry | undefined): ServerSettings {
-    const keys = entry === undefined ? new Map<string, Entry>() : this.entries(entry.value, entry.path, {
-      port: ['port'], url: ['url'], debounce: ['debounce'], press_timeout: ['press_timeout'], deliver_within: ['deliver_within'],
-    });
+    const keys = entry === undefined ? new Map<string, Entry>() : this.entries(entry.value, entry.path, KEYS.server);
     const url = this.text(keys.get('url'));
     const urlEntry = keys.get('url');
     if (url !== undefined && urlEntry !== undefined && !/^https?:\/\/[^\s/]+/.test(url)) {
       this.report(urlEntry.value, urlEntry.path, `"${url}" is not a web address; expected something like https://bot.example.com/`);
     }
+    const { port, debounce, press_timeout: pressTimeout, deliver_within: deliverWithin } = SERVER.keys;
     return {
-      port: this.number(keys.get('port'), { min: 1, max: 65535, integer: true }) ?? 8080,
+      port: this.number(keys.get('port'), port.value.range) ?? port.value.range.default,
       url,
-      debounceMs: (this.number(keys.get('debounce'), { min: 0, max: 60, unit: 'seconds' }) ?? 2) * 1000,
-      pressTimeoutMs: (this.number(keys.get('press_timeout'), { above: 0, max: 120, unit: 'seconds' }) ?? 25) * 1000,
-      deliverWithinMs: (this.number(keys.get('deliver_within'), { above: 0, max: 1440, unit: 'minutes' }) ?? 15) * 60_000,
+      debounceMs: (this.number(keys.get('debounce'), debounce.value.range) ?? debounce.value.range.default) * 1000,
+      pressTimeoutMs: (this.number(keys.get('press_timeout'), pressTimeout.value.range) ?? pressTimeout.value.range.default) * 1000,
+      deliverWithinMs: (this.number(keys.get('deliver_within'), deliverWithin.value.range) ?? deliverWithin.value.range.default) * 60_000,
     };
   }
 
@@ -261,10 +253,7 @@ class Reader {
   }
 
   private step(node: Node | null, where: string, number: number, senderWritten: boolean, escalateAfter: number | 'never' | undefined): Step {
-    const keys = this.entries(node, where, {
-      markdown: ['markdown'], text: ['text'], file: ['file'], type: ['type', 'content_type'], label: ['label'],
-      sms: ['sms'], call: ['call'], escalate_after: ['escalate_after'],
-    });
+    const keys = this.entries(node, where, KEYS.step);
     const markdown = this.text(keys.get('markdown'));
     const text = this.text(keys.get('text'));
     const both = keys.get('text');
@@ -301,7 +290,7 @@ class Reader {
       this.report(entry.value ?? entry.key, entry.path, `"${value}" is not a time; expected minutes (such as 5, or 0.5 for 30 seconds) or \`never\``);
       return undefined;
     }
-    const minutes = this.number(entry, { above: 0, max: 10_080, unit: 'minutes, or `never`' });
+    const minutes = this.number(entry, ESCALATE_AFTER);
     return minutes === undefined ? undefined : Math.round(minutes * 60_000);
   }
 
@@ -349,7 +338,7 @@ class Reader {
 
   private sms(entry: Entry | undefined, senderWritten: boolean): Sms | undefined {
     if (entry === undefined) return undefined;
-    const fields = this.fields(entry, { message: ['message'], to: ['to', 'number'], from: ['from'] });
+    const fields = this.fields(entry, KEYS.sms);
     if (fields === undefined) return undefined;
     const bodyEntry = fields.get('message')[0];
     const body = bodyEntry ? this.text(bodyEntry) : this.missing(entry, 'message', 'the text of the SMS, e.g. `message: "Check Webex"`');
@@ -365,7 +354,7 @@ class Reader {
 
   private call(entry: Entry | undefined, senderWritten: boolean): Call | undefined {
     if (entry === undefined) return undefined;
-    const fields = this.fields(entry, { say: ['say'], to: ['to', 'number'], from: ['from'], voice: ['voice'] });
+    const fields = this.fields(entry, KEYS.call);
     if (fields === undefined) return undefined;
     const sayEntry = fields.get('say')[0];
     const say = sayEntry ? this.text(sayEntry) : this.missing(entry, 'say', 'the sentence spoken on the call, e.g. `say: "Please check Webex"`');
@@ -518,7 +507,7 @@ class Reader {
   }
 
   /** A number within bounds: `min` included, or `above` excluded. */
-  private number(entry: Entry | undefined, rule: ({ min: number } | { above: number }) & { max?: number; integer?: boolean; unit?: string }): number | undefined {
+  private number(entry: Entry | undefined, rule: NumberRange): number | undefined {
     if (entry === undefined) return undefined;
     const node = entry.value;
     const value = isScalar(node) ? node.value : undefined;

@@ -1,0 +1,92 @@
+// settings.schema.json, for editors, written from the declarations of shape.ts: `npm run schema`
+// writes it, and a test fails when the committed file differs from what this returns.
+
+import { definitions, rangeSchema, SETTINGS, type JsonSchema, type Key, type Mapping, type Value } from './shape.ts';
+
+export const SCHEMA_FILE = 'settings.schema.json';
+
+/** The whole schema, as written to settings.schema.json. */
+export function settingsSchema(): JsonSchema {
+  const defs: Record<string, JsonSchema> = { ...definitions };
+  const root = objectSchema(SETTINGS, defs);
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://github.com/bttn-webex/settings.schema.json',
+    title: 'bt.tn escalation settings',
+    ...root,
+    $defs: defs,
+  };
+}
+
+/** The schema text as committed: two-space JSON and a final line break. */
+export function settingsSchemaText(): string {
+  return `${JSON.stringify(settingsSchema(), null, 2)}\n`;
+}
+
+function valueSchema(value: Value, defs: Record<string, JsonSchema>): JsonSchema {
+  switch (value.kind) {
+    case 'number': return rangeSchema(value.range);
+    case 'schema': return value.schema;
+    case 'list': return {
+      type: 'array',
+      ...(value.min === undefined ? {} : { minItems: value.min }),
+      ...(value.max === undefined ? {} : { maxItems: value.max }),
+      items: valueSchema(value.of, defs),
+    };
+    case 'mapping': {
+      const { mapping } = value;
+      const written = mapping.listForm ? { oneOf: [objectSchema(mapping, defs), listSchema(mapping, defs)] } : objectSchema(mapping, defs);
+      if (mapping.def === undefined) return written;
+      defs[mapping.def] = written;
+      return { $ref: `#/$defs/${mapping.def}` };
+    }
+  }
+}
+
+/** Every name of every key, each with the key's value; an alias says which name it stands for. */
+function properties(mapping: Mapping, defs: Record<string, JsonSchema>): Record<string, JsonSchema> {
+  const result: Record<string, JsonSchema> = {};
+  for (const key of Object.values(mapping.keys)) {
+    const value = valueSchema(key.value, defs);
+    const [first, ...aliases] = key.names;
+    result[first] = key.description === undefined ? value : { ...value, description: key.description };
+    for (const alias of aliases) result[alias] = { ...value, description: `Another name for \`${first}\`: write one of them.` };
+  }
+  return result;
+}
+
+/** Present under any of its names. */
+function written(key: Key): JsonSchema {
+  return key.names.length === 1 ? { required: [key.names[0]] } : { anyOf: key.names.map((name) => ({ required: [name] })) };
+}
+
+/** Today's form: a mapping of keys. */
+function objectSchema(mapping: Mapping, defs: Record<string, JsonSchema>): JsonSchema {
+  const required = (mapping.required ?? []).map((name) => mapping.keys[name]!);
+  const single = required.filter((key) => key.names.length === 1).map((key) => key.names[0]);
+  const either = required.filter((key) => key.names.length > 1).map(written);
+  // One key under two of its names is a repeat, which the validator refuses.
+  const oneName = Object.fromEntries(Object.values(mapping.keys).flatMap((key) => key.names.slice(1).map((alias) => [
+    alias, { not: { anyOf: key.names.filter((name) => name !== alias).map((name) => ({ required: [name] })) } },
+  ])));
+  return {
+    type: 'object',
+    ...(mapping.description === undefined ? {} : { description: mapping.description }),
+    additionalProperties: false,
+    ...(single.length === 0 ? {} : { required: single }),
+    ...(either.length === 1 ? either[0] : either.length > 1 ? { allOf: either } : {}),
+    ...(Object.keys(oneName).length === 0 ? {} : { dependentSchemas: oneName }),
+    ...mapping.across,
+    properties: properties(mapping, defs),
+  };
+}
+
+/** The 2016 form: a list of one-key items, where each required key is one of the items. */
+function listSchema(mapping: Mapping, defs: Record<string, JsonSchema>): JsonSchema {
+  const required = (mapping.required ?? []).map((name) => ({ contains: written(mapping.keys[name]!) }));
+  return {
+    type: 'array',
+    items: { type: 'object', minProperties: 1, maxProperties: 1, additionalProperties: false, properties: properties(mapping, defs) },
+    ...(required.length === 0 ? {} : { allOf: required }),
+  };
+}

@@ -1,0 +1,214 @@
+// What settings.yaml may contain, declared once: every mapping, its keys with the names a user may
+// write for them, what each value is, and a description for editors. The validator (load.ts) takes its
+// key tables and number limits from here, and adds the checks a schema cannot make (files exist, E.164,
+// message and TwiML lengths) as code; settings.schema.json is generated from here (`npm run schema`).
+
+/** A JSON Schema (2020-12) fragment, written as it appears in settings.schema.json. */
+export type JsonSchema = { readonly [keyword: string]: unknown };
+
+/** A number and its limits: `min` included, or `above` excluded. `unit` is said in messages. */
+export type NumberRange = ({ readonly min: number } | { readonly above: number }) & {
+  readonly max?: number;
+  readonly integer?: boolean;
+  readonly unit?: string;
+  /** What the bot uses when the key is not written. */
+  readonly default?: number;
+};
+
+export type Value =
+  | { readonly kind: 'number'; readonly range: NumberRange }
+  | { readonly kind: 'schema'; readonly schema: JsonSchema }
+  | { readonly kind: 'mapping'; readonly mapping: Mapping }
+  | { readonly kind: 'list'; readonly of: Value; readonly min?: number; readonly max?: number };
+
+export interface Key {
+  /** The names a user may write, the first one shown in messages ("known here: ..."); the others are aliases. */
+  readonly names: readonly [string, ...string[]];
+  readonly value: Value;
+  readonly description?: string;
+}
+
+export interface Mapping {
+  /** Keys by the name the validator gives them, in the order messages list them. */
+  readonly keys: Readonly<Record<string, Key>>;
+  /** Keys that must be written (under any of their names). */
+  readonly required?: readonly string[];
+  /** Also accepted as the 2016 list of one-key items (`- message: ...`, `- number: ...`). */
+  readonly listForm?: boolean;
+  /** Where the schema keeps it, for a mapping written under several names. */
+  readonly def?: string;
+  readonly description?: string;
+  /**
+   * Rules across keys, for editors only: the validator checks them in code, with messages of its own.
+   * Written with the names a user writes.
+   */
+  readonly across?: JsonSchema;
+}
+
+const MINUTES_OR_NEVER = 'minutes, or `never`';
+
+/** Generous: a person presses a button this many times in one escalation at most. */
+export const MAX_STEPS = 100;
+/** Twilio counts characters (code points) and refuses a longer SMS body (error 21617). */
+export const SMS_MAX_CHARACTERS = 1600;
+/** Up to a week, in minutes; decimals allowed (0.5 is 30 seconds). */
+export const ESCALATE_AFTER: NumberRange = { above: 0, max: 10_080, unit: MINUTES_OR_NEVER };
+
+/** A number's limits as JSON Schema keywords (the unit is for messages and descriptions). */
+export function rangeSchema(range: NumberRange): JsonSchema {
+  return {
+    type: range.integer ? 'integer' : 'number',
+    ...('min' in range ? { minimum: range.min } : { exclusiveMinimum: range.above }),
+    ...(range.max === undefined ? {} : { maximum: range.max }),
+    ...(range.default === undefined ? {} : { default: range.default }),
+  };
+}
+
+/** Values used in several places, kept under `$defs` in the schema. */
+export const definitions = {
+  text: { type: ['string', 'number'], minLength: 1 },
+  phone: {
+    oneOf: [
+      { type: 'integer', minimum: 1_000_000 },
+      { type: 'string', pattern: '^\\s*(?:\\+|00)[ .\\-]*[1-9][0-9 .\\-]*\\s*$|^\\s*[1-9][0-9]*\\s*$' },
+    ],
+    description: 'A phone number with its country code: + (or 00), the country code, then the number, e.g. "+352691496401" or "+1 212 555 1234". Digits alone get a + in front.',
+  },
+  phones: { oneOf: [{ $ref: '#/$defs/phone' }, { type: 'array', minItems: 1, items: { $ref: '#/$defs/phone' } }] },
+  email: { type: 'string', pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$' },
+  voice: {
+    type: 'string',
+    pattern: '^(?:man|woman|alice|(?:Polly|Google)\\.[\\p{L}\\p{N}-]+)$',
+    description: 'Twilio voice: man, woman, alice, Polly.<name> (e.g. Polly.Joanna) or Google.<name> (e.g. Google.en-US-Standard-C).',
+  },
+  smsText: {
+    type: ['string', 'number'], minLength: 1, maxLength: SMS_MAX_CHARACTERS,
+    description: `The SMS text, at most ${SMS_MAX_CHARACTERS.toLocaleString('en')} characters.`,
+  },
+  escalateAfter: {
+    description: 'Minutes without an acknowledgement after a step ran, before the next step runs by itself (decimals allowed: 0.5 is 30 s); `never` stops there.',
+    oneOf: [rangeSchema(ESCALATE_AFTER), { const: 'never' }],
+  },
+} satisfies Readonly<Record<string, JsonSchema>>;
+
+const schema = (value: JsonSchema) => ({ kind: 'schema', schema: value }) as const;
+const ref = (name: keyof typeof definitions) => schema({ $ref: `#/$defs/${name}` });
+const number = <R extends NumberRange>(range: R) => ({ kind: 'number', range }) as const;
+const mapping = <M extends Mapping>(value: M) => ({ kind: 'mapping', mapping: value }) as const;
+
+export const WEBEX = {
+  def: 'webex',
+  required: ['room'],
+  keys: {
+    room: { names: ['room'], value: ref('text'), description: 'Title of the Webex room; found by this exact title or created.' },
+    moderators: { names: ['moderators'], value: schema({ type: 'array', items: { $ref: '#/$defs/email' } }) },
+    participants: { names: ['participants'], value: schema({ type: 'array', items: { $ref: '#/$defs/email' } }) },
+    token: {
+      names: ['token', 'bot_token', 'CISCO_SPARK_BTTN_BOT', 'WEBEX_BOT_TOKEN'], value: schema({ type: 'string' }),
+      description: 'Better set CISCO_SPARK_BTTN_BOT (or WEBEX_BOT_TOKEN) in the environment.',
+    },
+  },
+} as const satisfies Mapping;
+
+export const TWILIO = {
+  keys: {
+    from: { names: ['customer_service_number', 'from'], value: ref('phone'), description: 'Your Twilio number, used as the sender of SMS and calls.' },
+    accountSid: { names: ['account_sid', 'TWILIO_ACCOUNT_SID'], value: schema({ type: 'string' }), description: 'Better set TWILIO_ACCOUNT_SID in the environment.' },
+    authToken: { names: ['auth_token', 'TWILIO_AUTH_TOKEN'], value: schema({ type: 'string' }), description: 'Better set TWILIO_AUTH_TOKEN in the environment.' },
+  },
+} as const satisfies Mapping;
+
+export const SERVER = {
+  keys: {
+    port: { names: ['port'], value: number({ min: 1, max: 65_535, integer: true, default: 8080 }) },
+    url: { names: ['url'], value: schema({ type: 'string', pattern: '^https?://[^\\s/]+' }), description: 'The public address of the bot, for display.' },
+    debounce: {
+      names: ['debounce'], value: number({ min: 0, max: 60, unit: 'seconds', default: 2 }),
+      description: 'Seconds during which a second press counts once.',
+    },
+    press_timeout: {
+      names: ['press_timeout'], value: number({ above: 0, max: 120, unit: 'seconds', default: 25 }),
+      description: 'Seconds by which a press always gets its answer, whatever is still pending.',
+    },
+    deliver_within: {
+      names: ['deliver_within'], value: number({ above: 0, max: 1440, unit: 'minutes', default: 15 }),
+      description: 'Minutes during which an action not delivered within its press keeps being retried in the background.',
+    },
+  },
+} as const satisfies Mapping;
+
+export const SMS = {
+  listForm: true,
+  required: ['message', 'to'],
+  keys: {
+    message: { names: ['message'], value: ref('smsText') },
+    to: { names: ['to', 'number'], value: ref('phones') },
+    from: { names: ['from'], value: ref('phone') },
+  },
+} as const satisfies Mapping;
+
+export const CALL = {
+  listForm: true,
+  required: ['say', 'to'],
+  keys: {
+    say: { names: ['say'], value: ref('text') },
+    to: { names: ['to', 'number'], value: ref('phones') },
+    from: { names: ['from'], value: ref('phone') },
+    voice: { names: ['voice'], value: ref('voice') },
+  },
+} as const satisfies Mapping;
+
+export const STEP = {
+  def: 'step',
+  across: {
+    minProperties: 1,
+    not: { required: ['markdown', 'text'] },
+    dependentRequired: { type: ['file'], content_type: ['file'], label: ['file'] },
+  },
+  keys: {
+    markdown: { names: ['markdown'], value: ref('text'), description: 'Message posted in the room, in Markdown.' },
+    text: { names: ['text'], value: ref('text'), description: 'Plain message posted in the room.' },
+    file: { names: ['file'], value: schema({ type: 'string' }), description: 'File uploaded in the room, relative to this settings file (at most 100 MB).' },
+    type: {
+      names: ['type', 'content_type'], value: schema({ type: 'string', pattern: '^[\\w.+-]+/[\\w.+-]+$' }),
+      description: 'Content type of the file, e.g. image/png.',
+    },
+    label: { names: ['label'], value: ref('text'), description: 'Shown with the file.' },
+    sms: {
+      names: ['sms'], value: mapping(SMS),
+      description: 'An SMS: `{ message, to: [...] }`, or the 2016 list form `- message: ...` / `- number: ...`.',
+    },
+    call: {
+      names: ['call'], value: mapping(CALL),
+      description: 'A voice call that says a sentence: `{ to: [...], say, voice }`, or the 2016 list form `- number: ...` / `- say: ...`.',
+    },
+    escalate_after: { names: ['escalate_after'], value: ref('escalateAfter'), description: 'Overrides the top-level `escalate_after` for this step.' },
+  },
+} as const satisfies Mapping;
+
+export const SETTINGS = {
+  description: 'What each press of the bt.tn button does in Webex and over Twilio. `npm run check` validates a file with the same rules and more (files exist, phone numbers, message and TwiML lengths).',
+  required: ['bt.tn', 'webex'],
+  keys: {
+    'bt.tn': {
+      names: ['bt.tn'], value: { kind: 'list', of: mapping(STEP), min: 1, max: MAX_STEPS },
+      description: 'The sequence: one item per press. Press 1 runs the first item, press 2 the second, and so on.',
+    },
+    webex: { names: ['webex', 'spark'], value: mapping(WEBEX), description: 'The Webex room the escalation runs in (`spark:` is its 2016 name).' },
+    twilio: { names: ['twilio'], value: mapping(TWILIO), description: 'The Twilio account that sends SMS and makes calls.' },
+    server: { names: ['server'], value: mapping(SERVER), description: 'How the bot listens and how long it waits.' },
+    reset: {
+      names: ['reset'], value: number({ min: 1, unit: 'minutes' }),
+      description: 'Idle minutes after which the next press starts again at step 1 (the room stays).',
+    },
+    escalate_after: {
+      names: ['escalate_after'], value: ref('escalateAfter'),
+      description: 'The default `escalate_after` of every step that sets none. Without any, presses alone drive the sequence.',
+    },
+  },
+} as const satisfies Mapping;
+
+/** The key table of a mapping, as the validator reads it: the validator's name → the names accepted for it. */
+export function namesOf(shape: Mapping): Readonly<Record<string, readonly string[]>> {
+  return Object.fromEntries(Object.entries(shape.keys).map(([name, key]) => [name, key.names]));
+}
