@@ -293,9 +293,12 @@ test('npm run check refuses deep nesting with one line and no stack trace', asyn
   assert.equal(failure.stderr, `${file} has 1 problem; fix it and try again:\n${file}:5:27  ${nestedTooDeep}\n`);
 });
 
-test('npm run check accepts the seed sample', async () => {
+test('npm run check accepts the seed sample and shows its escalation plan', async () => {
   const { stdout } = await promisify(execFile)(process.execPath, [path.join(repoRoot, 'bot/src/settings/check-cli.ts'), path.join(folder, 'settings.yaml')]);
-  assert.equal(stdout, `${path.join(folder, 'settings.yaml')} is valid: 5 steps, Webex room "Green Power Demonstration".\n`);
+  const [verdict, blank, title] = stdout.split('\n');
+  assert.equal(verdict, `${path.join(folder, 'settings.yaml')} is valid: 5 steps, Webex room "Green Power Demonstration".`);
+  assert.deepEqual([blank, title], ['', 'The escalation, step by step:']);
+  assert.match(stdout, /Step 3 \(press 3\):\n {4}- post the message\n {4}- call \+352691496401, saying "Hello, please check Cisco Spark\. There is an on-going escalation"\n/);
 });
 
 test('the JSON Schema for editors accepts what the bot accepts and flags what it refuses', async () => {
