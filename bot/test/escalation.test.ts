@@ -1,13 +1,12 @@
 // An escalation that moves on by itself until someone takes it: timers between steps, acknowledge and
 // resolve from the status page and the Webex card, across a restart. The real bot against the fakes.
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startFakeTwilio, type FakeTwilio } from './fakes/twilio.ts';
-import { startFakeWebex, type FakeWebex } from './fakes/webex.ts';
-import { liveEnv, seedSettings, startBot, TEST_TOKENS, until, workspace, type BotProcess } from './support/bot-process.ts';
+import { fakeWorld } from './support/fake-world.ts';
+import { seedSettings, TEST_TOKENS, until, type BotProcess } from './support/bot-process.ts';
 import type { StatusView } from '../src/status/status-view.ts';
 import type { BotState } from '../src/core/state.ts';
 
@@ -28,29 +27,7 @@ server:
   debounce: 0
 `;
 
-let webex: FakeWebex;
-let twilio: FakeTwilio;
-const running: BotProcess[] = [];
-
-before(async () => {
-  webex = await startFakeWebex({ token: TEST_TOKENS.webex });
-  twilio = await startFakeTwilio({ accountSid: TEST_TOKENS.accountSid, authToken: TEST_TOKENS.authToken });
-});
-beforeEach(async () => {
-  await Promise.all(running.splice(0).map((bot) => bot.stop()));
-  webex.reset();
-  twilio.reset();
-});
-after(async () => {
-  await Promise.all(running.map((bot) => bot.stop()));
-  await Promise.all([webex.close(), twilio.close()]);
-});
-
-async function bot(settings: string, env: Record<string, string> = {}, stateDirectory?: string): Promise<BotProcess> {
-  const started = await startBot({ folder: workspace(settings), env: { ...liveEnv(webex.url, twilio.url), ...env }, ...(stateDirectory === undefined ? {} : { stateDirectory }) });
-  running.push(started);
-  return started;
-}
+const { webex, twilio, bot } = await fakeWorld(escalation('5'));
 
 const statusUrl = (button: BotProcess) => `${button.baseUrl}/status/${TEST_TOKENS.button}`;
 async function status(button: BotProcess): Promise<StatusView> {

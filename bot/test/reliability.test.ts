@@ -1,14 +1,13 @@
 // How the bot behaves when Webex, Twilio or the disk misbehave: lists that never end, answers of the wrong
 // shape or lost, throttling and outages, moderated rooms, secrets in error texts, a broken state file, and
 // stopping mid-request. Every test drives the real bot over HTTP against the fakes on loopback.
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startRecorder } from './fakes/recorder.ts';
-import { startFakeTwilio, type FakeTwilio } from './fakes/twilio.ts';
-import { startFakeWebex, type FakeWebex } from './fakes/webex.ts';
+import { fakeWorld } from './support/fake-world.ts';
 import { liveEnv, seedSettings, startBot, TEST_TOKENS, until, workspace, type BotProcess } from './support/bot-process.ts';
 import { describeRequest } from './support/requests.ts';
 
@@ -28,33 +27,7 @@ const webexOnly = (...server: string[]) => withServer(oneStep, server);
 const QUICK = { BTTN_HTTP_TIMEOUT_MS: '300', BTTN_RETRY_DEADLINE_MS: '1000' };
 const TWILIO_SMS = /Messages\.json$/;
 
-let webex: FakeWebex;
-let twilio: FakeTwilio;
-const running: BotProcess[] = [];
-
-before(async () => {
-  webex = await startFakeWebex({ token: TEST_TOKENS.webex });
-  twilio = await startFakeTwilio({ accountSid: TEST_TOKENS.accountSid, authToken: TEST_TOKENS.authToken });
-});
-beforeEach(async () => {
-  await Promise.all(running.splice(0).map((bot) => bot.stop()));
-  webex.reset();
-  twilio.reset();
-});
-after(async () => {
-  await Promise.all(running.map((bot) => bot.stop()));
-  await Promise.all([webex.close(), twilio.close()]);
-});
-
-async function bot(text = webexOnly(), env: Record<string, string> = {}, stateDirectory?: string): Promise<BotProcess> {
-  const started = await startBot({
-    folder: workspace(text),
-    env: { ...liveEnv(webex.url, twilio.url), ...env },
-    ...(stateDirectory === undefined ? {} : { stateDirectory }),
-  });
-  running.push(started);
-  return started;
-}
+const { webex, twilio, bot, track } = await fakeWorld(webexOnly());
 
 interface SavedState {
   nextStep: number;
@@ -398,7 +371,7 @@ for (const { name, env, step, notice } of [
 ]) {
   test(`a live run after a dry-run rehearsal ${name}, and never uses the rehearsal's room`, async () => {
     const rehearsal = await startBot({ folder: workspace(settings()), env: { WEBEX_API_BASE: webex.url, TWILIO_API_BASE: twilio.url } });
-    running.push(rehearsal);
+    track(rehearsal);
     await rehearsal.press();
     await rehearsal.press();
     await rehearsal.stop();
