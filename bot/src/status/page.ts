@@ -206,14 +206,15 @@ const STYLE = `
 :root { --ink: #1f2328; --muted: #57606a; --line: #d0d7de; --paper: #ffffff; --ground: #f3f4f6;
   --green: #1a7f37; --green-dark: #116329; --red: #b42318; --focus: #0550ae; }
 * { box-sizing: border-box; }
-body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--ground); }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--ground); overflow-wrap: break-word; }
 .top { display: flex; flex-wrap: wrap; align-items: baseline; justify-content: space-between; gap: 0 1rem; padding: .75rem 1rem; background: var(--paper); border-bottom: 1px solid var(--line); }
 h1 { margin: 0; font-size: 1.25rem; display: flex; align-items: center; gap: .5rem; }
 .logo { width: 1rem; height: 1rem; border-radius: 50%; background: var(--green); display: inline-block; }
 .connection { margin: 0; font-size: .875rem; color: var(--muted); }
-main { max-width: 72rem; margin: 0 auto; padding: 1rem; display: grid; gap: 1rem; }
+/* One column no wider than the screen, whatever a name, an error or a link holds; long words break. */
+main { max-width: 72rem; margin: 0 auto; padding: 1rem; display: grid; grid-template-columns: minmax(0, 1fr); gap: 1rem; }
 @media (min-width: 60rem) { main { grid-template-columns: minmax(0, 1fr) minmax(0, 1.25fr); align-items: start; } .banner { grid-column: 1 / -1; } }
-.column { display: grid; gap: 1rem; min-width: 0; }
+.column { display: grid; grid-template-columns: minmax(0, 1fr); gap: 1rem; min-width: 0; }
 .card, #history { background: var(--paper); border: 1px solid var(--line); border-radius: .75rem; padding: 1rem; }
 h2 { margin: 0 0 .5rem; font-size: 1rem; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); }
 h3 { margin: 1rem 0 .5rem; font-size: 1.05rem; }
@@ -258,9 +259,10 @@ button.danger { background: var(--red); color: #fff; border: 1px solid var(--red
 .press-head { margin: 0; display: flex; flex-wrap: wrap; align-items: center; gap: .25rem .6rem; font-size: 1rem; }
 .press-head time { font-weight: normal; color: var(--muted); font-size: .9rem; }
 .press-meta { font-size: .8rem; }
-.outcomes li { padding: .3rem 0; display: flex; align-items: baseline; gap: .5rem; }
-.outcomes .what { min-width: 0; }
-.badge { display: inline-block; font-size: .78rem; font-weight: 600; padding: .05rem .5rem; border-radius: 1rem; white-space: nowrap; }
+/* A badge too wide to leave the text room puts the text on the next line instead of squeezing it. */
+.outcomes li { padding: .3rem 0; display: flex; flex-wrap: wrap; align-items: baseline; gap: .15rem .5rem; }
+.outcomes .what { flex: 1 1 10rem; min-width: 0; }
+.badge { display: inline-block; max-width: 100%; font-size: .78rem; font-weight: 600; padding: .05rem .5rem; border-radius: 1rem; }
 .badge.ok { background: #dafbe1; color: #116329; }
 .badge.warn { background: #fff8c5; color: #6c4400; }
 .badge.failed { background: #ffebe9; color: #a40e26; }
