@@ -303,22 +303,22 @@ describe('the status page', () => {
     const { open } = await demo(t, 'live', ESCALATING);
     const { page, problems } = await open({ bypassCSP: true });
     const { page: watcher } = await open();
-    const progress = page.locator('#progress');
-    const countdown = progress.locator('[data-countdown]');
+    const incident = page.locator('#incident');
+    const countdown = incident.locator('[data-countdown]');
 
     await pressOnPage(page, /^Step 1 ran/);
-    await progress.filter({ hasText: 'Escalation 1: escalating' }).waitFor();
+    await incident.filter({ hasText: 'Escalation 1: escalating' }).waitFor();
     await countdown.filter({ hasText: /^\d+ s$/ }).waitFor();
     const first = Number.parseInt(await countdown.innerText(), 10);
     await page.waitForFunction(`Number.parseInt(document.querySelector('[data-countdown]')?.textContent, 10) < ${first}`);
-    assert.match(await progress.innerText(), /Step [23] runs by itself in \d+ s unless someone takes it/);
+    assert.match(await incident.innerText(), /Step [23] runs by itself in \d+ s unless someone takes it/);
 
     await page.getByLabel('Your name').fill('Alice Martin');
     await page.getByRole('button', { name: "I'm on it" }).click();
     await result(page).filter({ hasText: /^Acknowledged by Alice Martin \(via status page\) at \d\d:\d\d UTC\.$/ }).waitFor();
-    // The page redraws its progress only from the bot's events: this is the event stream, here and on another reader's page.
-    await progress.filter({ hasText: /Escalation 1: acknowledged by Alice Martin \(via status page\) at / }).waitFor();
-    await watcher.locator('#progress').filter({ hasText: 'acknowledged by Alice Martin' }).waitFor();
+    // The page redraws the escalation only from the bot's events: this is the event stream, here and on another reader's page.
+    await incident.filter({ hasText: /Escalation 1: acknowledged by Alice Martin \(via status page\) at / }).waitFor();
+    await watcher.locator('#incident').filter({ hasText: 'acknowledged by Alice Martin' }).waitFor();
     assert.equal(await countdown.count(), 0);
 
     await page.getByRole('button', { name: "I'm on it" }).click();
@@ -329,8 +329,8 @@ describe('the status page', () => {
     assert.equal(await page.evaluate('document.activeElement.id'), 'resolve');
     await page.keyboard.press('Enter');
     await result(page).filter({ hasText: /^Resolved by Alice Martin \(via status page\) after / }).waitFor();
-    await progress.filter({ hasText: /Escalation 1: resolved by Alice Martin/ }).waitFor();
-    assert.match(await progress.innerText(), /Next press: step 1/);
+    await incident.filter({ hasText: /Escalation 1: resolved by Alice Martin/ }).waitFor();
+    assert.match(await page.locator('#progress').innerText(), /Next press: step 1/);
     assert.equal(await countdown.count(), 0);
 
     await page.addScriptTag({ path: path.join(repoRoot, 'node_modules/axe-core/axe.min.js') });
@@ -370,7 +370,7 @@ describe('the status page', () => {
     await result(page).filter({ hasText: /^Step 4 ran/ }).waitFor();
     const longName = `${'on.call.engineer'.repeat(4)}@example.com`;
     assert.equal((await fetch(`${statusUrl}/ack`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: longName }) })).status, 200);
-    await page.locator('#progress').filter({ hasText: 'acknowledged by' }).waitFor();
+    await page.locator('#incident').filter({ hasText: 'acknowledged by' }).waitFor();
     await page.setViewportSize(NARROWEST);
     assert.ok(await page.evaluate('document.documentElement.scrollWidth <= 320'),
       `the page is ${await page.evaluate('document.documentElement.scrollWidth')} px wide at 320 px`);

@@ -7,12 +7,13 @@ import type { NextPressView, OutcomeView, PressView, PreviewAction, RoomView, St
 /** The parts of the page that change with each press, by element id. */
 export interface StatusRegions {
   readonly room: string;
+  readonly incident: string;
   readonly progress: string;
   readonly history: string;
 }
 
 export function statusRegions(view: StatusView): StatusRegions {
-  return { room: roomHtml(view.room), progress: progressHtml(view), history: historyHtml(view.history) };
+  return { room: roomHtml(view.room), incident: incidentHtml(view.incident), progress: progressHtml(view), history: historyHtml(view.history) };
 }
 
 /** The whole page; `nonce` lets its own style and script run under the Content-Security-Policy. */
@@ -45,18 +46,18 @@ export function statusPage(view: StatusView, nonce: string): string {
       <button id="press" type="button" class="bttn" aria-describedby="press-hint">Press</button>
       <p id="press-hint" class="hint">Runs the next step, exactly as a press of the bt.tn does.</p>
       <p id="press-result" class="result" role="status" aria-live="polite"></p>
+      <div class="incident-actions" role="group" aria-labelledby="incident-actions-title">
+        <h3 id="incident-actions-title">Take or resolve the escalation</h3>
+        <div id="incident">${regions.incident}</div>
+        <p class="name"><label for="ack-name">Your name</label> <input id="ack-name" autocomplete="name" maxlength="80" placeholder="shown in the room"></p>
+        <p class="take"><button id="ack" type="button" class="secondary">I'm on it</button> <button id="resolve" type="button" class="secondary">Resolved</button></p>
+      </div>
       <details class="reset">
         <summary>Reset the sequence</summary>
         <p class="hint">The next press runs step 1 again. The history stays.</p>
         <p><input type="checkbox" id="delete-room"> <label for="delete-room">Also delete the Webex room, so the next press creates it again and invites everyone (a clean demo)</label></p>
         <button id="reset" type="button" class="secondary">Restart at step 1</button>
       </details>
-      <div class="incident-actions" role="group" aria-labelledby="incident-actions-title">
-        <h3 id="incident-actions-title">Take the escalation</h3>
-        <p><label for="ack-name">Your name</label> <input id="ack-name" autocomplete="name" maxlength="80" placeholder="shown in the room"></p>
-        <button id="ack" type="button" class="secondary">I'm on it</button>
-        <button id="resolve" type="button" class="secondary">Resolved</button>
-      </div>
       <noscript><p class="hint">The virtual button and live updates need JavaScript; the status is as of loading the page.</p></noscript>
     </section>
     <section id="progress" class="card" aria-labelledby="progress-title">${regions.progress}</section>
@@ -89,14 +90,13 @@ function progressHtml(view: StatusView): string {
   return `<h2 id="progress-title">Step reached</h2>
 <p class="reached"><strong>${view.stepReached === 0 ? (view.pressCount === 0 ? 'None yet' : 'Starting again') : `Step ${view.stepReached}`}</strong> <span class="muted">of ${view.steps}</span></p>
 ${stepsHtml(view)}
-${incidentHtml(view.incident)}
 <p class="muted">${pressesLine(view)}</p>
 ${lateHtml(view.late)}${nextHtml(view.next, view.steps)}`;
 }
 
 /** Where the escalation stands, who took it, and when the next step comes by itself (counted down on the page). */
 function incidentHtml(incident: StatusView['incident']): string {
-  if (incident === undefined) return '';
+  if (incident === undefined) return '<p class="incident">No escalation under way: the first step starts one.</p>';
   const who = (ack: NonNullable<typeof incident.acknowledged>) => `${esc(ack.name)} (via ${esc(ack.via)}) at ${timeHtml(ack.at)}`;
   const state = incident.status === 'resolved' && incident.resolved !== undefined ? `resolved by ${who(incident.resolved)}`
     : incident.status === 'acknowledged' && incident.acknowledged !== undefined ? `acknowledged by ${who(incident.acknowledged)}`
@@ -247,6 +247,15 @@ pre { white-space: pre-wrap; overflow-wrap: anywhere; background: var(--ground);
 .result { min-height: 1.5rem; font-weight: 600; }
 .result[data-tone="ok"] { color: var(--green-dark); }
 .result[data-tone="failed"] { color: var(--red); }
+.incident-actions { margin-top: 1rem; border-top: 1px solid var(--line); padding-top: .25rem; }
+.incident { text-align: left; margin: .5rem 0; padding: .5rem .75rem; border-radius: .5rem; border-left: .3rem solid var(--line); background: var(--ground); }
+.incident[data-status="escalating"] { border-left-color: var(--red); background: #ffebe9; }
+.incident[data-status="acknowledged"] { border-left-color: #54aeff; background: #ddf4ff; }
+.incident[data-status="resolved"] { border-left-color: var(--green); background: #dafbe1; }
+.incident [data-countdown] { font-weight: 600; font-variant-numeric: tabular-nums; }
+.name label { font-weight: 600; }
+#ack-name { font: inherit; padding: .45rem .6rem; border: 1px solid #8c959f; border-radius: .5rem; width: 14rem; max-width: 100%; min-height: 2.75rem; }
+.take { display: flex; flex-wrap: wrap; justify-content: center; gap: .5rem; }
 .reset { text-align: left; margin-top: 1rem; border-top: 1px solid var(--line); padding-top: .75rem; }
 .reset summary { font-weight: 600; padding: .25rem 0; }
 .reset input { width: 1.25rem; height: 1.25rem; vertical-align: middle; }
