@@ -88,10 +88,16 @@ ${roomLine(room)}`;
 
 function progressHtml(view: StatusView): string {
   return `<h2 id="progress-title">Step reached</h2>
-<p class="reached"><strong>${view.stepReached === 0 ? (view.pressCount === 0 ? 'None yet' : 'Starting again') : `Step ${view.stepReached}`}</strong> <span class="muted">of ${view.steps}</span></p>
+<p class="reached">${reachedHtml(view)}</p>
 ${stepsHtml(view)}
 <p class="muted">${pressesLine(view)}</p>
 ${lateHtml(view.late)}${nextHtml(view.next, view.steps)}`;
+}
+
+/** "Step 2 of 5"; before the first step or once the sequence starts again (a reset, a resolve) "of 5" would read as part of the words, so the count stands apart. */
+function reachedHtml(view: StatusView): string {
+  if (view.stepReached > 0) return `<strong>Step ${view.stepReached}</strong> <span class="muted">of ${view.steps}</span>`;
+  return `<strong>${view.pressCount === 0 ? 'None yet' : 'Starting again'}</strong> <span class="muted">(${view.steps} steps)</span>`;
 }
 
 /** Where the escalation stands, who took it, and when the next step comes by itself (counted down on the page). */
@@ -102,7 +108,7 @@ function incidentHtml(incident: StatusView['incident']): string {
     : incident.status === 'acknowledged' && incident.acknowledged !== undefined ? `acknowledged by ${who(incident.acknowledged)}`
     : 'escalating, nobody has taken it yet';
   const next = incident.nextStepAt === undefined ? ''
-    : ` Step ${incident.nextStepAt.step} runs by itself in <span data-countdown="${esc(incident.nextStepAt.at)}">${timeHtml(incident.nextStepAt.at)}</span> unless someone takes it.`;
+    : ` Step ${incident.nextStepAt.step} runs by itself <span data-countdown="${esc(incident.nextStepAt.at)}">at ${timeHtml(incident.nextStepAt.at)}</span> unless someone takes it.`;
   return `<p class="incident" data-status="${incident.status}"><strong>Escalation ${incident.number}:</strong> ${state}.${next}</p>`;
 }
 
@@ -312,6 +318,14 @@ const SCRIPT = `
     }
   }
 
+  // "at 17:39:50" from the server (right without JavaScript) becomes "in 42 s" at once, then every second.
+  function countdowns() {
+    for (const element of document.querySelectorAll('[data-countdown]')) {
+      const left = Math.max(0, Math.round((new Date(element.dataset.countdown).getTime() - Date.now()) / 1000));
+      element.textContent = 'in ' + (left >= 60 ? Math.floor(left / 60) + ' min ' + (left % 60) + ' s' : left + ' s');
+    }
+  }
+
   function show(regions) {
     for (const [id, html] of Object.entries(regions)) {
       const region = byId(id);
@@ -319,6 +333,7 @@ const SCRIPT = `
       region.innerHTML = html;
       localTimes(region);
     }
+    countdowns();
   }
 
   function say(text, tone) {
@@ -386,12 +401,7 @@ const SCRIPT = `
   }
 
   // The countdown to the next step: the page's clock, told once a second.
-  setInterval(() => {
-    for (const element of document.querySelectorAll('[data-countdown]')) {
-      const left = Math.max(0, Math.round((new Date(element.dataset.countdown).getTime() - Date.now()) / 1000));
-      element.textContent = left >= 60 ? Math.floor(left / 60) + ' min ' + (left % 60) + ' s' : left + ' s';
-    }
-  }, 1000);
+  setInterval(countdowns, 1000);
 
   function reset(withRoom) {
     return busyWith(resetButton, async () => {
@@ -416,5 +426,6 @@ const SCRIPT = `
   events.addEventListener('open', () => { connection.textContent = 'Live: presses show up as they arrive.'; });
   events.addEventListener('error', () => { connection.textContent = 'Lost the bot; reconnecting…'; });
   localTimes(document);
+  countdowns();
 })();
 `;
