@@ -1,6 +1,6 @@
 // The status page in a real browser: Debian's Chromium, driven by playwright-core, against the bot
 // started on loopback with the fake Webex and Twilio. What the page shows is checked against what the
-// fakes received. Set STATUS_SCREENSHOT=docs/status-page.png to save the README's screenshot.
+// fakes received. Set STATUS_SCREENSHOT=docs/status-page.png to save the README's screenshot (mid-escalation).
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -18,11 +18,14 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
+const NARROWEST = { width: 320, height: 640 };
 const ROOM = 'Green Power Demonstration';
 const PEOPLE = ['bernard.paques@dimensiondata.com', 'nemo.verbist@dimensiondata.com', 'laurent.vogt@dimensiondata.com', 'david.hubert@dimensiondata.com'];
 const NUMBER = '+352691496401';
 /** The seed with the debounce window off, so a test can press quickly. */
 const SETTINGS = `${readFileSync(seedSettings, 'utf8')}    debounce: 0\n`;
+/** The same, with each step running by itself 3 s after the one before unless someone takes the escalation. */
+const ESCALATING = `escalate_after: 0.05\n${SETTINGS}`;
 
 let browser: Browser;
 
@@ -48,10 +51,10 @@ interface OpenPage {
 }
 
 /** The bot against fresh fakes (or in dry-run), stopped with everything it opened when the test ends. */
-async function demo(t: TestContext, mode: 'live' | 'dry-run' = 'live'): Promise<Demo> {
+async function demo(t: TestContext, mode: 'live' | 'dry-run' = 'live', settings = SETTINGS): Promise<Demo> {
   const webex = await startFakeWebex({ token: TEST_TOKENS.webex });
   const twilio = await startFakeTwilio({ accountSid: TEST_TOKENS.accountSid, authToken: TEST_TOKENS.authToken });
-  const bot = await startBot({ folder: workspace(SETTINGS), env: mode === 'live' ? liveEnv(webex.url, twilio.url) : {} });
+  const bot = await startBot({ folder: workspace(settings), env: mode === 'live' ? liveEnv(webex.url, twilio.url) : {} });
   const contexts: BrowserContext[] = [];
   t.after(async () => {
     await Promise.all(contexts.map((context) => context.close()));
@@ -149,7 +152,6 @@ describe('the status page', () => {
     assert.deepEqual(body.history.map((press) => press.step), [3, 2, 1]);
     assert.equal(body.next.step, 4);
 
-    if (process.env.STATUS_SCREENSHOT) await page.screenshot({ path: path.resolve(repoRoot, process.env.STATUS_SCREENSHOT), fullPage: true });
     assert.deepEqual(problems, []);
   });
 
@@ -176,7 +178,7 @@ describe('the status page', () => {
     await page.getByText('Reset the sequence').click();
     await page.getByRole('button', { name: 'Restart at step 1' }).click();
     await result(page).filter({ hasText: 'Reset: the next press runs step 1.' }).waitFor();
-    assert.match(await page.locator('#progress').innerText(), /None yet\s+of 5[\s\S]*Next press: step 1/);
+    assert.match(await page.locator('#progress').innerText(), /Starting again\s+\(5 steps\)[\s\S]*Next press: step 1/);
     assert.deepEqual(await historyTitles(page), ['Step 2', 'Step 1']);
 
     await pressOnPage(page, /^Step 1 ran: 1 action delivered\.$/);
@@ -296,8 +298,67 @@ describe('the status page', () => {
     assert.deepEqual(problems, []);
   });
 
+  test('a press starts an escalation that counts down to its next step until someone takes it, then resolves it', async (t) => {
+    const { open } = await demo(t, 'live', ESCALATING);
+    const { page, problems } = await open({ bypassCSP: true });
+    const { page: watcher } = await open();
+    const incident = page.locator('#incident');
+    const countdown = incident.locator('[data-countdown]');
+
+    await pressOnPage(page, /^Step 1 ran/);
+    await incident.filter({ hasText: 'Escalation 1: escalating' }).waitFor();
+    // Seconds left, or NaN while no countdown shows (a timer that has just run its step has none until the next).
+    const left = "Number(/^in (\\d+) s$/.exec(document.querySelector('#incident [data-countdown]')?.textContent)?.[1] ?? NaN)";
+    // From 2 s or more, so that a smaller figure still comes before the step runs and the countdown starts over.
+    const first = await (await page.waitForFunction(`${left} >= 2 && ${left}`)).jsonValue() as number;
+    await page.waitForFunction(`${left} < ${first}`);
+    await incident.filter({ hasText: /Step \d runs by itself in \d+ s unless someone takes it\./ }).waitFor();
+    if (process.env.STATUS_SCREENSHOT) await page.screenshot({ path: path.resolve(repoRoot, process.env.STATUS_SCREENSHOT), fullPage: true });
+
+    await page.getByLabel('Your name').fill('Alice Martin');
+    await page.getByRole('button', { name: "I'm on it" }).click();
+    await result(page).filter({ hasText: /^Acknowledged by Alice Martin \(via status page\) at \d\d:\d\d UTC\.$/ }).waitFor();
+    // The page redraws the escalation only from the bot's events: this is the event stream, here and on another reader's page.
+    await incident.filter({ hasText: /Escalation 1: acknowledged by Alice Martin \(via status page\) at / }).waitFor();
+    await watcher.locator('#incident').filter({ hasText: 'acknowledged by Alice Martin' }).waitFor();
+    assert.equal(await countdown.count(), 0);
+
+    await page.getByRole('button', { name: "I'm on it" }).click();
+    await result(page).filter({ hasText: /^Nothing changed: already taken by Alice Martin\.$/ }).waitFor();
+
+    // From the keyboard: Tab from "I'm on it" reaches "Resolved", and Enter presses it.
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate('document.activeElement.id'), 'resolve');
+    await page.keyboard.press('Enter');
+    await result(page).filter({ hasText: /^Resolved by Alice Martin \(via status page\) after / }).waitFor();
+    await incident.filter({ hasText: /Escalation 1: resolved by Alice Martin/ }).waitFor();
+    assert.match(await page.locator('#progress').innerText(), /Next press: step 1/);
+    assert.equal(await countdown.count(), 0);
+
+    await page.addScriptTag({ path: path.join(repoRoot, 'node_modules/axe-core/axe.min.js') });
+    assert.deepEqual(await axeViolations(page), []);
+    assert.deepEqual(problems.filter((problem) => !/status of 409/.test(problem)), []);
+  });
+
+  test('in dry-run the delete-room confirmation says nothing is deleted in Webex', async (t) => {
+    const { open } = await demo(t, 'dry-run');
+    const { page, problems } = await open();
+    await pressOnPage(page, /^Step 1 ran in dry-run/);
+
+    await page.getByText('Reset the sequence').click();
+    await page.getByLabel(/Also delete the Webex room/).check();
+    await page.getByRole('button', { name: 'Restart at step 1' }).click();
+    const text = await page.getByRole('dialog', { name: 'Delete the room?' }).locator('#confirm-text').innerText();
+    assert.match(text, /^Dry-run: nothing is deleted in Webex/);
+    assert.doesNotMatch(text, /for everyone/);
+    assert.deepEqual(problems, []);
+  });
+
   test('on a phone the page fits, passes axe-core, and the button works from the keyboard', async (t) => {
-    const { open, bot } = await demo(t);
+    const { open, bot, twilio, statusUrl } = await demo(t);
+    // Long words are what push a narrow page sideways: an error quoting a URL, a name typed without spaces.
+    twilio.fail({ method: 'POST', path: /\/Messages\.json$/ }, { kind: 'status', status: 400, body: { code: 21211, status: 400,
+      message: `The 'To' number ${NUMBER}0000000000 is not a valid phone number, see https://www.twilio.com/docs/errors/21211/${'x'.repeat(60)}` } });
     await bot.press();
     await bot.press();
     const { page, problems } = await open({ viewport: PHONE, bypassCSP: true });
@@ -309,14 +370,18 @@ describe('the status page', () => {
     await result(page).filter({ hasText: /^Step 3 ran/ }).waitFor();
     await page.keyboard.press('Enter');
     await result(page).filter({ hasText: /^Step 4 ran/ }).waitFor();
+    const longName = `${'on.call.engineer'.repeat(4)}@example.com`;
+    assert.equal((await fetch(`${statusUrl}/ack`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: longName }) })).status, 200);
+    await page.locator('#incident').filter({ hasText: 'acknowledged by' }).waitFor();
+    await page.setViewportSize(NARROWEST);
+    assert.ok(await page.evaluate('document.documentElement.scrollWidth <= 320'),
+      `the page is ${await page.evaluate('document.documentElement.scrollWidth')} px wide at 320 px`);
 
     await page.addScriptTag({ path: path.join(repoRoot, 'node_modules/axe-core/axe.min.js') });
     await page.getByText('Reset the sequence').click();
-    for (const viewport of [PHONE, DESKTOP]) {
+    for (const viewport of [NARROWEST, PHONE, DESKTOP]) {
       await page.setViewportSize(viewport);
-      const audit = await page.evaluate('axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] })') as AxeResults;
-      assert.deepEqual(audit.violations.map(({ id, help, nodes }) => `${id}: ${help} (${nodes.map((node) => node.target.join(' ')).join(', ')})`), [],
-        `at ${viewport.width}x${viewport.height}`);
+      assert.deepEqual(await axeViolations(page), [], `at ${viewport.width}x${viewport.height}`);
     }
     assert.deepEqual(problems, []);
   });
@@ -324,6 +389,12 @@ describe('the status page', () => {
 
 interface AxeResults {
   readonly violations: readonly { id: string; help: string; nodes: readonly { target: readonly string[] }[] }[];
+}
+
+/** What axe-core (already added to the page) finds against WCAG 2.1 A and AA and its best practices, one line each. */
+async function axeViolations(page: Page): Promise<string[]> {
+  const audit = await page.evaluate('axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] })') as AxeResults;
+  return audit.violations.map(({ id, help, nodes }) => `${id}: ${help} (${nodes.map((node) => node.target.join(' ')).join(', ')})`);
 }
 
 /** The first server-sent event of a stream, as text. */

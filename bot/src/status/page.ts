@@ -7,12 +7,13 @@ import type { NextPressView, OutcomeView, PressView, PreviewAction, RoomView, St
 /** The parts of the page that change with each press, by element id. */
 export interface StatusRegions {
   readonly room: string;
+  readonly incident: string;
   readonly progress: string;
   readonly history: string;
 }
 
 export function statusRegions(view: StatusView): StatusRegions {
-  return { room: roomHtml(view.room), progress: progressHtml(view), history: historyHtml(view.history) };
+  return { room: roomHtml(view.room), incident: incidentHtml(view.incident), progress: progressHtml(view), history: historyHtml(view.history) };
 }
 
 /** The whole page; `nonce` lets its own style and script run under the Content-Security-Policy. */
@@ -45,18 +46,18 @@ export function statusPage(view: StatusView, nonce: string): string {
       <button id="press" type="button" class="bttn" aria-describedby="press-hint">Press</button>
       <p id="press-hint" class="hint">Runs the next step, exactly as a press of the bt.tn does.</p>
       <p id="press-result" class="result" role="status" aria-live="polite"></p>
+      <div class="incident-actions" role="group" aria-labelledby="incident-actions-title">
+        <h3 id="incident-actions-title">Take or resolve the escalation</h3>
+        <div id="incident">${regions.incident}</div>
+        <p class="name"><label for="ack-name">Your name</label> <input id="ack-name" autocomplete="name" maxlength="80" placeholder="shown in the room"></p>
+        <p class="take"><button id="ack" type="button" class="secondary">I'm on it</button> <button id="resolve" type="button" class="secondary">Resolved</button></p>
+      </div>
       <details class="reset">
         <summary>Reset the sequence</summary>
         <p class="hint">The next press runs step 1 again. The history stays.</p>
         <p><input type="checkbox" id="delete-room"> <label for="delete-room">Also delete the Webex room, so the next press creates it again and invites everyone (a clean demo)</label></p>
         <button id="reset" type="button" class="secondary">Restart at step 1</button>
       </details>
-      <div class="incident-actions" role="group" aria-labelledby="incident-actions-title">
-        <h3 id="incident-actions-title">Take the escalation</h3>
-        <p><label for="ack-name">Your name</label> <input id="ack-name" autocomplete="name" maxlength="80" placeholder="shown in the room"></p>
-        <button id="ack" type="button" class="secondary">I'm on it</button>
-        <button id="resolve" type="button" class="secondary">Resolved</button>
-      </div>
       <noscript><p class="hint">The virtual button and live updates need JavaScript; the status is as of loading the page.</p></noscript>
     </section>
     <section id="progress" class="card" aria-labelledby="progress-title">${regions.progress}</section>
@@ -87,22 +88,27 @@ ${roomLine(room)}`;
 
 function progressHtml(view: StatusView): string {
   return `<h2 id="progress-title">Step reached</h2>
-<p class="reached"><strong>${view.stepReached === 0 ? (view.pressCount === 0 ? 'None yet' : 'Starting again') : `Step ${view.stepReached}`}</strong> <span class="muted">of ${view.steps}</span></p>
+<p class="reached">${reachedHtml(view)}</p>
 ${stepsHtml(view)}
-${incidentHtml(view.incident)}
 <p class="muted">${pressesLine(view)}</p>
 ${lateHtml(view.late)}${nextHtml(view.next, view.steps)}`;
 }
 
+/** "Step 2 of 5"; before the first step or once the sequence starts again (a reset, a resolve) "of 5" would read as part of the words, so the count stands apart. */
+function reachedHtml(view: StatusView): string {
+  if (view.stepReached > 0) return `<strong>Step ${view.stepReached}</strong> <span class="muted">of ${view.steps}</span>`;
+  return `<strong>${view.pressCount === 0 ? 'None yet' : 'Starting again'}</strong> <span class="muted">(${view.steps} steps)</span>`;
+}
+
 /** Where the escalation stands, who took it, and when the next step comes by itself (counted down on the page). */
 function incidentHtml(incident: StatusView['incident']): string {
-  if (incident === undefined) return '';
+  if (incident === undefined) return '<p class="incident">No escalation under way: the first step starts one.</p>';
   const who = (ack: NonNullable<typeof incident.acknowledged>) => `${esc(ack.name)} (via ${esc(ack.via)}) at ${timeHtml(ack.at)}`;
   const state = incident.status === 'resolved' && incident.resolved !== undefined ? `resolved by ${who(incident.resolved)}`
     : incident.status === 'acknowledged' && incident.acknowledged !== undefined ? `acknowledged by ${who(incident.acknowledged)}`
     : 'escalating, nobody has taken it yet';
   const next = incident.nextStepAt === undefined ? ''
-    : ` Step ${incident.nextStepAt.step} runs by itself in <span data-countdown="${esc(incident.nextStepAt.at)}">${timeHtml(incident.nextStepAt.at)}</span> unless someone takes it.`;
+    : ` Step ${incident.nextStepAt.step} runs by itself <span data-countdown="${esc(incident.nextStepAt.at)}">at ${timeHtml(incident.nextStepAt.at)}</span> unless someone takes it.`;
   return `<p class="incident" data-status="${incident.status}"><strong>Escalation ${incident.number}:</strong> ${state}.${next}</p>`;
 }
 
@@ -206,14 +212,15 @@ const STYLE = `
 :root { --ink: #1f2328; --muted: #57606a; --line: #d0d7de; --paper: #ffffff; --ground: #f3f4f6;
   --green: #1a7f37; --green-dark: #116329; --red: #b42318; --focus: #0550ae; }
 * { box-sizing: border-box; }
-body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--ground); }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--ground); overflow-wrap: break-word; }
 .top { display: flex; flex-wrap: wrap; align-items: baseline; justify-content: space-between; gap: 0 1rem; padding: .75rem 1rem; background: var(--paper); border-bottom: 1px solid var(--line); }
 h1 { margin: 0; font-size: 1.25rem; display: flex; align-items: center; gap: .5rem; }
 .logo { width: 1rem; height: 1rem; border-radius: 50%; background: var(--green); display: inline-block; }
 .connection { margin: 0; font-size: .875rem; color: var(--muted); }
-main { max-width: 72rem; margin: 0 auto; padding: 1rem; display: grid; gap: 1rem; }
+/* One column no wider than the screen, whatever a name, an error or a link holds; long words break. */
+main { max-width: 72rem; margin: 0 auto; padding: 1rem; display: grid; grid-template-columns: minmax(0, 1fr); gap: 1rem; }
 @media (min-width: 60rem) { main { grid-template-columns: minmax(0, 1fr) minmax(0, 1.25fr); align-items: start; } .banner { grid-column: 1 / -1; } }
-.column { display: grid; gap: 1rem; min-width: 0; }
+.column { display: grid; grid-template-columns: minmax(0, 1fr); gap: 1rem; min-width: 0; }
 .card, #history { background: var(--paper); border: 1px solid var(--line); border-radius: .75rem; padding: 1rem; }
 h2 { margin: 0 0 .5rem; font-size: 1rem; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); }
 h3 { margin: 1rem 0 .5rem; font-size: 1.05rem; }
@@ -246,6 +253,15 @@ pre { white-space: pre-wrap; overflow-wrap: anywhere; background: var(--ground);
 .result { min-height: 1.5rem; font-weight: 600; }
 .result[data-tone="ok"] { color: var(--green-dark); }
 .result[data-tone="failed"] { color: var(--red); }
+.incident-actions { margin-top: 1rem; border-top: 1px solid var(--line); padding-top: .25rem; }
+.incident { text-align: left; margin: .5rem 0; padding: .5rem .75rem; border-radius: .5rem; border-left: .3rem solid var(--line); background: var(--ground); }
+.incident[data-status="escalating"] { border-left-color: var(--red); background: #ffebe9; }
+.incident[data-status="acknowledged"] { border-left-color: #54aeff; background: #ddf4ff; }
+.incident[data-status="resolved"] { border-left-color: var(--green); background: #dafbe1; }
+.incident [data-countdown] { font-weight: 600; font-variant-numeric: tabular-nums; }
+.name label { font-weight: 600; }
+#ack-name { font: inherit; padding: .45rem .6rem; border: 1px solid #8c959f; border-radius: .5rem; width: 14rem; max-width: 100%; min-height: 2.75rem; }
+.take { display: flex; flex-wrap: wrap; justify-content: center; gap: .5rem; }
 .reset { text-align: left; margin-top: 1rem; border-top: 1px solid var(--line); padding-top: .75rem; }
 .reset summary { font-weight: 600; padding: .25rem 0; }
 .reset input { width: 1.25rem; height: 1.25rem; vertical-align: middle; }
@@ -258,9 +274,10 @@ button.danger { background: var(--red); color: #fff; border: 1px solid var(--red
 .press-head { margin: 0; display: flex; flex-wrap: wrap; align-items: center; gap: .25rem .6rem; font-size: 1rem; }
 .press-head time { font-weight: normal; color: var(--muted); font-size: .9rem; }
 .press-meta { font-size: .8rem; }
-.outcomes li { padding: .3rem 0; display: flex; align-items: baseline; gap: .5rem; }
-.outcomes .what { min-width: 0; }
-.badge { display: inline-block; font-size: .78rem; font-weight: 600; padding: .05rem .5rem; border-radius: 1rem; white-space: nowrap; }
+/* A badge too wide to leave the text room puts the text on the next line instead of squeezing it. */
+.outcomes li { padding: .3rem 0; display: flex; flex-wrap: wrap; align-items: baseline; gap: .15rem .5rem; }
+.outcomes .what { flex: 1 1 10rem; min-width: 0; }
+.badge { display: inline-block; max-width: 100%; font-size: .78rem; font-weight: 600; padding: .05rem .5rem; border-radius: 1rem; }
 .badge.ok { background: #dafbe1; color: #116329; }
 .badge.warn { background: #fff8c5; color: #6c4400; }
 .badge.failed { background: #ffebe9; color: #a40e26; }
@@ -301,6 +318,14 @@ const SCRIPT = `
     }
   }
 
+  // "at 17:39:50" from the server (right without JavaScript) becomes "in 42 s" at once, then every second.
+  function countdowns() {
+    for (const element of document.querySelectorAll('[data-countdown]')) {
+      const left = Math.max(0, Math.round((new Date(element.dataset.countdown).getTime() - Date.now()) / 1000));
+      element.textContent = 'in ' + (left >= 60 ? Math.floor(left / 60) + ' min ' + (left % 60) + ' s' : left + ' s');
+    }
+  }
+
   function show(regions) {
     for (const [id, html] of Object.entries(regions)) {
       const region = byId(id);
@@ -308,6 +333,7 @@ const SCRIPT = `
       region.innerHTML = html;
       localTimes(region);
     }
+    countdowns();
   }
 
   function say(text, tone) {
@@ -375,12 +401,7 @@ const SCRIPT = `
   }
 
   // The countdown to the next step: the page's clock, told once a second.
-  setInterval(() => {
-    for (const element of document.querySelectorAll('[data-countdown]')) {
-      const left = Math.max(0, Math.round((new Date(element.dataset.countdown).getTime() - Date.now()) / 1000));
-      element.textContent = left >= 60 ? Math.floor(left / 60) + ' min ' + (left % 60) + ' s' : left + ' s';
-    }
-  }, 1000);
+  setInterval(countdowns, 1000);
 
   function reset(withRoom) {
     return busyWith(resetButton, async () => {
@@ -405,5 +426,6 @@ const SCRIPT = `
   events.addEventListener('open', () => { connection.textContent = 'Live: presses show up as they arrive.'; });
   events.addEventListener('error', () => { connection.textContent = 'Lost the bot; reconnecting…'; });
   localTimes(document);
+  countdowns();
 })();
 `;
