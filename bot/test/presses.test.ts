@@ -277,7 +277,7 @@ test('a crash right after the room was created makes no second room', async () =
   await until(() => webex.requests.filter((request) => request.status === 0).length === 5, 'the invitations and the message hanging');
   await first.kill();
   const restarted = await bot(seedNoDebounce, {}, first.stateDirectory);
-  await until(() => webex.memberships.length === 4 && webex.messages.length >= 1, 'step 1 finished after the restart');
+  await until(() => webex.memberships.length === 4 && webex.messages.length >= 1, 'step 1 finished after the restart', 15_000);
   const answer = await restarted.press();
   assert.equal(answer.status, 200);
   assert.equal(answer.body.step, 2);
