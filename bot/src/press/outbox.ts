@@ -122,7 +122,7 @@ export class Outbox {
       // The press's entries as they were when this write settled the last of them, if it did.
       let settledPress: readonly OutboxEntry[] | undefined;
       let next = afterAttempt(current, result, timing);
-      await store.update((state) => {
+      const written = store.update((state) => {
         // From the entry as it is now: the press may have answered (late) while the attempt ran.
         next = afterAttempt(findEntry(state, key) ?? current, result, timing);
         const updated = withEntry(state, next);
@@ -130,8 +130,11 @@ export class Outbox {
         settledPress = folded === updated ? undefined : entriesOf(updated, next.pressId);
         return folded;
       }, 'process-crash');
-      this.logAttempt(next, result);
+      // The press may answer while this write is under way (the state in memory has it already); what
+      // depends on this entry (its record line, the next attempt) waits for the write.
       this.notify();
+      await written;
+      this.logAttempt(next, result);
       if (next.settled !== undefined) {
         await this.tell(next, settledPress);
         return;

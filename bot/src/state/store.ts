@@ -2,6 +2,7 @@
 // after every change, so a crash at any moment leaves either the old state or the new one on disk.
 // Dry-run and live runs keep separate files, so a rehearsal never leaks into the real escalation.
 
+import { renameSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { INITIAL_STATE, type BotState } from '../core/state.ts';
@@ -132,6 +133,13 @@ async function exists(file: string): Promise<boolean> {
 
 async function writeAtomically(file: string, text: string, flush: boolean): Promise<void> {
   const temporary = `${file}.tmp`;
+  if (!flush) {
+    // Without a flush, a synchronous write and rename take half the time of four trips to the thread pool,
+    // and they sit on the path of every press.
+    writeFileSync(temporary, text, { mode: 0o600 });
+    renameSync(temporary, file);
+    return;
+  }
   const handle = await open(temporary, 'w', 0o600);
   try {
     await handle.writeFile(text);
