@@ -156,8 +156,11 @@ async function registerWebhook(store: StateStore, webex: WebexClient, publicUrl:
   try {
     if (store.current.webhookSecret === undefined) await store.update((state) => ({ ...state, webhookSecret: state.webhookSecret ?? newWebhookSecret() }));
     const secret = store.current.webhookSecret!;
-    const registered = await ensureWebhook({ webex, publicUrl, secret, log }, newCall(signal));
-    log('webhook', { action: registered.action, target: webhookTarget(publicUrl) });
+    const call = newCall(signal);
+    const registered = await ensureWebhook({ webex, publicUrl, secret, log }, call);
+    log('webhook', { action: call.wouldSend.length > 0 ? 'dry-run' : registered.action, target: webhookTarget(publicUrl) });
+    // In dry-run, what registering would have sent, like every other call (the secret is never part of a log).
+    for (const request of call.wouldSend) log('would send', { request: `${request.method} ${request.url}` });
   } catch (error) {
     log('webhook failed', { error: error instanceof Error ? error.message : String(error), effect: 'card clicks are not received; the status page acknowledges' });
   }

@@ -114,8 +114,17 @@ export class Button {
   private runTimer(): Promise<PressRecord | undefined> {
     return this.enqueue(async () => {
       const now = this.services.now();
-      const timer = dueTimer(this.services.store.current, now);
-      if (timer === undefined) return undefined; // acknowledged, resolved or pressed on since it was armed
+      const { store } = this.services;
+      const timer = dueTimer(store.current, now);
+      if (timer === undefined) {
+        // Acknowledged, resolved or pressed on since it was armed: a timer that no longer names the next step
+        // is dropped, so it is not armed again.
+        const stale = store.current.incident?.timer;
+        if (stale !== undefined && Date.parse(stale.dueAt) <= now.getTime()) {
+          await store.update((state) => (state.incident === undefined ? state : { ...state, incident: { ...state.incident, timer: undefined } }));
+        }
+        return undefined;
+      }
       const lateByMs = now.getTime() - Date.parse(timer.dueAt);
       const record = await runPress(this.services, newPressId(), Date.now() + this.services.pressTimeoutMs, { kind: 'timer', lateByMs });
       return this.announce(record);

@@ -1,0 +1,89 @@
+// The escalation's rules and its one timer, with time driven by Node's mock timers: no test waits.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { acknowledge, afterStep, dueTimer, resolve } from '../src/core/incident.ts';
+import { INITIAL_STATE, type BotState } from '../src/core/state.ts';
+import { loadSettings } from '../src/settings/load.ts';
+import { StepTimers } from '../src/press/timers.ts';
+import type { StateStore } from '../src/state/store.ts';
+import { workspace } from './support/bot-process.ts';
+
+const settings = loadSettings(path.join(workspace(`
+escalate_after: 5
+bt.tn:
+  - text: "one"
+  - text: "two"
+    escalate_after: never
+  - text: "three"
+webex: { room: "Demo" }
+`), 'settings.yaml'), {});
+const at = (minutes: number) => new Date(Date.UTC(2026, 10, 25, 10, minutes));
+const ran = (state: BotState, step: number, minutes: number): BotState => ({ ...state, nextStep: step + 1, ...afterStep(settings, state, step, at(minutes)) });
+
+test('step 1 opens an escalation whose timer names the next step, after its escalate_after', () => {
+  const state = ran(INITIAL_STATE, 1, 0);
+  assert.equal(state.incident?.number, 1);
+  assert.deepEqual(state.incident?.timer, { step: 2, dueAt: at(5).toISOString() });
+  assert.equal(dueTimer(state, at(4)), undefined);
+  assert.deepEqual(dueTimer(state, at(5)), { step: 2, dueAt: at(5).toISOString() });
+});
+
+test('`never` stops there, and no timer follows the last step', () => {
+  assert.equal(ran(ran(INITIAL_STATE, 1, 0), 2, 5).incident?.timer, undefined);
+  assert.equal(ran(INITIAL_STATE, 3, 0).incident?.timer, undefined);
+});
+
+test('an acknowledgement stops the timer and is taken once; a press re-arms the timer', () => {
+  const taken = acknowledge(ran(INITIAL_STATE, 1, 0), { name: 'Ann', via: 'phone' }, at(1));
+  assert.ok(taken.changed);
+  assert.equal(taken.state.incident?.timer, undefined);
+  assert.equal(dueTimer(taken.state, at(10)), undefined);
+  assert.deepEqual(acknowledge(taken.state, { name: 'Bob', via: 'SMS' }, at(2)), { changed: false, why: 'already taken by Ann' });
+  const pressed = ran({ ...taken.state, nextStep: 1 }, 1, 3);
+  assert.equal(pressed.incident?.number, 2, 'step 1 always opens a new escalation');
+});
+
+test('resolving goes back to step 1 and closes the escalation; the next step 1 opens escalation 2', () => {
+  const done = resolve(ran(INITIAL_STATE, 1, 0), { name: 'Ann', via: 'status page' }, at(12));
+  assert.ok(done.changed);
+  assert.equal(done.state.nextStep, 1);
+  assert.equal(done.state.incident?.status, 'resolved');
+  assert.deepEqual(resolve(done.state, { name: 'Ann', via: 'status page' }, at(13)), { changed: false, why: 'no escalation is under way' });
+  assert.equal(ran(done.state, 1, 14).incident?.number, 2);
+});
+
+test('the timer fires when its time comes, once, and not after it was taken', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: at(0).getTime() });
+  let state = ran(INITIAL_STATE, 1, 0);
+  const store = { get current() { return state; } } as unknown as StateStore;
+  let fired = 0;
+  const timers = new StepTimers({ store, now: () => new Date(), onDue: () => { fired += 1; } });
+  timers.sync();
+  t.mock.timers.tick(4 * 60_000);
+  assert.equal(fired, 0);
+  t.mock.timers.tick(60_000);
+  assert.equal(fired, 1);
+  t.mock.timers.tick(60 * 60_000);
+  assert.equal(fired, 1, 'once');
+
+  state = ran(INITIAL_STATE, 1, 65);
+  const taken = acknowledge(state, { name: 'Ann', via: 'Webex' }, at(66));
+  assert.ok(taken.changed);
+  state = taken.state;
+  timers.sync();
+  t.mock.timers.tick(24 * 60 * 60_000);
+  assert.equal(fired, 1, 'an acknowledged escalation has no timer');
+  timers.stop();
+});
+
+test('a timer that came due while the bot was down fires at once when armed', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: at(30).getTime() });
+  const state = ran(INITIAL_STATE, 1, 0); // due at 10:05, armed at 10:30
+  const store = { current: state } as unknown as StateStore;
+  let fired = 0;
+  const timers = new StepTimers({ store, now: () => new Date(), onDue: () => { fired += 1; } });
+  timers.sync();
+  t.mock.timers.tick(0);
+  assert.equal(fired, 1);
+});
