@@ -4,7 +4,7 @@
 
 import { duration } from './incident.ts';
 import { describeAction, recordLine, type Action, type TwilioAction } from './plan.ts';
-import { SENT_LIMIT, withRecord, type ActionOutcome, type BotState, type OutboxEntry, type PressRecord } from './state.ts';
+import { SENT_LIMIT, withRecord, type ActionOutcome, type BotState, type OutboxEntry, type PressRecord, type RoomState } from './state.ts';
 import type { DescribedRequest } from '../http/transport.ts';
 
 const FIRST_RETRY_MS = 1000;
@@ -131,10 +131,19 @@ export function foldSettledPress(state: BotState, pressId: string): BotState {
     room: invited && state.room !== undefined ? { ...state.room, membersAdded: true } : state.room,
   };
   if (record === undefined) return folded;
-  // A room still being looked for when the press answered was found or created since, or never will be.
-  const kept = record.actions.filter((action) => action.kind === 'room')
-    .map((action) => (action.status === 'pending' ? { ...action, status: folded.room === undefined ? 'failed' as const : 'delivered late' as const } : action));
+  const kept = record.actions.filter((action) => action.kind === 'room').map((action) => roomOutcomeNow(action, folded.room, true));
   return withRecord(folded, pressRecord(record, entries, kept));
+}
+
+/**
+ * The press's own search for the room, as it stands now: an action may have found the room since (before
+ * the answer, or late); once the press has settled without one, it never will.
+ */
+export function roomOutcomeNow(outcome: ActionOutcome, room: RoomState | undefined, pressSettled: boolean): ActionOutcome {
+  if (outcome.status !== 'pending') return outcome;
+  if (room === undefined) return pressSettled ? { ...outcome, status: 'failed' } : outcome;
+  const { error: _stillTrying, ...found } = outcome;
+  return { ...found, status: pressSettled ? 'delivered late' : 'delivered' };
 }
 
 /** For the room and the status page: how late a delivery is, in words. */

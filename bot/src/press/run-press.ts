@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterStep, cardView, incidentSummary } from '../core/incident.ts';
-import { entriesOf, entryKey, journalEntries, pressRecord } from '../core/outbox.ts';
+import { entriesOf, entryKey, journalEntries, pressRecord, roomOutcomeNow } from '../core/outbox.ts';
 import { planPress, type Action, type Trigger } from '../core/plan.ts';
 import { withRecord, type ActionOutcome, type BotState, type PressRecord } from '../core/state.ts';
 import { isTransient, newCall } from '../http/transport.ts';
@@ -93,7 +93,7 @@ export async function carryOut(services: PressServices, work: Work, answerBy: nu
   await Promise.race([Promise.all(entries.map((entry) => outbox.answered(entryKey(entry), answerBy))), deadline]);
   await outbox.answeredPress(work.id);
 
-  const roomOutcome = room === undefined ? [] : [settledRoom(await Promise.race([room, deadline.then(() => pendingRoom(services.settings))]), store.current)];
+  const roomOutcome = room === undefined ? [] : [roomOutcomeNow(await Promise.race([room, deadline.then(() => pendingRoom(services.settings))]), store.current.room, false)];
   const open = entriesOf(store.current, work.id);
   const settledRecord = store.current.history.find((record) => record.id === work.id);
   const summary = incidentSummary(store.current.incident);
@@ -124,13 +124,6 @@ async function takeRoom(services: PressServices): Promise<ActionOutcome> {
       ? { id: 'room', kind: 'room', summary, status: 'pending', attempts: call.attempts, error: `still being tried: ${message}` }
       : { id: 'room', kind: 'room', summary, status: 'failed', attempts: call.attempts, error: message };
   }
-}
-
-/** The press's own search may have lost its answer while an action found the room before the answer. */
-function settledRoom(outcome: ActionOutcome, state: BotState): ActionOutcome {
-  if (outcome.status !== 'pending' || state.room === undefined) return outcome;
-  const { error: _error, ...rest } = outcome;
-  return { ...rest, status: 'delivered' };
 }
 
 function pendingRoom(settings: Settings): ActionOutcome {
