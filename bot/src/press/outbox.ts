@@ -121,7 +121,8 @@ export class Outbox {
       const timing = { now: this.services.now(), deliverWithinMs: this.services.deliverWithinMs, jitter: Math.random() };
       // The press's entries as they were when this write settled the last of them, if it did.
       let settledPress: readonly OutboxEntry[] | undefined;
-      let next = afterAttempt(current, result, timing);
+      // Set by the change, which the store applies at once.
+      let next!: OutboxEntry;
       const written = store.update((state) => {
         // From the entry as it is now: the press may have answered (late) while the attempt ran.
         next = afterAttempt(findEntry(state, key) ?? current, result, timing);
@@ -151,7 +152,7 @@ export class Outbox {
   }
 
   private logAttempt(entry: OutboxEntry, result: AttemptResult): void {
-    const status = entry.settled === undefined ? 'will retry' : entry.settled === 'delivered' && result.kind === 'delivered' && result.wouldSend.length > 0 ? 'dry-run' : entry.settled;
+    const status = entry.settled === undefined ? 'will retry' : entry.wouldSend !== undefined ? 'dry-run' : entry.settled;
     this.services.log('action', {
       press: entry.pressId, action: describeAction(entry.action), status, attempts: entry.attempts,
       late: entry.late && entry.settled === 'delivered' ? lateness(entry, this.services.now()) : undefined,
