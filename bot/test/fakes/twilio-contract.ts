@@ -1,6 +1,7 @@
 // Reads the Twilio operations the bot uses (create and list Messages and Calls) out of Twilio's OpenAPI
 // description in bot/test/contracts, so the fake checks requests against Twilio's own parameter lists.
 import { readFileSync } from 'node:fs';
+import { contractObject } from './contract-json.ts';
 
 export interface TwilioParameter {
   readonly type: string;
@@ -131,8 +132,7 @@ export function loadTwilioContract(): TwilioOperation[] {
 }
 
 function object(value: unknown, what: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`${what} is not an object`);
-  return value as Record<string, unknown>;
+  return contractObject(CONTRACT, value, what);
 }
 
 function fail(problem: string): never {

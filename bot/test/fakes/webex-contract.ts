@@ -1,6 +1,7 @@
 // Reads Webex's OpenAPI description of the messaging APIs (bot/test/contracts) so the fake Webex checks query
 // parameters and JSON bodies against Webex's own lists, and answers with exactly the properties Webex declares.
 import { readFileSync } from 'node:fs';
+import { contractObject } from './contract-json.ts';
 
 export interface WebexField {
   /** JSON Schema type: 'string', 'boolean', 'number', 'array', 'object'. */
@@ -93,6 +94,5 @@ function field(value: unknown, what: string): WebexField {
 }
 
 function object(value: unknown, what: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${CONTRACT.pathname}: ${what} is not an object`);
-  return value as Record<string, unknown>;
+  return contractObject(CONTRACT, value, what);
 }
