@@ -29,6 +29,9 @@ const TOOLS: Record<string, string> = {
   ssh: 'openssh-client',
   unshare: 'util-linux',
   ip: 'iproute2',
+  nft: 'nftables',
+  pebble: 'pebble',
+  openssl: 'openssl',
 };
 
 const has = (command: string): boolean => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;

@@ -18,7 +18,17 @@ export function publicBaseUrl(front: Front): string {
   }
 }
 
-export function renderCaddyfile(front: Front, layout: Layout): string {
+/**
+ * An ACME CA other than Let's Encrypt, whose directory is served over HTTPS under a root of its own: only
+ * the rehearsal and the tests use one (pebble), in place of Let's Encrypt.
+ */
+export interface AcmeStandIn {
+  readonly directory: string;
+  /** PEM file, on the machine, of the root that signed the directory's HTTPS certificate. */
+  readonly directoryRoot: string;
+}
+
+export function renderCaddyfile(front: Front, layout: Layout, acme?: AcmeStandIn): string {
   const header = `# Managed by the Pulumi program in infra/ (rendered by infra/render/caddyfile.ts); edits are overwritten.
 # No access log: the button URL carries its secret token in the path. Caddy still logs the URI of every 5xx
 # answer (a restart answers 502) in its journal; the deployment scrubs the lines it prints.
@@ -30,20 +40,24 @@ export function renderCaddyfile(front: Front, layout: Layout): string {
 ${front.domain} {
 ${proxy}}
 `;
-    case 'ip':
+    case 'ip': {
       // Let's Encrypt issues IP-address certificates only in its 6-day "shortlived" profile; Caddy accepts the
       // `profile` option from 2.10, but gets IP certificates right only from 2.10.1 (certmagic 0.24), which
       // the activation checks. An explicit issuer also stops Caddy from falling back to its internal,
       // untrusted CA, which it would otherwise use for an IP address.
+      const issuer = acme === undefined
+        ? '\t\t\tprofile shortlived'
+        : `\t\t\tdir ${acme.directory}\n\t\t\ttrusted_roots ${acme.directoryRoot}`;
       return `${header}
 https://${front.ipv4} {
 \ttls {
 \t\tissuer acme {
-\t\t\tprofile shortlived
+${issuer}
 \t\t}
 \t}
 ${proxy}}
 `;
+    }
     case 'http':
       return `${header}
 http://:80 {

@@ -1,6 +1,10 @@
 // The rehearsal's scenarios, run inside its own network namespace (see scripts/rehearse.ts): only
-// loopback exists here, shared by this process, the fakes, SSH and the container. The machine's SSH
-// answers on 127.0.0.1 (the droplet's own address) and Caddy on 127.0.0.2 (the reserved IP, "public").
+// loopback exists here, shared by this process, the fakes, pebble, SSH and the container. The machine's
+// SSH answers on 127.0.0.1 (the droplet's own address); the button URL names 127.0.0.2 (the reserved IP),
+// whose connections a DNAT rule delivers on 127.0.0.3 (the droplet's anchor address), as DigitalOcean's
+// NAT does; pebble, in place of Let's Encrypt, listens on 127.0.0.4. Every HTTPS request to the URL is
+// made without SNI and checks the chain against pebble's root, as bt.tn's server would against Let's
+// Encrypt's.
 
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
@@ -10,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { fetch as undiciFetch } from 'undici';
 import { loadSettings } from '../../bot/src/settings/load.ts';
 import { startFakeTwilio } from '../../bot/test/fakes/twilio.ts';
 import { startFakeWebex } from '../../bot/test/fakes/webex.ts';
@@ -22,10 +27,11 @@ import { credentialsStep, releaseSteps, uploadsOf, waitStep, type ReleaseSteps }
 import type { Front } from '../../infra/render/caddyfile.ts';
 import { FIRST_BOOT_FAILURE, renderCloudInit } from '../../infra/render/cloud-init.ts';
 import { hostKeyFrom, shellQuote } from '../../infra/render/remote-scripts.ts';
+import { clientTrusting, natReservedIp, startPebble } from './acme.ts';
 import { boot, powerOff, prepareMachine, type Container } from './machine.ts';
 import { Phases } from './phases.ts';
 import { sshTo, type Ssh, type SshResult } from './ssh.ts';
-import { fakeApisDropIn, LOCAL_REPOSITORY, localSources } from './stand-ins.ts';
+import { acmeStandIn, fakeApisDropIn, LOCAL_REPOSITORY, localSources, trustPebble } from './stand-ins.ts';
 
 interface Input {
   readonly base: string;
@@ -36,13 +42,20 @@ interface Input {
 
 const SSH_HOST = '127.0.0.1';
 const PUBLIC_ADDRESS = '127.0.0.2';
-const front: Front = { kind: 'http', host: PUBLIC_ADDRESS };
+const ANCHOR_ADDRESS = '127.0.0.3';
+const front: Front = { kind: 'ip', ipv4: PUBLIC_ADDRESS };
 const nodeMajor = DEFAULTS.nodeMajor;
 
 const input = JSON.parse(process.argv[2] ?? '{}') as Input;
 const phases = new Phases();
 const webex = await startFakeWebex({ token: TEST_TOKENS.webex });
 const twilio = await startFakeTwilio({ accountSid: TEST_TOKENS.accountSid, authToken: TEST_TOKENS.authToken });
+natReservedIp(PUBLIC_ADDRESS, ANCHOR_ADDRESS);
+const pebble = await startPebble({ dir: path.join(input.work, 'pebble'), host: '127.0.0.4', httpPort: 80 });
+const button = clientTrusting(pebble.issuingRoot);
+const pebbleRootFile = path.join(input.work, 'pebble', 'issuing-root.pem');
+writeFileSync(pebbleRootFile, pebble.issuingRoot);
+const publicUrl = (pathname: string): string => `https://${PUBLIC_ADDRESS}${pathname}`;
 const buttonToken = randomBytes(24).toString('base64url');
 const credentials = new Map<CredentialName, string>([
   ['BTTN_TOKEN', buttonToken],
@@ -65,7 +78,7 @@ try {
   process.exitCode = 1;
 } finally {
   if (container !== undefined) await powerOff(container);
-  await Promise.all([webex.close(), twilio.close()]);
+  await Promise.all([webex.close(), twilio.close(), pebble.close()]);
 }
 
 function release(settingsText: string, bundle = input.bundle): Release {
@@ -75,7 +88,7 @@ function release(settingsText: string, bundle = input.bundle): Release {
 }
 
 function stepsFor(r: Release): ReleaseSteps {
-  return releaseSteps({ layout: LAYOUT, release: r, front, publicAddress: PUBLIC_ADDRESS, healthTimeoutSeconds: 60 });
+  return releaseSteps({ layout: LAYOUT, release: r, front, publicAddress: PUBLIC_ADDRESS, healthTimeoutSeconds: 60, acme: acmeStandIn(pebble) });
 }
 
 function ok(result: SshResult, what: string): SshResult {
@@ -89,6 +102,7 @@ async function startMachine(name: string, sourcesRepository?: string): Promise<{
   prepareMachine(input.base, dir, { userData, instanceId: `${name}-${Date.now()}`, hostname: name, authorizedKey }, {
     from: path.join(input.work, 'repository'), to: LOCAL_REPOSITORY,
   });
+  trustPebble(dir, pebble);
   const machine = boot(dir, name);
   container = machine;
   const ssh = sshTo(SSH_HOST, keyFile, path.join(input.work, `${name}.known_hosts`));
@@ -109,8 +123,11 @@ async function untilSshAnswers(ssh: Ssh, machine: Container): Promise<void> {
 
 interface PressAnswer { readonly ok?: boolean; readonly actions?: readonly { action: string; status: string }[] }
 
+/** A request to the button URL the way bt.tn's server makes it: no SNI, the chain checked. */
+const request = (pathname: string, method = 'GET') => undiciFetch(publicUrl(pathname), { method, dispatcher: button });
+
 async function press(): Promise<{ status: number; body: PressAnswer }> {
-  const response = await fetch(`http://${PUBLIC_ADDRESS}/press/${buttonToken}`, { method: 'POST' });
+  const response = await request(`/press/${buttonToken}`, 'POST');
   return { status: response.status, body: await response.json() as PressAnswer };
 }
 
@@ -139,7 +156,11 @@ async function rehearse(): Promise<void> {
     // The command line the local.Command runs, from the project folder.
     const outside = outsideCheckCommand({ healthUrl: steps.healthUrl, host: PUBLIC_ADDRESS, botPort: LAYOUT.botPort, timeoutSeconds: 30 });
     // Asynchronously: the fakes in this process must stay able to answer while it runs.
-    await promisify(execFile)('sh', ['-c', outside], { cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..') })
+    // Node trusts Let's Encrypt's root out of the box; here pebble's stands in for it.
+    await promisify(execFile)('sh', ['-c', outside], {
+      cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..'),
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: pebbleRootFile },
+    })
       .catch((error: { stderr?: string }) => assert.fail(`the check from outside failed:\n${error.stderr ?? String(error)}`));
   });
 
@@ -151,7 +172,7 @@ async function rehearse(): Promise<void> {
     const two = await press();
     assert.equal(two.body.ok, true, JSON.stringify(two.body));
     assert.deepEqual(twilio.messages.map((m) => [m.to, m.body]), [['+352691496401', 'Check Cisco Spark']]);
-    const status = await fetch(`http://${PUBLIC_ADDRESS}/status/${buttonToken}`);
+    const status = await request(`/status/${buttonToken}`);
     assert.equal(status.status, 200);
   });
 
@@ -180,7 +201,7 @@ async function rehearse(): Promise<void> {
     const refused = await ssh.step(stepsFor(second).activate);
     assert.notEqual(refused.status, 0);
     assert.match(refused.stderr, /is incomplete or damaged/);
-    const health = await fetch(`http://${PUBLIC_ADDRESS}/health`);
+    const health = await request('/health');
     assert.equal(health.status, 200);
     ok(await ssh.step(steps.health), 'the health step');
   });
@@ -198,7 +219,7 @@ async function rehearse(): Promise<void> {
       assert.ok(Date.now() < deadline, 'the crashing release did not reach its start limit within 60 s');
       await sleep(1000);
     }
-    for (let i = 0; i < 3; i++) await fetch(`http://${PUBLIC_ADDRESS}/press/${buttonToken}`, { method: 'POST' }).catch(() => undefined);
+    for (let i = 0; i < 3; i++) await request(`/press/${buttonToken}`, 'POST').catch(() => undefined);
     const journal = ok(await ssh.run(`journalctl -u caddy.service --no-pager -o cat | grep -cF ${shellQuote(buttonToken)} || true`), 'reading the journal');
     assert.ok(Number(journal.stdout.trim()) > 0, 'Caddy logged the token (the scrubbing has something to do)');
     const failed = await ssh.step(brokenSteps.health);

@@ -2,13 +2,20 @@
 // the Webex and Twilio APIs cannot be reached from here, so:
 // - Node.js and Caddy come from a local apt repository, built here: Debian's `caddy` package, and a
 //   `nodejs` package holding the `node` binary of the project's own `node` npm package;
-// - a drop-in points the bot at the fake Webex and Twilio (bot/test/fakes) on the container's loopback.
+// - a drop-in points the bot at the fake Webex and Twilio (bot/test/fakes) on the container's loopback;
+// - Let's Encrypt is pebble (scripts/rehearsal/acme.ts), a real ACME CA on this machine: the Caddy file
+//   names its directory and the root of the directory's HTTPS certificate instead of Let's Encrypt's
+//   short-lived profile (which Debian's Caddy 2.6 and pebble do not know), and the machine trusts
+//   pebble's root as it trusts Let's Encrypt's;
+// - the reserved IP is a DNAT rule in the rehearsal's network namespace (acme.ts).
 // The machine's base is Debian 12 from debootstrap instead of DigitalOcean's Ubuntu image.
 
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { AcmeStandIn } from '../../infra/render/caddyfile.ts';
 import type { PackageSource } from '../../infra/render/cloud-init.ts';
+import type { Pebble } from './acme.ts';
 
 /** Where the local repository sits inside the machine. */
 export const LOCAL_REPOSITORY = '/srv/bttn-apt';
@@ -51,4 +58,18 @@ Description: Node.js ${version} from the node npm package, for the deployment re
 /** The unit drop-in that sends the bot's Webex and Twilio calls to the fakes. */
 export function fakeApisDropIn(webexUrl: string, twilioUrl: string): string {
   return `[Service]\nEnvironment=WEBEX_API_BASE=${webexUrl}\nEnvironment=TWILIO_API_BASE=${twilioUrl}\n`;
+}
+
+/** Where the machine keeps the root of pebble's directory certificate, for Caddy (which runs as `caddy`). */
+const ACME_DIRECTORY_ROOT = '/usr/local/share/bttn-rehearsal/acme-directory-root.pem';
+
+/** What the Caddy file says instead of Let's Encrypt's profile. */
+export const acmeStandIn = (pebble: Pebble): AcmeStandIn => ({ directory: pebble.directory, directoryRoot: ACME_DIRECTORY_ROOT });
+
+/** Puts pebble's roots on the machine (`dir`, before it boots): its issuing root joins the system's trust store. */
+export function trustPebble(dir: string, pebble: Pebble): void {
+  mkdirSync(path.join(dir, path.dirname(ACME_DIRECTORY_ROOT)), { recursive: true });
+  writeFileSync(path.join(dir, ACME_DIRECTORY_ROOT), pebble.directoryRoot, { mode: 0o644 });
+  writeFileSync(path.join(dir, 'usr/local/share/ca-certificates/bttn-rehearsal-pebble.crt'), pebble.issuingRoot, { mode: 0o644 });
+  execFileSync('chroot', [dir, 'update-ca-certificates'], { stdio: 'ignore' });
 }
