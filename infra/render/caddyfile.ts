@@ -48,7 +48,15 @@ ${proxy}}
       const issuer = acme === undefined
         ? '\t\t\tprofile shortlived'
         : `\t\t\tdir ${acme.directory}\n\t\t\ttrusted_roots ${acme.directoryRoot}`;
+      // A client given an IP-address URL sends no SNI (RFC 6066), so Caddy looks the certificate up by the
+      // connection's local address; a reserved IP's traffic arrives on the droplet's anchor address, and the
+      // health check on 127.0.0.1: neither is the certificate's. `default_sni` makes the public IP the name
+      // of every connection without SNI (Caddy 2.6 and later; caddyserver/caddy#6344).
       return `${header}
+{
+\tdefault_sni ${front.ipv4}
+}
+
 https://${front.ipv4} {
 \ttls {
 \t\tissuer acme {

@@ -223,7 +223,7 @@ explain() {
 ${dns}
 # Straight to Caddy on this machine, with the public name and certificate: whether the public address
 # routes here through the cloud firewall is the outside check's question.
-until curl --fail --silent --show-error --max-time 10 --connect-to ::127.0.0.1: --output /dev/null ${shellQuote(input.healthUrl)} 2>/dev/null; do
+until last=$(curl --fail --silent --show-error --max-time 10 --connect-to ::127.0.0.1: --output /dev/null ${shellQuote(input.healthUrl)} 2>&1); do
   if systemctl is-failed --quiet ${unit}; then
     explain "the bot stopped (${unit} failed)."
   fi
@@ -232,7 +232,7 @@ until curl --fail --silent --show-error --max-time 10 --connect-to ::127.0.0.1: 
     explain "${input.healthUrl} does not answer: no certificate."
   fi
   if [ "$(date +%s)" -ge "$deadline" ]; then
-    explain "${input.healthUrl} did not answer within ${input.timeoutSeconds} seconds."
+    explain "${input.healthUrl} did not answer within ${input.timeoutSeconds} seconds; the last try: $last"
   fi
   sleep 5
 done

@@ -126,5 +126,7 @@ test('the Caddy file for an IP address asks Let\'s Encrypt for its short-lived p
   const text = renderCaddyfile({ kind: 'ip', ipv4: '203.0.113.7' }, LAYOUT);
   assert.match(text, /^https:\/\/203\.0\.113\.7 \{$/m);
   assert.match(text, /issuer acme \{\s+profile shortlived\s+\}/);
+  // Clients send no SNI for an IP-address URL, and the reserved IP's traffic arrives on another address.
+  assert.match(text, /^\{\n\tdefault_sni 203\.0\.113\.7\n\}$/m);
   assert.match(text, /reverse_proxy 127\.0\.0\.1:8080/);
 });

@@ -25,8 +25,6 @@ export interface PebbleOptions {
   readonly dir: string;
   /** Address pebble listens on (ACME on 14000, its management API on 15000). */
   readonly host: string;
-  /** Port on which pebble validates http-01 challenges: 80, as Let's Encrypt does. */
-  readonly httpPort: number;
 }
 
 /** Starts pebble and waits until its directory answers. */
@@ -41,7 +39,8 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
   writeFileSync(config, JSON.stringify({
     pebble: {
       listenAddress: `${host}:14000`, managementListenAddress: `${host}:15000`, certificate: cert, privateKey: key,
-      httpPort: options.httpPort, tlsPort: 5001, ocspResponderURL: '', externalAccountBindingRequired: false,
+      // The ports Let's Encrypt validates on: http-01 on 80, tls-alpn-01 on 443.
+      httpPort: 80, tlsPort: 443, ocspResponderURL: '', externalAccountBindingRequired: false,
     },
   }));
   const log = path.join(dir, 'pebble.log');

@@ -51,11 +51,10 @@ const phases = new Phases();
 const webex = await startFakeWebex({ token: TEST_TOKENS.webex });
 const twilio = await startFakeTwilio({ accountSid: TEST_TOKENS.accountSid, authToken: TEST_TOKENS.authToken });
 natReservedIp(PUBLIC_ADDRESS, ANCHOR_ADDRESS);
-const pebble = await startPebble({ dir: path.join(input.work, 'pebble'), host: '127.0.0.4', httpPort: 80 });
+const pebble = await startPebble({ dir: path.join(input.work, 'pebble'), host: '127.0.0.4' });
 const button = clientTrusting(pebble.issuingRoot);
 const pebbleRootFile = path.join(input.work, 'pebble', 'issuing-root.pem');
 writeFileSync(pebbleRootFile, pebble.issuingRoot);
-const publicUrl = (pathname: string): string => `https://${PUBLIC_ADDRESS}${pathname}`;
 const buttonToken = randomBytes(24).toString('base64url');
 const credentials = new Map<CredentialName, string>([
   ['BTTN_TOKEN', buttonToken],
@@ -124,7 +123,9 @@ async function untilSshAnswers(ssh: Ssh, machine: Container): Promise<void> {
 interface PressAnswer { readonly ok?: boolean; readonly actions?: readonly { action: string; status: string }[] }
 
 /** A request to the button URL the way bt.tn's server makes it: no SNI, the chain checked. */
-const request = (pathname: string, method = 'GET') => undiciFetch(publicUrl(pathname), { method, dispatcher: button });
+function request(pathname: string, method = 'GET'): ReturnType<typeof undiciFetch> {
+  return undiciFetch(`https://${PUBLIC_ADDRESS}${pathname}`, { method, dispatcher: button });
+}
 
 async function press(): Promise<{ status: number; body: PressAnswer }> {
   const response = await request(`/press/${buttonToken}`, 'POST');
