@@ -58,6 +58,9 @@ export interface CloudInitInput {
   readonly nodeMajor: number;
 }
 
+/** What the first boot installs from the distribution: the tools of bttn-add-apt-source, automatic updates. */
+const BASE_PACKAGES = ['unattended-upgrades', 'ca-certificates', 'curl', 'gnupg'];
+
 export const ADD_APT_SOURCE = '/usr/local/sbin/bttn-add-apt-source';
 export const FIRST_BOOT = '/usr/local/sbin/bttn-first-boot';
 /** Prefix of the lines in which the first boot names why it failed; the wait step prints them first. */
@@ -107,8 +110,22 @@ export function firstBootScript(input: CloudInitInput): string {
 set -euo pipefail
 fail() { echo "${FIRST_BOOT_FAILURE} $*" >&2; exit 1; }
 trap 'fail "line $LINENO: \\\`$BASH_COMMAND\\\` exited with status $?"' ERR
-# First-boot timers (apt-daily, unattended-upgrades) may hold the apt lock: wait for it instead of failing.
-apt() { DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@"; }
+# On a fresh droplet apt-daily.service and unattended-upgrades often run at first boot. DPkg::Lock::Timeout
+# waits for dpkg's lock only; apt-get update takes /var/lib/apt/lists/lock without waiting. So every apt step
+# tries again while another apt holds any of its locks, for up to 15 minutes.
+apt() {
+  local deadline=$(( $(date +%s) + 900 )) output status
+  while :; do
+    status=0
+    output=$(LC_ALL=C DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@" 2>&1) || status=$?
+    printf '%s\n' "$output"
+    if [ "$status" -eq 0 ] || ! grep -q '^E: Could not get lock' <<<"$output" || [ "$(date +%s)" -ge "$deadline" ]; then
+      return "$status"
+    fi
+    echo "apt-get $1: another apt holds a lock; trying again"
+    sleep "\${BTTN_APT_LOCK_PAUSE:-10}"
+  done
+}
 # An install that fell back to the distribution's own package is a failure: the installed version must
 # be one that the expected repository serves.
 from_source() {
@@ -118,6 +135,10 @@ from_source() {
     { gsub(/^ +| +$/, "", $2); gsub(/^ +/, "", $3) } $2 == v && index($3, uri) == 1 { found = 1 } END { exit !found }' ||
     fail "$1 $version does not come from $2 (a repository outage or a wrong key falls back to the distribution's package)"
 }
+# cloud-init's own package steps would not wait for a lock: they are here.
+apt update || fail "apt-get update failed: a package source cannot be read"
+apt dist-upgrade --yes -o Dpkg::Options::=--force-confold || fail "apt-get dist-upgrade failed"
+apt install --yes --no-install-recommends ${BASE_PACKAGES.join(' ')} || fail "apt-get install ${BASE_PACKAGES.join(' ')} failed"
 ${addSources}
 apt update || fail "apt-get update failed: a package source cannot be read"
 apt install --yes --no-install-recommends ${packages} || fail "apt-get install ${packages.replaceAll("'", '')} failed"
@@ -157,9 +178,6 @@ export function renderCloudInit(input: CloudInitInput): string {
     .join('\n');
   const origins = signed.map((s) => `    "site=${s.site}";`).join('\n');
   const config = {
-    package_update: true,
-    package_upgrade: true,
-    packages: ['unattended-upgrades', 'ca-certificates', 'curl', 'gnupg'],
     ssh_pwauth: false,
     disable_root: false,
     write_files: [
