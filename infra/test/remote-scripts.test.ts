@@ -211,6 +211,17 @@ test('the health check stops at once with the logs when the bot has failed', () 
   assert.match(result.output, /cannot read settings/);
 });
 
+test('the health check stops with the logs when the bot keeps crashing (the unit itself never gives up)', () => {
+  const d = droplet();
+  d.stub('curl', 'exit 7');
+  d.stub('systemctl', 'case "$*" in *NRestarts*) echo 4;; *is-failed*) exit 1;; esac');
+  d.stub('journalctl', 'echo "bttn[9]: Error: listen EADDRINUSE 127.0.0.1:8080"');
+  const result = d.sh(health(d));
+  assert.equal(result.status, 1);
+  assert.match(result.output, /the bot keeps crashing \(bttn\.service restarted 4 times since this release started\)/);
+  assert.match(result.output, /EADDRINUSE/);
+});
+
 test('a failed first boot fails the wait step with its cause on the first line', () => {
   const d = droplet();
   d.stub('cloud-init', 'case "$*" in *--long*) echo "status: error";; *) exit 1;; esac');

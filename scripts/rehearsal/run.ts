@@ -9,7 +9,9 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,6 +30,7 @@ import type { Front } from '../../infra/render/caddyfile.ts';
 import { FIRST_BOOT_FAILURE, renderCloudInit } from '../../infra/render/cloud-init.ts';
 import { hostKeyFrom, shellQuote } from '../../infra/render/remote-scripts.ts';
 import { clientTrusting, natReservedIp, startPebble } from './acme.ts';
+import { holdAptListsAtBoot } from './busy-apt.ts';
 import { boot, powerOff, prepareMachine, type Container } from './machine.ts';
 import { Phases } from './phases.ts';
 import { sshTo, type Ssh, type SshResult } from './ssh.ts';
@@ -43,6 +46,8 @@ interface Input {
 const SSH_HOST = '127.0.0.1';
 const PUBLIC_ADDRESS = '127.0.0.2';
 const ANCHOR_ADDRESS = '127.0.0.3';
+/** How long the main machine's first boot finds the package lists locked by another apt. */
+const BUSY_APT_SECONDS = 75;
 const front: Front = { kind: 'ip', ipv4: PUBLIC_ADDRESS };
 const nodeMajor = DEFAULTS.nodeMajor;
 
@@ -95,13 +100,14 @@ function ok(result: SshResult, what: string): SshResult {
   return result;
 }
 
-async function startMachine(name: string, sourcesRepository?: string): Promise<{ ssh: Ssh; machine: Container }> {
+async function startMachine(name: string, sourcesRepository?: string, busyApt = false): Promise<{ ssh: Ssh; machine: Container }> {
   const dir = path.join(input.work, name);
   const userData = renderCloudInit({ layout: LAYOUT, sources: localSources(sourcesRepository), nodeMajor });
   prepareMachine(input.base, dir, { userData, instanceId: `${name}-${Date.now()}`, hostname: name, authorizedKey }, {
     from: path.join(input.work, 'repository'), to: LOCAL_REPOSITORY,
   });
   trustPebble(dir, pebble);
+  if (busyApt) holdAptListsAtBoot(dir, BUSY_APT_SECONDS);
   const machine = boot(dir, name);
   container = machine;
   const ssh = sshTo(SSH_HOST, keyFile, path.join(input.work, `${name}.known_hosts`));
@@ -145,9 +151,13 @@ async function rehearse(): Promise<void> {
   const settings = `${readFileSync(seedSettings, 'utf8')}    debounce: 0\n`;
   const first = release(settings);
 
-  const { ssh, machine } = await phases.run('boot until SSH answers', () => startMachine('bttn-rehearsal'));
-  const waited = await phases.run('wait step: first boot (cloud-init)', async () =>
-    ok(await ssh.step(waitStep(LAYOUT)), 'the wait step'));
+  const { ssh, machine } = await phases.run('boot until SSH answers', () => startMachine('bttn-rehearsal', undefined, true));
+  const waited = await phases.run(`wait step: first boot, apt lists locked ${BUSY_APT_SECONDS} s`, async () => {
+    const result = ok(await ssh.step(waitStep(LAYOUT)), 'the wait step');
+    const retries = ok(await ssh.run('grep -c "another apt holds a lock" /var/log/cloud-init-output.log || true'), 'reading the first boot\'s log');
+    assert.ok(Number(retries.stdout.trim()) > 0, 'the first boot never found the package lists locked: the busy apt did not hold them in time');
+    return result;
+  });
   console.log(`rehearsal:   ${waited.stdout.split('\n')[0]}`);
   ssh.pin(hostKeyFrom(waited.stdout));
 
@@ -207,6 +217,30 @@ async function rehearse(): Promise<void> {
     ok(await ssh.step(steps.health), 'the health step');
   });
 
+  await phases.run('a crash loop: the bot comes back by itself', async () => {
+    // While another process holds the bot's port, the bot exits at start (EADDRINUSE) and the unit restarts it.
+    ok(await ssh.run('systemctl stop bttn.service'), 'stopping the bot');
+    const squatter = createServer().listen(LAYOUT.botPort, '127.0.0.1');
+    await once(squatter, 'listening');
+    ok(await ssh.run('systemctl start bttn.service'), 'starting the bot');
+    // More restarts than a start limit of 5 in 60 s (the unit's before) would allow.
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const restarts = Number((await ssh.run('systemctl show --property NRestarts --value bttn.service')).stdout.trim());
+      if (restarts >= 8) break;
+      assert.ok((await ssh.run('systemctl is-failed --quiet bttn.service')).status !== 0, `the unit gave up after ${restarts} restarts`);
+      assert.ok(Date.now() < deadline, `only ${restarts} restarts in 90 s`);
+      await sleep(1000);
+    }
+    squatter.close();
+    // Nobody runs a command: the next restart finds the port free.
+    const back = Date.now() + 60_000;
+    while ((await request('/health').then((r) => r.status, () => 0)) !== 200) {
+      assert.ok(Date.now() < back, 'the bot did not come back within 60 s of its port coming free');
+      await sleep(1000);
+    }
+  });
+
   await phases.run('a failing bot: logs scrubbed of token and secrets', async () => {
     const crashing = path.join(input.work, 'crashing-bot.cjs');
     writeFileSync(crashing, 'throw new Error("this release cannot start (rehearsal)");\n');
@@ -214,10 +248,10 @@ async function rehearse(): Promise<void> {
     ok(await ssh.upload(uploadsOf(broken, LAYOUT)), 'the upload');
     const brokenSteps = stepsFor(broken);
     ok(await ssh.step(brokenSteps.activate), 'the activation');
-    // Once the unit has given up, presses get Caddy's 502, which it logs with the URI and so the token.
+    // While the bot crash-loops, presses get Caddy's 502, which it logs with the URI and so the token.
     const deadline = Date.now() + 60_000;
-    while ((await ssh.run('systemctl is-failed --quiet bttn.service')).status !== 0) {
-      assert.ok(Date.now() < deadline, 'the crashing release did not reach its start limit within 60 s');
+    while (Number((await ssh.run('systemctl show --property NRestarts --value bttn.service')).stdout.trim()) < 3) {
+      assert.ok(Date.now() < deadline, 'the crashing release was not restarted 3 times within 60 s');
       await sleep(1000);
     }
     for (let i = 0; i < 3; i++) await request(`/press/${buttonToken}`, 'POST').catch(() => undefined);
