@@ -30,13 +30,32 @@ export interface AcmeStandIn {
 
 export function renderCaddyfile(front: Front, layout: Layout, acme?: AcmeStandIn): string {
   const header = `# Managed by the Pulumi program in infra/ (rendered by infra/render/caddyfile.ts); edits are overwritten.
-# No access log: the button URL carries its secret token in the path. Caddy still logs the URI of every 5xx
-# answer (a restart answers 502) in its journal; the deployment scrubs the lines it prints.
+# No access log: the button URL carries its secret token in the path.
 `;
+  // Only root drives Caddy: its admin API is a unix socket that only the caddy user (and root) can connect
+  // to, instead of localhost:2019, which every local user (the bot's too) reaches. Caddy logs every 5xx
+  // answer (a restart answers 502) with its request: never its URI, which holds the token, nor its headers
+  // (a Referer holds it too).
+  const globals = (extra: string[] = []) => [
+    '{',
+    `\tadmin unix/${layout.caddyAdminSocket}`,
+    '\tlog {',
+    '\t\tformat filter {',
+    '\t\t\twrap json',
+    '\t\t\tfields {',
+    '\t\t\t\trequest>uri delete',
+    '\t\t\t\trequest>headers delete',
+    '\t\t\t}',
+    '\t\t}',
+    '\t}',
+    ...extra.map((line) => `\t${line}`),
+    '}',
+    '',
+  ].join('\n');
   const proxy = `\treverse_proxy 127.0.0.1:${layout.botPort}\n`;
   switch (front.kind) {
     case 'domain':
-      return `${header}
+      return `${header}${globals()}
 ${front.domain} {
 ${proxy}}
 `;
@@ -52,11 +71,7 @@ ${proxy}}
       // connection's local address; a reserved IP's traffic arrives on the droplet's anchor address, and the
       // health check on 127.0.0.1: neither is the certificate's. `default_sni` makes the public IP the name
       // of every connection without SNI (Caddy 2.6 and later; caddyserver/caddy#6344).
-      return `${header}
-{
-\tdefault_sni ${front.ipv4}
-}
-
+      return `${header}${globals([`default_sni ${front.ipv4}`])}
 https://${front.ipv4} {
 \ttls {
 \t\tissuer acme {
@@ -67,7 +82,7 @@ ${proxy}}
 `;
     }
     case 'http':
-      return `${header}
+      return `${header}${globals()}
 http://:80 {
 ${proxy}}
 `;

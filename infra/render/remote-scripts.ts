@@ -167,7 +167,9 @@ mv -f ${shellQuote(`${unitFile(layout)}.new`)} ${shellQuote(unitFile(layout))}
 ln -sfn "$release" ${shellQuote(`${current}.new`)}
 mv -fT ${shellQuote(`${current}.new`)} ${shellQuote(current)}
 date +%s > ${shellQuote(layout.activationStamp)}
-systemctl reload-or-restart caddy.service
+# A reload goes through the admin socket named in the running configuration; a Caddy started with another
+# admin address (the package's first start, or a release before the socket) needs a restart instead.
+systemctl reload caddy.service 2>/dev/null || systemctl restart caddy.service
 systemctl daemon-reload
 systemctl enable --quiet ${unit}
 # A failed state and the restart count (which the health step reads) belong to the earlier release.

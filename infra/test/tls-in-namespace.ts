@@ -41,7 +41,7 @@ const files = {
 writeFileSync(files.directoryRoot, pebble.directoryRoot);
 writeFileSync(files.issuingRoot, pebble.issuingRoot);
 mkdirSync(files.caddyHome, { recursive: true });
-writeFileSync(files.caddyfile, renderCaddyfile({ kind: 'ip', ipv4: PUBLIC_ADDRESS }, LAYOUT,
+writeFileSync(files.caddyfile, renderCaddyfile({ kind: 'ip', ipv4: PUBLIC_ADDRESS }, { ...LAYOUT, caddyAdminSocket: path.join(dir, 'admin.sock') },
   { directory: pebble.directory, directoryRoot: files.directoryRoot }));
 const caddy = spawn('caddy', ['run', '--config', files.caddyfile, '--adapter', 'caddyfile'], {
   env: { ...process.env, HOME: files.caddyHome, XDG_DATA_HOME: files.caddyHome, XDG_CONFIG_HOME: files.caddyHome },

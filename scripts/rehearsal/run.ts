@@ -34,7 +34,7 @@ import { holdAptListsAtBoot } from './busy-apt.ts';
 import { boot, powerOff, prepareMachine, type Container } from './machine.ts';
 import { Phases } from './phases.ts';
 import { sshTo, type Ssh, type SshResult } from './ssh.ts';
-import { acmeStandIn, fakeApisDropIn, LOCAL_REPOSITORY, localSources, trustPebble } from './stand-ins.ts';
+import { acmeStandIn, fakeApisDropIn, LOCAL_REPOSITORY, localSources, METADATA_ADDRESS, METADATA_PORT, startMetadataService, trustPebble } from './stand-ins.ts';
 
 interface Input {
   readonly base: string;
@@ -71,6 +71,11 @@ const credentials = new Map<CredentialName, string>([
 const keyFile = path.join(input.work, 'id_ed25519');
 execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'bttn-rehearsal', '-f', keyFile]);
 const authorizedKey = readFileSync(`${keyFile}.pub`, 'utf8').trim();
+// The droplet's host key, generated before the machine exists, as the stack does.
+const hostKeyFile = path.join(input.work, 'host_ed25519');
+execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', hostKeyFile]);
+const hostKey = { privateKey: readFileSync(hostKeyFile, 'utf8'), publicKey: readFileSync(`${hostKeyFile}.pub`, 'utf8').trim() };
+const hostKeyPin = hostKey.publicKey.split(' ').slice(0, 2).join(' ');
 
 let container: Container | undefined;
 try {
@@ -102,7 +107,7 @@ function ok(result: SshResult, what: string): SshResult {
 
 async function startMachine(name: string, sourcesRepository?: string, busyApt = false): Promise<{ ssh: Ssh; machine: Container }> {
   const dir = path.join(input.work, name);
-  const userData = renderCloudInit({ layout: LAYOUT, sources: localSources(sourcesRepository), nodeMajor });
+  const userData = renderCloudInit({ layout: LAYOUT, sources: localSources(sourcesRepository), nodeMajor, hostKey });
   prepareMachine(input.base, dir, { userData, instanceId: `${name}-${Date.now()}`, hostname: name, authorizedKey }, {
     from: path.join(input.work, 'repository'), to: LOCAL_REPOSITORY,
   });
@@ -110,7 +115,7 @@ async function startMachine(name: string, sourcesRepository?: string, busyApt = 
   if (busyApt) holdAptListsAtBoot(dir, BUSY_APT_SECONDS);
   const machine = boot(dir, name);
   container = machine;
-  const ssh = sshTo(SSH_HOST, keyFile, path.join(input.work, `${name}.known_hosts`));
+  const ssh = sshTo(SSH_HOST, keyFile, path.join(input.work, `${name}.known_hosts`), hostKeyPin);
   await untilSshAnswers(ssh, machine);
   return { ssh, machine };
 }
@@ -159,7 +164,7 @@ async function rehearse(): Promise<void> {
     return result;
   });
   console.log(`rehearsal:   ${waited.stdout.split('\n')[0]}`);
-  ssh.pin(hostKeyFrom(waited.stdout));
+  assert.equal(hostKeyFrom(waited.stdout), hostKeyPin, 'the machine serves the host key from its user data');
 
   const steps = await phases.run('upload, credentials, activate', () => deploy(ssh, first));
   await phases.run('health on the machine, then from outside', async () => {
@@ -217,22 +222,49 @@ async function rehearse(): Promise<void> {
     ok(await ssh.step(steps.health), 'the health step');
   });
 
+  await phases.run('only root asks the metadata service (host key)', async () => {
+    const metadata = await startMetadataService(renderCloudInit({ layout: LAYOUT, sources: localSources(), nodeMajor, hostKey }));
+    try {
+      const url = `http://${METADATA_ADDRESS}:${METADATA_PORT}/metadata/v1/user-data`;
+      const asRoot = ok(await ssh.run(`curl --fail --silent --show-error --max-time 5 ${url}`), 'root asking the metadata service');
+      assert.ok(asRoot.stdout.includes('ed25519_private'), 'root reads the user data');
+      const asBot = await ssh.run(`systemd-run --quiet --wait --pipe --property DynamicUser=yes curl --silent --show-error --max-time 5 ${url}`);
+      assert.notEqual(asBot.status, 0, `the bot's kind of user read the user data: ${asBot.stdout.slice(0, 80)}`);
+    } finally {
+      await new Promise((resolve) => metadata.close(resolve));
+    }
+  });
+
+  await phases.run('only root drives Caddy (admin socket)', async () => {
+    const socket = shellQuote(LAYOUT.caddyAdminSocket);
+    ok(await ssh.run(`curl --fail --silent --show-error --unix-socket ${socket} -H 'Host;' http://localhost/config/ >/dev/null`), 'root reading Caddy\'s config');
+    const tcp = await ssh.run('curl --silent --max-time 5 http://localhost:2019/config/');
+    assert.notEqual(tcp.status, 0, `Caddy's admin API answers on localhost:2019: ${tcp.stdout}`);
+    // A user like the bot's: systemd's dynamic user, with no other rights.
+    const asBot = await ssh.run(`systemd-run --quiet --wait --pipe --property DynamicUser=yes curl --silent --show-error --unix-socket ${socket} -H 'Host;' http://localhost/config/`);
+    assert.notEqual(asBot.status, 0, `the bot's kind of user reached Caddy's admin socket: ${asBot.stdout}`);
+    assert.match(asBot.stderr, /Permission denied|Couldn't connect/);
+  });
+
   await phases.run('a crash loop: the bot comes back by itself', async () => {
     // While another process holds the bot's port, the bot exits at start (EADDRINUSE) and the unit restarts it.
     ok(await ssh.run('systemctl stop bttn.service'), 'stopping the bot');
     const squatter = createServer().listen(LAYOUT.botPort, '127.0.0.1');
     await once(squatter, 'listening');
-    ok(await ssh.run('systemctl start bttn.service'), 'starting the bot');
-    // More restarts than a start limit of 5 in 60 s (the unit's before) would allow.
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      const restarts = Number((await ssh.run('systemctl show --property NRestarts --value bttn.service')).stdout.trim());
-      if (restarts >= 8) break;
-      assert.ok((await ssh.run('systemctl is-failed --quiet bttn.service')).status !== 0, `the unit gave up after ${restarts} restarts`);
-      assert.ok(Date.now() < deadline, `only ${restarts} restarts in 90 s`);
-      await sleep(1000);
+    try {
+      ok(await ssh.run('systemctl start bttn.service'), 'starting the bot');
+      // More restarts than a start limit of 5 in 60 s (the unit's before) would allow.
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        const restarts = Number((await ssh.run('systemctl show --property NRestarts --value bttn.service')).stdout.trim());
+        if (restarts >= 8) break;
+        assert.ok((await ssh.run('systemctl is-failed --quiet bttn.service')).status !== 0, `the unit gave up after ${restarts} restarts`);
+        assert.ok(Date.now() < deadline, `only ${restarts} restarts in 90 s`);
+        await sleep(1000);
+      }
+    } finally {
+      squatter.close();
     }
-    squatter.close();
     // Nobody runs a command: the next restart finds the port free.
     const back = Date.now() + 60_000;
     while ((await request('/health').then((r) => r.status, () => 0)) !== 200) {
@@ -248,7 +280,7 @@ async function rehearse(): Promise<void> {
     ok(await ssh.upload(uploadsOf(broken, LAYOUT)), 'the upload');
     const brokenSteps = stepsFor(broken);
     ok(await ssh.step(brokenSteps.activate), 'the activation');
-    // While the bot crash-loops, presses get Caddy's 502, which it logs with the URI and so the token.
+    // While the bot crash-loops, presses get Caddy's 502, which it logs with the request, never its URI.
     const deadline = Date.now() + 60_000;
     while (Number((await ssh.run('systemctl show --property NRestarts --value bttn.service')).stdout.trim()) < 3) {
       assert.ok(Date.now() < deadline, 'the crashing release was not restarted 3 times within 60 s');
@@ -256,7 +288,9 @@ async function rehearse(): Promise<void> {
     }
     for (let i = 0; i < 3; i++) await request(`/press/${buttonToken}`, 'POST').catch(() => undefined);
     const journal = ok(await ssh.run(`journalctl -u caddy.service --no-pager -o cat | grep -cF ${shellQuote(buttonToken)} || true`), 'reading the journal');
-    assert.ok(Number(journal.stdout.trim()) > 0, 'Caddy logged the token (the scrubbing has something to do)');
+    assert.equal(Number(journal.stdout.trim()), 0, 'Caddy\'s journal holds the button token');
+    const logged502 = ok(await ssh.run('journalctl -u caddy.service --no-pager -o cat | grep -c \'"status":502\' || true'), 'reading the journal');
+    assert.ok(Number(logged502.stdout.trim()) > 0, 'Caddy logged the 502 answers (without their URI)');
     const failed = await ssh.step(brokenSteps.health);
     assert.notEqual(failed.status, 0, 'the health step fails');
     const shown = `${failed.stdout}${failed.stderr}`;

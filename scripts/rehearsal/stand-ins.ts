@@ -7,10 +7,14 @@
 //   names its directory and the root of the directory's HTTPS certificate instead of Let's Encrypt's
 //   short-lived profile (which Debian's Caddy 2.6 and pebble do not know), and the machine trusts
 //   pebble's root as it trusts Let's Encrypt's;
-// - the reserved IP is a DNAT rule in the rehearsal's network namespace (acme.ts).
+// - the reserved IP is a DNAT rule in the rehearsal's network namespace (acme.ts);
+// - DigitalOcean's metadata service is a server on 169.254.169.254 in that namespace that serves the user
+//   data, on port 8169 since Caddy holds port 80 of every address there (the firewall rule it checks does
+//   not look at ports); the machine itself reads its user data from a NoCloud seed (machine.ts).
 // The machine's base is Debian 12 from debootstrap instead of DigitalOcean's Ubuntu image.
 
 import { execFileSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
 import { chmodSync, copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AcmeStandIn } from '../../infra/render/caddyfile.ts';
@@ -72,4 +76,19 @@ export function trustPebble(dir: string, pebble: Pebble): void {
   writeFileSync(path.join(dir, ACME_DIRECTORY_ROOT), pebble.directoryRoot, { mode: 0o644 });
   writeFileSync(path.join(dir, 'usr/local/share/ca-certificates/bttn-rehearsal-pebble.crt'), pebble.issuingRoot, { mode: 0o644 });
   execFileSync('chroot', [dir, 'update-ca-certificates'], { stdio: 'ignore' });
+}
+
+/** DigitalOcean's metadata address, and the stand-in's port. */
+export const METADATA_ADDRESS = '169.254.169.254';
+export const METADATA_PORT = 8169;
+
+/** Serves `userData` at the metadata service's address and path, to every local process that asks. */
+export async function startMetadataService(userData: string): Promise<Server> {
+  execFileSync('ip', ['address', 'add', `${METADATA_ADDRESS}/32`, 'dev', 'lo']);
+  const server = createServer((request, response) => {
+    response.statusCode = request.url === '/metadata/v1/user-data' ? 200 : 404;
+    response.end(response.statusCode === 200 ? userData : '');
+  });
+  await new Promise<void>((resolve) => server.listen(METADATA_PORT, METADATA_ADDRESS, resolve));
+  return server;
 }
