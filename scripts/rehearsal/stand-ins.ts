@@ -11,7 +11,10 @@
 // - DigitalOcean's metadata service is a server on 169.254.169.254 in that namespace that serves the user
 //   data, on port 8169 since Caddy holds port 80 of every address there (the firewall rule it checks does
 //   not look at ports); the machine itself reads its user data from a NoCloud seed (machine.ts).
-// The machine's base is Debian 12 from debootstrap instead of DigitalOcean's Ubuntu image.
+// The machine's base is Debian 12 from debootstrap instead of DigitalOcean's Ubuntu image, with an sshd
+// drop-in that allows passwords, as Ubuntu's cloud images have (run.ts). The rehearsal differs from
+// production in its timeouts too (shorter), its SSH client (OpenSSH, not @pulumi/command's), and it has no
+// DigitalOcean API: no cloud firewall, droplet, reserved IP or tags.
 
 import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
