@@ -11,6 +11,8 @@ export interface Layout {
   /** Loopback port the bot listens on behind Caddy. */
   readonly botPort: number;
   readonly caddyfile: string;
+  /** Caddy's admin API: a unix socket in the home of the `caddy` user, which only it (and root) can connect to. */
+  readonly caddyAdminSocket: string;
   /** Where unit files and their drop-ins go. */
   readonly systemdDir: string;
   /** Time of the last activation, so the health check reads only the log lines of this release. */
@@ -25,6 +27,7 @@ export const LAYOUT: Layout = {
   unitName: 'bttn',
   botPort: 8080,
   caddyfile: '/etc/caddy/Caddyfile',
+  caddyAdminSocket: '/var/lib/caddy/admin.sock',
   systemdDir: '/etc/systemd/system',
   activationStamp: '/run/bttn-activated-at',
   firstBootDone: '/var/lib/bttn-first-boot.done',

@@ -4,7 +4,7 @@
 
 import { releasesDir, type CredentialName, type Layout } from './layout.ts';
 import type { Release } from './release-files.ts';
-import { publicBaseUrl, renderCaddyfile, type Front } from './render/caddyfile.ts';
+import { publicBaseUrl, renderCaddyfile, type AcmeStandIn, type Front } from './render/caddyfile.ts';
 import {
   activateScript, credentialsInput, credentialsScript, healthScript, REMOTE_SHELL, remoteInput, waitForCloudInitScript,
 } from './render/remote-scripts.ts';
@@ -36,10 +36,13 @@ export interface StepsInput {
   /** The address a domain must resolve to before a certificate can be had. */
   readonly publicAddress: string;
   readonly healthTimeoutSeconds: number;
+  /** The rehearsal's ACME CA in place of Let's Encrypt. */
+  readonly acme?: AcmeStandIn;
 }
 
 /** The Caddy file for an IP address needs Let's Encrypt's "shortlived" profile: certmagic 0.24, Caddy 2.10.1. */
-export const minimumCaddyFor = (front: Front): string | undefined => front.kind === 'ip' ? '2.10.1' : undefined;
+export const minimumCaddyFor = (front: Front, acme?: AcmeStandIn): string | undefined =>
+  front.kind === 'ip' && acme === undefined ? '2.10.1' : undefined;
 
 const step = (script: string, input?: string): RemoteStep => ({ command: REMOTE_SHELL, stdin: remoteInput(script, input) });
 
@@ -58,8 +61,8 @@ export function releaseSteps(input: StepsInput): ReleaseSteps {
       releaseId: input.release.id,
       checksums: input.release.checksums,
       unit: renderUnit(layout),
-      caddyfile: renderCaddyfile(front, layout),
-      minimumCaddy: minimumCaddyFor(front),
+      caddyfile: renderCaddyfile(front, layout, input.acme),
+      minimumCaddy: minimumCaddyFor(front, input.acme),
       publicUrl: url,
     })),
     health: step(healthScript({

@@ -49,7 +49,7 @@ export async function stack(options: StackOptions): Promise<StackOutputs> {
     region: deploy.region,
     size: deploy.size,
     image: deploy.image,
-    userData: renderCloudInit({ layout: LAYOUT, sources: [nodeSource(deploy.nodeMajor), caddySource], nodeMajor: deploy.nodeMajor }),
+    userData: (hostKey) => renderCloudInit({ layout: LAYOUT, sources: [nodeSource(deploy.nodeMajor), caddySource], nodeMajor: deploy.nodeMajor, hostKey }),
     stackTag: name,
     sharedTags: [SHARED_TAG],
     sshAllowedCidrs: deploy.sshAllowedCidrs,
@@ -76,7 +76,8 @@ export async function stack(options: StackOptions): Promise<StackOutputs> {
     statusUrl: pulumi.secret(pulumi.interpolate`${base}/status/${token}`),
     ipv4: machine.publicAddress,
     // Writes the stack's private key to ~/.ssh (mode 600) and the pinned host key beside it, then connects.
-    sshCommand: pulumi.interpolate`mkdir -p ~/.ssh && pulumi stack output --show-secrets sshPrivateKey > ${keyFile} && chmod 600 ${keyFile} && echo '${machine.sshHost} ${machine.hostKey}' > ${knownHosts} && ssh -i ${keyFile} -o IdentitiesOnly=yes -o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes root@${machine.sshHost}`,
+    // Through npm, from the project folder: the CLI from the `pulumi` npm package is not on PATH.
+    sshCommand: pulumi.interpolate`mkdir -p ~/.ssh && npm run --silent pulumi -- stack output --stack ${pulumi.getStack()} --show-secrets sshPrivateKey > ${keyFile} && chmod 600 ${keyFile} && echo '${machine.sshHost} ${machine.hostKey}' > ${knownHosts} && ssh -i ${keyFile} -o IdentitiesOnly=yes -o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes root@${machine.sshHost}`,
     sshPrivateKey: machine.privateKey,
   };
 }

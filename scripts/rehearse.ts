@@ -1,9 +1,11 @@
 // The deployment rehearsed on a real machine: `npm run rehearse` (root). It boots Debian with systemd in a
 // systemd-nspawn container, feeds it the project's user data through cloud-init's NoCloud source, runs the
-// release chain's own steps over real SSH, presses through the real Caddy to the bot under the real unit
-// (against the fake Webex and Twilio), reboots, refuses a damaged release, checks that a failure's logs
-// are scrubbed, and breaks a package source. All its traffic stays on the loopback of a network namespace
-// of its own. Prints each phase's duration and ends with one PASS or FAIL line (exit status 1 on FAIL).
+// release chain's own steps over real SSH (the host key known from the first contact), on a first boot
+// that finds apt busy; presses over HTTPS through the real Caddy, with a certificate from a real ACME CA
+// (pebble) and the reserved IP's NAT, to the bot under the real unit (against the fake Webex and Twilio);
+// reboots, refuses a damaged release, checks who may ask the metadata service and drive Caddy, crash-loops
+// the bot until it comes back by itself, checks that a failure's logs hold no token or secret, and breaks a
+// package source. All its traffic stays on loopback addresses of a network namespace of its own. Prints each phase's duration and ends with one PASS or FAIL line (exit status 1 on FAIL).
 // A machine where it cannot run (not root, no namespaces, no systemd-nspawn) gets a SKIP line.
 //
 // What differs from production is in scripts/rehearsal/stand-ins.ts.
@@ -29,6 +31,9 @@ const TOOLS: Record<string, string> = {
   ssh: 'openssh-client',
   unshare: 'util-linux',
   ip: 'iproute2',
+  nft: 'nftables',
+  pebble: 'pebble',
+  openssl: 'openssl',
 };
 
 const has = (command: string): boolean => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;

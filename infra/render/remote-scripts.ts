@@ -167,10 +167,12 @@ mv -f ${shellQuote(`${unitFile(layout)}.new`)} ${shellQuote(unitFile(layout))}
 ln -sfn "$release" ${shellQuote(`${current}.new`)}
 mv -fT ${shellQuote(`${current}.new`)} ${shellQuote(current)}
 date +%s > ${shellQuote(layout.activationStamp)}
-systemctl reload-or-restart caddy.service
+# A reload goes through the admin socket named in the running configuration; a Caddy started with another
+# admin address (the package's first start, or a release before the socket) needs a restart instead.
+systemctl reload caddy.service 2>/dev/null || systemctl restart caddy.service
 systemctl daemon-reload
 systemctl enable --quiet ${unit}
-# Failed starts of an earlier release count against the unit's start limit; this start is a new one.
+# A failed state and the restart count (which the health step reads) belong to the earlier release.
 systemctl reset-failed ${unit}
 systemctl restart ${unit}
 # Keep the two releases before this one for a quick manual rollback; drop older ones.
@@ -223,16 +225,21 @@ explain() {
 ${dns}
 # Straight to Caddy on this machine, with the public name and certificate: whether the public address
 # routes here through the cloud firewall is the outside check's question.
-until curl --fail --silent --show-error --max-time 10 --connect-to ::127.0.0.1: --output /dev/null ${shellQuote(input.healthUrl)} 2>/dev/null; do
+until last=$(curl --fail --silent --show-error --max-time 10 --connect-to ::127.0.0.1: --output /dev/null ${shellQuote(input.healthUrl)} 2>&1); do
   if systemctl is-failed --quiet ${unit}; then
     explain "the bot stopped (${unit} failed)."
+  fi
+  # The unit never gives up restarting (a start limit would leave the bot down); a loop is the failure here.
+  restarts=$(systemctl show --property NRestarts --value ${unit} 2>/dev/null)
+  if [ "\${restarts:-0}" -ge 3 ] 2>/dev/null; then
+    explain "the bot keeps crashing (${unit} restarted $restarts times since this release started)."
   fi
   # Caddy retries for ever; after a second failed attempt it is not going to work this time.
   if [ "$(journalctl -u caddy.service --since "@$since" --no-pager -o cat | grep -cF '"will retry"')" -ge 2 ]; then
     explain "${input.healthUrl} does not answer: no certificate."
   fi
   if [ "$(date +%s)" -ge "$deadline" ]; then
-    explain "${input.healthUrl} did not answer within ${input.timeoutSeconds} seconds."
+    explain "${input.healthUrl} did not answer within ${input.timeoutSeconds} seconds; the last try: $last"
   fi
   sleep 5
 done

@@ -13,8 +13,9 @@ After=network-online.target
 Wants=network-online.target
 # Nothing to run until the first release has been uploaded over SSH.
 ConditionPathExists=${current}/${RELEASE_FILES.bundle}
-StartLimitIntervalSec=60
-StartLimitBurst=5
+# No start limit: after a crash loop of any length the bot keeps trying, and comes back by itself once the
+# cause is gone (a start limit would leave it down for good).
+StartLimitIntervalSec=0
 
 [Service]
 Type=simple
@@ -26,8 +27,12 @@ Environment=PORT=${layout.botPort}
 Environment=BTTN_SETTINGS=${current}/${RELEASE_FILES.settings}
 # BTTN_PUBLIC_URL: known only once the droplet has its address, so each release carries it.
 EnvironmentFile=${current}/${RELEASE_FILES.environment}
-Restart=on-failure
+Restart=always
 RestartSec=2s
+# systemd 254 and later (Ubuntu 24.04 has 255): the pause grows from 2 s to 5 minutes over 10 restarts, so a
+# loop costs little. Older systemd (the rehearsal's Debian 12) ignores both and keeps 2 s.
+RestartSteps=10
+RestartMaxDelaySec=5min
 
 # A user made up at start and gone at stop; its only writable place is the state directory.
 DynamicUser=yes

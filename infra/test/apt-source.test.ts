@@ -8,10 +8,10 @@ import { test } from 'node:test';
 import { parse } from 'yaml';
 import { LAYOUT } from '../layout.ts';
 import { ADD_APT_SOURCE, caddySource, nodeSource, renderCloudInit } from '../render/cloud-init.ts';
-import { hasTool, run, scratch } from './tools.ts';
+import { hasTool, run, scratch, TEST_HOST_KEY } from './tools.ts';
 
 function addAptSourceScript(): string {
-  const userData = renderCloudInit({ layout: LAYOUT, sources: [nodeSource(24), caddySource], nodeMajor: 24 });
+  const userData = renderCloudInit({ layout: LAYOUT, sources: [nodeSource(24), caddySource], nodeMajor: 24, hostKey: TEST_HOST_KEY });
   const config = parse(userData.replace(/^#cloud-config\n/, '')) as { write_files: { path: string; content: string }[] };
   const file = config.write_files.find((f) => f.path === ADD_APT_SOURCE);
   assert.ok(file, 'the user data writes the script');

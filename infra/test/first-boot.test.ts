@@ -16,6 +16,8 @@ interface Machine {
   /** The source URI `apt-cache madison` reports for the installed versions. */
   readonly servedFrom: string;
   readonly updateFails?: boolean;
+  /** How many times apt-get finds a lock held by another apt before it gets it. */
+  readonly lockedTimes?: number;
 }
 
 function firstBoot(machine: Machine): { status: number | null; output: string; done: boolean } {
@@ -26,7 +28,12 @@ function firstBoot(machine: Machine): { status: number | null; output: string; d
     writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`);
     chmodSync(path.join(bin, name), 0o755);
   };
-  stub('apt-get', machine.updateFails ? 'case "$*" in *update*) echo "E: Failed to fetch" >&2; exit 100;; esac' : 'exit 0');
+  const tries = path.join(root, 'apt-tries');
+  stub('apt-get', machine.updateFails ? 'case "$*" in *update*) echo "E: Failed to fetch" >&2; exit 100;; esac' : `
+n=$(cat ${tries} 2>/dev/null || echo 0); echo $((n + 1)) > ${tries}
+if [ "$n" -lt ${machine.lockedTimes ?? 0} ]; then
+  echo "E: Could not get lock /var/lib/apt/lists/lock. It is held by process 812 (apt-get)" >&2; exit 100
+fi`);
   stub('dpkg-query', 'echo "1.0-1"');
   stub('apt-cache', `echo "   $3 |      1.0-1 | ${machine.servedFrom} Packages"`);
   stub('node', `echo ${machine.nodeVersion}`);
@@ -35,7 +42,7 @@ function firstBoot(machine: Machine): { status: number | null; output: string; d
   const layout = { ...LAYOUT, firstBootDone: path.join(root, 'first-boot.done') };
   // The source list goes to /etc/apt: point it at the scratch folder.
   const script = firstBootScript({ layout, sources: [source], nodeMajor: 24 }).replace('/etc/apt/sources.list.d', root);
-  const result = run('bash', ['-c', script], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+  const result = run('bash', ['-c', script], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, BTTN_APT_LOCK_PAUSE: '0' } });
   return { ...result, done: existsSync(layout.firstBootDone) };
 }
 
@@ -65,4 +72,11 @@ test('a package source that cannot be read fails the first boot before anything 
   assert.equal(result.status, 1);
   assert.match(result.output, /^bttn-first-boot failed: apt-get update failed: a package source cannot be read$/m);
   assert.ok(!result.done);
+});
+
+test('an apt step that finds the package lists locked by another apt tries again, and the first boot finishes', () => {
+  const result = firstBoot({ nodeVersion: 'v24.11.0', servedFrom: 'file:/srv/vendor ./', lockedTimes: 3 });
+  assert.equal(result.status, 0, result.output);
+  assert.ok(result.done);
+  assert.equal(result.output.match(/^apt-get update: another apt holds a lock; trying again$/gm)?.length, 3);
 });

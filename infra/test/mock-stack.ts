@@ -25,7 +25,7 @@ export interface StackRun {
 export const IPV4 = '203.0.113.7';
 /** The droplet's own address: SSH's. */
 export const DROPLET_IPV4 = '198.51.100.23';
-export const HOST_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyOfTheDroplet';
+const HOST_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyOfTheDroplet';
 const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
 
 /** True when an input arrived at the engine marked secret. */

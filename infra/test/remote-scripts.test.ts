@@ -42,6 +42,7 @@ function droplet(): Droplet {
     unitName: 'bttn',
     botPort: 8080,
     caddyfile: path.join(root, 'etc/caddy/Caddyfile'),
+    caddyAdminSocket: path.join(root, 'var/lib/caddy/admin.sock'),
     systemdDir: path.join(root, 'etc/systemd/system'),
     activationStamp: path.join(root, 'run/bttn-activated-at'),
     firstBootDone: path.join(root, 'var/lib/bttn-first-boot.done'),
@@ -138,7 +139,7 @@ test('activation switches current to the release, installs the Caddy file and th
   assert.equal(readFileSync(d.layout.caddyfile, 'utf8'), caddyfile);
   const calls = d.calls();
   assert.ok(calls.some((c) => c.startsWith('caddy validate --config') && c.includes('Caddyfile.new')));
-  const order = ['systemctl reload-or-restart caddy.service', 'systemctl restart bttn.service'].map((c) => calls.indexOf(c));
+  const order = ['systemctl reload caddy.service', 'systemctl restart bttn.service'].map((c) => calls.indexOf(c));
   assert.ok(order.every((i) => i >= 0) && order[0]! < order[1]!, calls.join('\n'));
   assert.match(readFileSync(d.layout.activationStamp, 'utf8'), /^\d+\n$/);
 });
@@ -209,6 +210,17 @@ test('the health check stops at once with the logs when the bot has failed', () 
   assert.equal(result.status, 1);
   assert.match(result.output, /the bot stopped \(bttn\.service failed\)/);
   assert.match(result.output, /cannot read settings/);
+});
+
+test('the health check stops with the logs when the bot keeps crashing (the unit itself never gives up)', () => {
+  const d = droplet();
+  d.stub('curl', 'exit 7');
+  d.stub('systemctl', 'case "$*" in *NRestarts*) echo 4;; *is-failed*) exit 1;; esac');
+  d.stub('journalctl', 'echo "bttn[9]: Error: listen EADDRINUSE 127.0.0.1:8080"');
+  const result = d.sh(health(d));
+  assert.equal(result.status, 1);
+  assert.match(result.output, /the bot keeps crashing \(bttn\.service restarted 4 times since this release started\)/);
+  assert.match(result.output, /EADDRINUSE/);
 });
 
 test('a failed first boot fails the wait step with its cause on the first line', () => {

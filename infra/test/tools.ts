@@ -29,3 +29,9 @@ export function scratch(files: Readonly<Record<string, string>> = {}): string {
   }
   return dir;
 }
+
+/** A made-up SSH host key pair, in the shape the stack generates. */
+export const TEST_HOST_KEY = {
+  privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n',
+  publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestHostKey',
+} as const;

@@ -10,7 +10,7 @@ import path from 'node:path';
 /** What the base image holds besides debootstrap's minimum: what a cloud image has (Ubuntu's has them all). */
 export const BASE_PACKAGES = [
   'systemd', 'systemd-sysv', 'dbus', 'cloud-init', 'python3-cffi-backend', 'openssh-server', 'openssh-sftp-server',
-  'curl', 'gnupg', 'ca-certificates', 'unattended-upgrades', 'netbase',
+  'curl', 'gnupg', 'ca-certificates', 'unattended-upgrades', 'netbase', 'nftables',
   // Dependencies of Debian's caddy package, which the local repository does not carry.
   'libnss3-tools', 'media-types',
 ];
@@ -75,6 +75,9 @@ export function boot(dir: string, name: string): Container {
     '--quiet', '--boot', `--directory=${dir}`, `--machine=${name}`,
     // This host's PID 1 is not systemd: no machined to register with, no unit to keep.
     '--register=no', '--keep-unit', '--console=pipe', '--resolv-conf=off', '--timezone=off', '--link-journal=no',
+    // The first boot's firewall rule (only root may ask the metadata service) goes into the rehearsal's own
+    // network namespace, which the machine shares.
+    '--capability=CAP_NET_ADMIN',
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });

@@ -1,5 +1,5 @@
-// SSH to the rehearsal machine with the stack's kind of key, as @pulumi/command does: the first contact
-// accepts any host key (the wait step reads it), every later one pins it.
+// SSH to the rehearsal machine with the stack's kind of key, as @pulumi/command does: every connection,
+// the first included, checks the host key that the machine got in its user data.
 
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -18,17 +18,14 @@ export interface Ssh {
   step(step: RemoteStep): Promise<SshResult>;
   /** Uploads files over SFTP (as CopyToRemote does), creating their folders. */
   upload(files: readonly { localPath: string; remotePath: string }[]): Promise<SshResult>;
-  /** Trusts only this host key from now on. */
-  pin(hostKey: string): void;
 }
 
-export function sshTo(host: string, keyFile: string, knownHostsFile: string): Ssh {
-  let pinned = false;
+/** `hostKey`: `type base64`, the only key accepted from `host`. */
+export function sshTo(host: string, keyFile: string, knownHostsFile: string, hostKey: string): Ssh {
+  writeFileSync(knownHostsFile, `${host} ${hostKey}\n`);
   const options = (): string[] => [
     '-i', keyFile, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '-o', 'LogLevel=ERROR',
-    ...(pinned
-      ? ['-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${knownHostsFile}`]
-      : ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null']),
+    '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${knownHostsFile}`,
   ];
   const exec = (program: string, args: string[], stdin: string): Promise<SshResult> => new Promise((resolve) => {
     const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -52,10 +49,6 @@ export function sshTo(host: string, keyFile: string, knownHostsFile: string): Ss
       }
       const batch = [...[...dirs].map((dir) => `-mkdir ${dir}`), ...files.map((f) => `put ${f.localPath} ${f.remotePath}`)].join('\n');
       return exec('sftp', [...options(), '-b', '-', `root@${host}`], `${batch}\n`);
-    },
-    pin(hostKey) {
-      writeFileSync(knownHostsFile, `${host} ${hostKey}\n`);
-      pinned = true;
     },
   };
   return ssh;
