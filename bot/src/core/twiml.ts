@@ -50,10 +50,10 @@ export function callTwiml(say: string, voice: string | undefined, gather?: Gathe
   return document(`${sayElement(say, voice)}<Gather numDigits="1" action="${escapeAttribute(action)}" method="POST">${sayElement(ACK_PROMPT, voice)}</Gather>`);
 }
 
-/** The absolute URL a call's Gather posts to; the incident rides in the query, which Twilio's signature covers. */
-export function gatherActionUrl(publicUrl: string, incident: number | undefined): string {
+/** The absolute URL a call's Gather posts to; the escalation's id rides in the query, which Twilio's signature covers. */
+export function gatherActionUrl(publicUrl: string, incident: string | undefined): string {
   const base = publicUrl.replace(/\/+$/, '');
-  return incident === undefined ? `${base}${GATHER_PATH}` : `${base}${GATHER_PATH}?incident=${incident}`;
+  return incident === undefined ? `${base}${GATHER_PATH}` : `${base}${GATHER_PATH}?incident=${encodeURIComponent(incident)}`;
 }
 
 /** An SMS reply `<Response><Message>text</Message></Response>`; an empty `<Response/>` (no reply) without text. */

@@ -25,7 +25,7 @@ export interface DeliverServices {
   /** Secrets to mask in any error text kept or shown. */
   readonly secrets: readonly (string | undefined)[];
   /** Where a call's "Press 1" answers, when the bot can be reached and can check Twilio's signature. */
-  readonly gather: (incident: number | undefined) => Gather | undefined;
+  readonly gather: (incident: string | undefined) => Gather | undefined;
 }
 
 /** `source` is the settled SMS or call a record line reports on. */

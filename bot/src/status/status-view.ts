@@ -56,6 +56,8 @@ export interface IncidentView {
   readonly resolved: Acknowledgement | undefined;
   /** When a timer runs: the step it runs, and when. */
   readonly nextStepAt: { readonly step: number; readonly at: string } | undefined;
+  /** Taken with an `ack_timeout`: when it escalates again unless resolved. */
+  readonly escalatesAgainAt?: string;
 }
 
 export interface LateView {
@@ -109,7 +111,8 @@ export function statusView(settings: Settings, state: BotState, dryRun: boolean,
     incident: state.incident === undefined ? undefined : {
       number: state.incident.number, status: state.incident.status, startedAt: state.incident.startedAt,
       acknowledged: state.incident.acknowledged, resolved: state.incident.resolved,
-      nextStepAt: state.incident.timer === undefined || state.incident.status === 'resolved' ? undefined : { step: state.incident.timer.step, at: state.incident.timer.dueAt },
+      nextStepAt: state.incident.timer === undefined || state.incident.status !== 'escalating' ? undefined : { step: state.incident.timer.step, at: state.incident.timer.dueAt },
+      ...(state.incident.timer?.kind === 'ack timeout' && state.incident.status === 'acknowledged' ? { escalatesAgainAt: state.incident.timer.dueAt } : {}),
     },
     late: state.outbox.filter((entry) => entry.settled === undefined && entry.late).map((entry) => ({
       summary: describeAction(entry.action), pressNumber: entry.pressNumber, reason: entry.lastError, nextAttemptAt: entry.nextAttemptAt,
