@@ -53,8 +53,11 @@ export interface FakeTwilio extends FakeServer {
    * TwiML's <Gather> gets Twilio's form, signed with X-Twilio-Signature over the action URL as written.
    */
   gather(callSid: string, digits: string): Promise<CallbackAnswer>;
-  /** `from` texts `body` to the Twilio number (`to`, by default the sender of the bot's latest SMS or call); Twilio posts it to `webhookUrl`, signed. */
-  inboundSms(webhookUrl: string, from: string, body: string, to?: string): Promise<CallbackAnswer>;
+  /**
+   * `from` texts `body` to the Twilio number (`to`, by default the sender of the bot's latest SMS or call); Twilio posts
+   * it to `webhookUrl`, signed. `messageSid` replays a message already delivered (Twilio's retry, or a replay).
+   */
+  inboundSms(webhookUrl: string, from: string, body: string, to?: string, messageSid?: string): Promise<CallbackAnswer>;
 }
 
 export interface CallbackAnswer {
@@ -282,9 +285,8 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
     });
   }
 
-  async function inboundSms(webhookUrl: string, from: string, body: string, to?: string): Promise<CallbackAnswer> {
+  async function inboundSms(webhookUrl: string, from: string, body: string, to?: string, messageSid = sid('SM')): Promise<CallbackAnswer> {
     const latest = [...messages, ...calls].sort((a, b) => b.dateCreated.getTime() - a.dateCreated.getTime())[0];
-    const messageSid = sid('SM');
     return callback(webhookUrl, {
       AccountSid: options.accountSid, ApiVersion: API_VERSION, Body: body, From: from, MessageSid: messageSid,
       NumMedia: '0', NumSegments: '1', SmsMessageSid: messageSid, SmsSid: messageSid, SmsStatus: 'received',
