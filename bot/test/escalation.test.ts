@@ -88,6 +88,23 @@ test('once taken, presses still run their steps by hand, but nothing runs by its
   assert.equal((await status(button)).incident?.nextStepAt, undefined);
 });
 
+test('with ack_timeout, a taken escalation that is not resolved in time escalates again, and the room and the status page say so', async () => {
+  const button = await bot(escalation('5').replace('escalate_after: 5\n', 'escalate_after: 5\nack_timeout: 0.02\n'));
+  await button.press();
+  assert.equal((await take(button, 'ack', 'Ann Example')).status, 200);
+  const taken = await status(button);
+  assert.equal(taken.incident?.status, 'acknowledged');
+  assert.ok(taken.incident?.escalatesAgainAt !== undefined, 'the status page says when it escalates again');
+  await until(() => texts().includes('step two'), 'step 2 once the acknowledgement timed out', 5000);
+  assert.ok(texts().some((text) => /^Ann Example took the escalation \d+ s ago and it is not resolved: it escalates again$/.test(text)));
+  const view = await status(button);
+  assert.equal(view.incident?.status, 'escalating');
+  assert.equal(view.incident?.nextStepAt?.step, 3, 'and its timers run again');
+  assert.ok(view.history.some((press) => press.kind === 'reopened'));
+  const page = await (await fetch(statusUrl(button))).text();
+  assert.match(page, /Escalating again: taken, not resolved in time/);
+});
+
 test('resolving goes back to step 1 in the same room, and the next press starts a new escalation', async () => {
   const button = await bot(escalation('5'));
   await button.press();
