@@ -17,7 +17,7 @@ import { createApp } from './server/app.ts';
 import { loadSettings, SettingsError } from './settings/load.ts';
 import type { Settings } from './settings/types.ts';
 import { StateStore } from './state/store.ts';
-import { gatherActionUrl } from './core/twiml.ts';
+import { gatherActionUrl, STATUS_PATH } from './core/twiml.ts';
 import { twilioCallbackRoutes } from './server/twilio-callbacks.ts';
 import { webexWebhookRoutes } from './server/webex-webhook.ts';
 import { TwilioClient } from './twilio/client.ts';
@@ -57,6 +57,7 @@ async function main(): Promise<void> {
   const publicUrl = (runtime.publicUrl ?? settings.server.url)?.replace(/\/+$/, '');
   const phoneAnswers = publicUrl !== undefined && twilioLive;
   const gather = (incident: string | undefined) => (phoneAnswers ? { actionUrl: gatherActionUrl(publicUrl, incident) } : undefined);
+  const statusCallback = phoneAnswers ? `${publicUrl}${STATUS_PATH}` : undefined;
   // Shutdown aborts every request and wait; what was on its way is checked with the provider at the next start.
   const stopping = new AbortController();
   const now = () => new Date();
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
   const rooms = new RoomKeeper({ settings, store, webex, log });
   const outbox = new Outbox({
     store, rooms, log, now, deliverWithinMs: settings.server.deliverWithinMs, signal: stopping.signal,
-    attempt: (entry, signal, source) => attempt({ store, webex, twilio, rooms, secrets, gather }, entry, signal, source),
+    attempt: (entry, signal, source) => attempt({ store, webex, twilio, rooms, secrets, gather, statusCallback }, entry, signal, source),
   });
   const button = new Button({
     settings, store, rooms, outbox, log, dryRun, now, signal: stopping.signal, pressTimeoutMs: settings.server.pressTimeoutMs,
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
       if (!outcome.changed && outcome.refused) return undefined;
       return outcome.changed ? 'Thank you, the escalation is yours. The others are told.' : `Nothing changed: ${outcome.why}.`;
     },
+    status: (report) => button.reported(report),
   })]), webexWebhookRoutes({
     secret: () => store.current.webhookSecret, webex, log,
     handle: async (click) => {

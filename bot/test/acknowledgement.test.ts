@@ -31,11 +31,11 @@ server:
 const { webex, twilio, bot } = await fakeWorld(SETTINGS);
 
 /** A bot whose public URL is its own loopback address, so Twilio's and Webex's callbacks reach it signed for that URL. */
-async function publicBot(): Promise<BotProcess & { publicUrl: string }> {
+async function publicBot(settings = SETTINGS): Promise<BotProcess & { publicUrl: string }> {
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
   // Short HTTP timeouts: a request Webex leaves hanging is given up and tried again quickly once Webex is back.
-  const started = await bot(SETTINGS, { PORT: String(port), BTTN_PUBLIC_URL: publicUrl, BTTN_HTTP_TIMEOUT_MS: '500', BTTN_RETRY_DEADLINE_MS: '1000' });
+  const started = await bot(settings, { PORT: String(port), BTTN_PUBLIC_URL: publicUrl, BTTN_HTTP_TIMEOUT_MS: '500', BTTN_RETRY_DEADLINE_MS: '1000' });
   await until(() => webex.webhooks.some((hook) => hook.targetUrl.startsWith(publicUrl)), 'the webhook registered');
   return Object.assign(started, { publicUrl });
 }
@@ -185,6 +185,63 @@ test('a card click takes nothing from an earlier escalation\'s card, a copy in a
   assert.equal((await status(button)).incident?.status, 'escalating', 'none of them took it');
   assert.deepEqual(await webex.clickCard(current.id, { action: 'ack', incident }, { displayName: 'Bea', email: 'bea@example.com' }), [200]);
   assert.equal((await status(button)).incident?.acknowledged?.name, 'Bea', 'the real card still does');
+});
+
+test('with a public URL, SMS and calls carry a StatusCallback, and the room, the status page and the JSON show what Twilio reports', async () => {
+  const button = await publicBot();
+  await escalate(button);
+  const sms = twilio.messages.at(-1)!;
+  const call = twilio.calls.at(-1)!;
+  assert.equal(sms.statusCallback, `${button.publicUrl}/twilio/status`);
+  assert.equal(call.statusCallback, `${button.publicUrl}/twilio/status`);
+  assert.deepEqual(call.statusCallbackEvents, ['answered', 'completed']);
+  assert.equal(call.machineDetection, 'Enable');
+  assert.equal(call.asyncAmdStatusCallback, `${button.publicUrl}/twilio/status`);
+  assert.equal((await twilio.messageStatus(sms.sid, 'sent')).status, 204);
+  assert.equal((await twilio.messageStatus(sms.sid, 'undelivered', '30003')).status, 204);
+  await twilio.callStatus(call.sid, 'in-progress');
+  assert.equal((await twilio.machineDetection(call.sid, 'human')).status, 204);
+  await twilio.callStatus(call.sid, 'completed');
+  await until(() => texts().includes(`SMS to ${ON_CALL} undelivered (Twilio error 30003)`) && texts().includes(`Call to ${ON_CALL} answered`), 'the room told');
+  const view = await status(button);
+  assert.deepEqual(view.incident?.reached.map((contact) => contact.outcome).sort(), [`Call to ${ON_CALL} answered`, `SMS to ${ON_CALL} undelivered (Twilio error 30003)`]);
+  assert.equal(view.incident?.reached.find((contact) => contact.kind === 'call')?.answeredBy, 'human');
+  const page = await (await fetch(`${button.baseUrl}/status/${TEST_TOKENS.button}`)).text();
+  assert.ok(page.includes(`SMS to ${ON_CALL} undelivered (Twilio error 30003)`));
+});
+
+const TIMED = SETTINGS.replace('bt.tn:', 'escalate_after: 5\nbt.tn:');
+
+for (const [what, play, line] of [
+  ['nobody answers', (sid: string) => twilio.callStatus(sid, 'no-answer'), `Call to ${ON_CALL}: no answer: step 2 runs now`],
+  ['the line is busy', (sid: string) => twilio.callStatus(sid, 'busy'), `Call to ${ON_CALL}: busy: step 2 runs now`],
+  ['a voicemail answers', async (sid: string) => {
+    await twilio.callStatus(sid, 'in-progress');
+    await twilio.machineDetection(sid, 'machine_end_beep');
+    return twilio.callStatus(sid, 'completed');
+  }, `Call to ${ON_CALL}: voicemail answered, not a person: step 2 runs now`],
+] as const) {
+  test(`a call where ${what} does not count as reaching the person: the next step comes at once, not in 5 minutes`, async () => {
+    const button = await publicBot(TIMED);
+    await escalate(button);
+    await play(twilio.calls.at(-1)!.sid);
+    await until(() => texts().includes('step two'), 'step 2 at once');
+    assert.ok(texts().includes(line), texts().join(' | '));
+    const view = await status(button);
+    assert.equal(view.history[0]?.trigger, 'timer');
+  });
+}
+
+test('a call a person answered counts: the next step waits its time', async () => {
+  const button = await publicBot(TIMED);
+  await escalate(button);
+  const sid = twilio.calls.at(-1)!.sid;
+  await twilio.callStatus(sid, 'in-progress');
+  await twilio.machineDetection(sid, 'human');
+  await twilio.callStatus(sid, 'completed');
+  await until(() => texts().includes(`Call to ${ON_CALL} answered`), 'the room told');
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  assert.equal(texts().includes('step two'), false);
 });
 
 test('a BTTN_TOKEN shorter than 16 characters is refused at start with what to do', async () => {

@@ -49,6 +49,7 @@ before(async () => {
       acknowledged.push(take);
       return THANKS;
     },
+    status: async () => undefined,
     log: (event, fields) => logged.push(`${event} ${JSON.stringify(fields ?? {})}`),
   }));
   server = app.listen(0, '127.0.0.1');

@@ -23,7 +23,7 @@ export function afterStep(settings: Settings, state: BotState, step: number, now
   const open = previous !== undefined && previous.status !== 'resolved' && step !== 1;
   const incident: Incident = open ? previous : {
     id: newId, number: state.incidentCount + 1, startedAt: now.toISOString(), status: 'escalating', acknowledged: undefined, resolved: undefined,
-    timer: undefined, reached: [], calls: [], cards: [], messageSids: (previous?.messageSids ?? []).slice(0, MESSAGE_SIDS_KEPT),
+    timer: undefined, reached: [], calls: [], cards: [], contacts: [], messageSids: (previous?.messageSids ?? []).slice(0, MESSAGE_SIDS_KEPT),
   };
   const ran = settings.steps[step - 1];
   const numbers = [...(ran?.sms?.to ?? []), ...(ran?.call?.to ?? [])].filter((number) => !incident.reached.includes(number));

@@ -3,6 +3,7 @@
 // entry moves; press/outbox.ts carries the entries out and press/deliver.ts makes each attempt.
 
 import { madeFor } from './claims.ts';
+import { contactMade } from './contacts.ts';
 import { duration } from './incident.ts';
 import { describeAction, recordLine, type Action, type TwilioAction } from './plan.ts';
 import { SENT_LIMIT, withRecord, type ActionOutcome, type BotState, type Incident, type OutboxEntry, type PressRecord, type RoomState } from './state.ts';
@@ -79,7 +80,10 @@ export function withEntry(state: BotState, entry: OutboxEntry): BotState {
 function withMade(incident: Incident | undefined, entry: OutboxEntry): Incident | undefined {
   const { action, providerId } = entry;
   if (incident === undefined || entry.settled !== 'delivered' || providerId === undefined || entry.wouldSend !== undefined) return incident;
-  if (action.kind === 'call' && action.incident === incident.id) return madeFor(incident, { kind: 'call', providerId });
+  if ((action.kind === 'call' || action.kind === 'sms') && action.incident === incident.id) {
+    const made = contactMade(incident, { sid: providerId, kind: action.kind, to: action.to });
+    return action.kind === 'call' ? madeFor(made, { kind: 'call', providerId }) : made;
+  }
   if (action.kind === 'card' && action.view.escalation === incident.id) return madeFor(incident, { kind: 'card', providerId });
   return incident;
 }

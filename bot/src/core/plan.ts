@@ -10,7 +10,11 @@ import type { BotState } from './state.ts';
 export type Action =
   | { readonly id: string; readonly kind: 'member'; readonly email: string; readonly moderator: boolean }
   | { readonly id: string; readonly kind: 'message'; readonly message: RoomMessage | undefined; readonly file: StepFile | undefined }
-  | { readonly id: string; readonly kind: 'sms'; readonly from: string; readonly to: string; readonly body: string }
+  | {
+    readonly id: string; readonly kind: 'sms'; readonly from: string; readonly to: string; readonly body: string;
+    /** The escalation's id the SMS belongs to, so its status callbacks are told to that one. */
+    readonly incident?: string;
+  }
   | {
     readonly id: string; readonly kind: 'call'; readonly from: string; readonly to: string; readonly say: string; readonly voice: string | undefined;
     /** The escalation's id the call belongs to, so a 1 on the phone takes that one and no later one. */

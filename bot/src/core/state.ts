@@ -60,6 +60,21 @@ export interface Incident {
   readonly cards: readonly string[];
   /** MessageSids of SMS replies already used (carried over from the escalation before), so a replay takes nothing. */
   readonly messageSids: readonly string[];
+  /** The SMS and calls it made, with what Twilio's status callbacks said of them. */
+  readonly contacts: readonly Contact[];
+}
+
+/** An SMS or a call an escalation made, as Twilio reports it (core/contacts.ts). */
+export interface Contact {
+  readonly sid: string;
+  readonly kind: 'sms' | 'call';
+  readonly to: string;
+  /** Twilio's MessageStatus or CallStatus, 'queued' until a callback says more. */
+  readonly status: string;
+  /** Answering machine detection: human, machine_start, fax... */
+  readonly answeredBy?: string;
+  /** Why an SMS was not delivered (Twilio's ErrorCode). */
+  readonly errorCode?: string;
 }
 
 /** The escalation in a few words, for the button's answer. */
@@ -138,7 +153,7 @@ export interface PressRecord {
   readonly at: string;
   /** Step run by this press; undefined after the last step and for debounced presses. */
   readonly step: number | undefined;
-  readonly kind: 'step' | 'after last step' | 'debounced' | 'acknowledged' | 'resolved' | 'reopened';
+  readonly kind: 'step' | 'after last step' | 'debounced' | 'acknowledged' | 'resolved' | 'reopened' | 'reached';
   /** What ran it: a press of the button (or the status page's), or the escalation's own timer. */
   readonly trigger?: 'press' | 'timer';
   /** Nothing failed or was given up (actions still being tried do not count against it). */

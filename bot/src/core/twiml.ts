@@ -9,6 +9,8 @@ export const TWIML_MAX_CHARACTERS = 4000;
 export const GATHER_PATH = '/twilio/gather';
 /** The inbound SMS webhook to set on the Twilio number (see the README). */
 export const SMS_PATH = '/twilio/sms';
+/** Where Twilio reports whether an SMS was delivered and how a call went (StatusCallback). */
+export const STATUS_PATH = '/twilio/status';
 /** Spoken after the call's sentence when the bot can hear the answer. */
 export const ACK_PROMPT = 'Press 1 if you take it.';
 

@@ -3,6 +3,7 @@
 // answered with the waiting one, as counted with it, so a backlog never bursts out later.
 
 import { claim, used, type Take } from '../core/claims.ts';
+import { reported, type StatusReport } from '../core/contacts.ts';
 import { acknowledge, acknowledgedLine, cardView, incidentSummary, reopen, reopenedLine, resolve, resolvedLine, stillArmed, type Change } from '../core/incident.ts';
 import { entryKey, pressRecord } from '../core/outbox.ts';
 import type { Action } from '../core/plan.ts';
@@ -50,6 +51,24 @@ export class Button {
    */
   acknowledge(take: Take): Promise<IncidentOutcome> {
     return this.changeIncident('acknowledged', take, (state, who, at) => acknowledge(this.services.settings, state, who, at));
+  }
+
+  /**
+   * What Twilio's status callback says of an SMS or a call of this escalation: journaled with the room's
+   * line when it settles what happened. A call nobody (or a machine) answered brings the next step forward.
+   */
+  async reported(report: StatusReport): Promise<void> {
+    const { store, now, log } = this.services;
+    const at = now();
+    const first = reported(store.current, report, at);
+    if (first === undefined) return;
+    log('twilio status', { sid: report.sid, status: report.status, answered_by: report.kind === 'call' ? report.answeredBy : undefined });
+    const change = (state: BotState) => reported(state, report, at)?.state ?? state;
+    if (first.line === undefined) {
+      await store.update(change);
+      return;
+    }
+    this.announce(await this.journalChange('reached', at, [{ id: 'reached', kind: 'notice', text: first.line }], change));
   }
 
   /** The escalation is over: back to step 1 (the room stays), and the next press starts a new one. Answered at once, as acknowledge. */

@@ -47,8 +47,8 @@ export async function runPress(services: PressServices, pressId: string, answerB
   const pressed = trigger.kind === 'press';
   const escalationId = newEscalationId();
   const incident = plan.step === undefined ? store.current.incident : afterStep(settings, store.current, plan.step, at, escalationId).incident;
-  // A call names its escalation, so that a 1 pressed on the phone takes that one.
-  const named = plan.actions.map((action) => (action.kind === 'call' && incident !== undefined ? { ...action, incident: incident.id } : action));
+  // An SMS or a call names its escalation, so that a 1 pressed on the phone (and Twilio's status callbacks) go to that one.
+  const named = plan.actions.map((action) => ((action.kind === 'call' || action.kind === 'sms') && incident !== undefined ? { ...action, incident: incident.id } : action));
   // Step 1 opens an escalation: its card comes with it, telling when the next step comes by itself.
   const actions = plan.step === 1 && services.cards && incident !== undefined
     ? [...named, { id: 'card', kind: 'card' as const, view: cardView(settings, incident, 1) }] : named;

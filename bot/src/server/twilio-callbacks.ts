@@ -5,9 +5,10 @@
 // public URL followed by the path and query the bot received.
 
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { GATHER_PATH, messageTwiml, SMS_PATH, sayTwiml, xmlSafe } from '../core/twiml.ts';
+import { GATHER_PATH, messageTwiml, SMS_PATH, sayTwiml, STATUS_PATH, xmlSafe } from '../core/twiml.ts';
 import { ESCALATION_ID } from '../core/card.ts';
 import type { Take } from '../core/claims.ts';
+import { ANSWERED_BY, CALL_STATUSES, MESSAGE_STATUSES, type StatusReport } from '../core/contacts.ts';
 import type { Logger } from '../log.ts';
 
 /** What a phone key or an SMS reply asks: core/claims.ts decides whether it is this escalation's. */
@@ -25,6 +26,8 @@ export interface TwilioCallbackOptions {
   readonly numbers: () => readonly string[];
   /** Records the acknowledgement (journaled, not waiting for Webex); resolves with the answer. */
   readonly acknowledge: (take: PhoneTake) => Promise<TakeAnswer>;
+  /** Records what a status callback says of an SMS or a call (ignored unless the escalation made it). */
+  readonly status: (report: StatusReport) => Promise<void>;
   readonly log: Logger;
 }
 
@@ -121,6 +124,16 @@ export function twilioCallbackRoutes(options: TwilioCallbackOptions): express.Ro
     answer(res, messageTwiml(words === '' ? undefined : words));
   });
 
+  // Twilio's StatusCallback for SMS and calls, and the background answering machine detection's (same URL).
+  router.post(STATUS_PATH, form, fromTwilio, async (req, res) => {
+    const fields = single(req.body as Form, ['MessageSid', 'MessageStatus', 'ErrorCode', 'CallSid', 'CallStatus', 'AnsweredBy']);
+    if (typeof fields === 'string') return refuse(req, res, 400, fields);
+    const report = statusReport(fields);
+    if (typeof report === 'string') return refuse(req, res, 400, report);
+    await options.status(report);
+    res.status(204).end();
+  });
+
   // What body-parser refuses, in our words (its own messages may quote the request).
   router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
     const status = typeof error === 'object' && error !== null && 'type' in error && 'status' in error ? Number(error.status) : 0;
@@ -142,6 +155,21 @@ function single<const K extends string>(form: Form, names: readonly K[]): Partia
     if (value !== undefined) values[name] = value;
   }
   return values;
+}
+
+/** A status callback's fields as one typed report, or what is wrong with them. */
+function statusReport(fields: Partial<Record<'MessageSid' | 'MessageStatus' | 'ErrorCode' | 'CallSid' | 'CallStatus' | 'AnsweredBy', string>>): StatusReport | string {
+  const oneOf = <T extends string>(values: readonly T[], value: string | undefined): T | undefined => values.find((known) => known === value);
+  if (fields.MessageSid !== undefined) {
+    const status = oneOf(MESSAGE_STATUSES, fields.MessageStatus);
+    if (status === undefined) return 'MessageStatus is missing or not one of Twilio\'s';
+    return { kind: 'sms', sid: fields.MessageSid, status, errorCode: fields.ErrorCode || undefined };
+  }
+  if (fields.CallSid === undefined) return 'a status callback names a MessageSid or a CallSid';
+  const status = oneOf(CALL_STATUSES, fields.CallStatus);
+  const answeredBy = oneOf(ANSWERED_BY, fields.AnsweredBy);
+  if (status === undefined && answeredBy === undefined) return 'CallStatus or AnsweredBy is missing or not one of Twilio\'s';
+  return { kind: 'call', sid: fields.CallSid, status, answeredBy };
 }
 
 /** The escalation in the action URL's query (the bot wrote it, Twilio signed it); null when malformed. */

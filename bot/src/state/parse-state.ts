@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { CardView } from '../core/card.ts';
 import type { Action } from '../core/plan.ts';
 import {
-  INITIAL_STATE, STATE_VERSION, type Acknowledgement, type BotState, type Channel, type Incident, type OutboxEntry, type PressRecord, type RoomState,
+  INITIAL_STATE, STATE_VERSION, type Acknowledgement, type BotState, type Channel, type Contact, type Incident, type OutboxEntry, type PressRecord, type RoomState,
 } from '../core/state.ts';
 
 type Parsed = { readonly state: BotState; readonly problem?: undefined } | { readonly state?: undefined; readonly problem: string };
@@ -80,6 +80,17 @@ function incident(value: unknown): Incident {
     calls: strings('calls'),
     cards: strings('cards'),
     messageSids: strings('messageSids'),
+    contacts: list(json.contacts, 'incident.contacts').map(contact),
+  };
+}
+
+function contact(value: unknown): Contact {
+  const json = object(value, 'incident.contacts');
+  if (json.kind !== 'sms' && json.kind !== 'call') throw new Refused('a contact that is neither an SMS nor a call');
+  return {
+    sid: string(json.sid, 'contact.sid'), kind: json.kind, to: string(json.to, 'contact.to'), status: string(json.status, 'contact.status'),
+    ...(typeof json.answeredBy === 'string' ? { answeredBy: json.answeredBy } : {}),
+    ...(typeof json.errorCode === 'string' ? { errorCode: json.errorCode } : {}),
   };
 }
 
@@ -128,7 +139,9 @@ function action(value: unknown): Action {
       // An older bot's card has no escalation id: its buttons match none.
       return { id, kind: 'card', view: { ...(view as unknown as CardView), escalation: typeof view.escalation === 'string' ? view.escalation : '' } };
     }
-    case 'sms': return { id, kind: 'sms', from: text('from'), to: text('to'), body: text('body') };
+    case 'sms': return {
+      id, kind: 'sms', from: text('from'), to: text('to'), body: text('body'), ...(typeof json.incident === 'string' ? { incident: json.incident } : {}),
+    };
     case 'call': return {
       id, kind: 'call', from: text('from'), to: text('to'), say: text('say'), voice: optional(json.voice, (v) => string(v, 'action.voice')),
       // An older bot named the escalation by its number: such a call's "1" takes nothing.
@@ -160,7 +173,7 @@ function action(value: unknown): Action {
   }
 }
 
-const RECORD_KINDS = new Set(['step', 'after last step', 'debounced', 'acknowledged', 'resolved', 'reopened']);
+const RECORD_KINDS = new Set(['step', 'after last step', 'debounced', 'acknowledged', 'resolved', 'reopened', 'reached']);
 
 /** History records are shown, never acted on: their outcomes are kept as written, their frame checked. */
 function record(value: unknown): PressRecord {

@@ -112,7 +112,9 @@ function incidentHtml(incident: StatusView['incident']): string {
     : incident.escalatesAgainAt !== undefined
       ? ` Unless resolved, it escalates again <span data-countdown="${esc(incident.escalatesAgainAt)}">at ${timeHtml(incident.escalatesAgainAt)}</span>.`
       : '';
-  return `<p class="incident" data-status="${incident.status}"><strong>Escalation ${incident.number}:</strong> ${state}.${next}</p>`;
+  const reached = incident.reached.length === 0 ? ''
+    : `<ul class="outcomes reached">${incident.reached.map((contact) => `<li>${esc(contact.status === 'queued' ? `${contact.kind === 'sms' ? 'SMS' : 'Call'} to ${contact.to}: sent, no report from Twilio yet` : contact.outcome)}</li>`).join('')}</ul>`;
+  return `<p class="incident" data-status="${incident.status}"><strong>Escalation ${incident.number}:</strong> ${state}.${next}</p>${reached}`;
 }
 
 /** What an earlier press could not deliver in time and the bot still tries, so nobody believes it went out. */
@@ -180,7 +182,8 @@ function pressHtml(press: PressView): string {
   const title = press.kind === 'step' ? `Step ${press.step}${press.trigger === 'timer' ? ', run by its timer' : ''}`
     : press.kind === 'after last step' ? 'After the last step'
     : press.kind === 'acknowledged' ? 'Taken' : press.kind === 'resolved' ? 'Resolved'
-    : press.kind === 'reopened' ? 'Escalating again: taken, not resolved in time' : 'Counted once';
+    : press.kind === 'reopened' ? 'Escalating again: taken, not resolved in time'
+    : press.kind === 'reached' ? 'Twilio reports' : 'Counted once';
   const verdict = press.kind === 'debounced' ? '<span class="badge muted-badge">pressed again within the debounce window</span>'
     : press.ok ? `<span class="badge ok">${press.dryRun ? 'ran in dry-run' : 'all delivered'}</span>`
     : `<span class="badge failed">${press.actions.filter((action) => action.outcome === 'failed' || action.outcome === 'given up').length} failed</span>`;
