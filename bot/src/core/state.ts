@@ -30,10 +30,27 @@ export interface BotState {
   readonly incidentCount: number;
   /** The secret Webex signs card clicks with; made once, given to the bot's webhook at each start. */
   readonly webhookSecret: string | undefined;
+  /** The last thing the button sent (a press or bt.tn's "not pressed" sign of life), so the page shows it is alive. */
+  readonly lastHeard: Heard | undefined;
+  /** Event ids (bt.tn's <EID>) already handled, newest first, with what handled them: a repeat is answered, not run. */
+  readonly handledEvents: readonly HandledEvent[];
 }
 
-/** Who took or closed an escalation, and how. */
-export type Channel = 'Webex' | 'phone' | 'SMS' | 'status page';
+export interface Heard {
+  readonly at: string;
+  /** The type it sent (`pressed`, `not-pressed`, ...); undefined when it sent none. */
+  readonly type: string | undefined;
+}
+
+export interface HandledEvent {
+  readonly eid: string;
+  /** The press record that handled it (or the word for what it did: `heartbeat`, `acknowledge`, ...). */
+  readonly handledBy: string;
+}
+
+/** How someone took or closed an escalation. */
+export const CHANNELS = ['Webex', 'phone', 'SMS', 'status page', 'button'] as const;
+export type Channel = (typeof CHANNELS)[number];
 
 export interface Acknowledgement {
   readonly name: string;
@@ -138,6 +155,8 @@ export interface PressRecord {
 
 export const HISTORY_LIMIT = 50;
 export const SENT_LIMIT = 500;
+/** Far more events than a button sends while one could be repeated (bt.tn repeats within seconds). */
+export const HANDLED_EVENTS_LIMIT = 200;
 
 export const INITIAL_STATE: BotState = {
   version: STATE_VERSION,
@@ -151,7 +170,19 @@ export const INITIAL_STATE: BotState = {
   incident: undefined,
   incidentCount: 0,
   webhookSecret: undefined,
+  lastHeard: undefined,
+  handledEvents: [],
 };
+
+/** The button was heard from; an event with an id is remembered, so a repeat of it is not run again. */
+export function heardFrom(state: BotState, heard: Heard & { readonly eid: string | undefined }, handledBy: string): BotState {
+  return {
+    ...state,
+    lastHeard: { at: heard.at, type: heard.type },
+    handledEvents: heard.eid === undefined ? state.handledEvents
+      : [{ eid: heard.eid, handledBy }, ...state.handledEvents.filter((event) => event.eid !== heard.eid)].slice(0, HANDLED_EVENTS_LIMIT),
+  };
+}
 
 /**
  * Adds or replaces a press in the history, newest first. Real presses keep their place: debounced ones

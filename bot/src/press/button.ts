@@ -3,7 +3,8 @@
 // answered with the waiting one, as counted with it, so a backlog never bursts out later.
 
 import { acknowledge, acknowledgedLine, cardView, dueTimer, resolve, resolvedLine, type Change } from '../core/incident.ts';
-import { withRecord, type Acknowledgement, type BotState, type PressRecord } from '../core/state.ts';
+import type { ButtonEvent, Gesture, GestureAction } from '../core/button-event.ts';
+import { heardFrom, withRecord, type Acknowledgement, type BotState, type PressRecord } from '../core/state.ts';
 import { ApiError, newCall } from '../http/transport.ts';
 import { carryOut, newPressId, runPress, type PressServices } from './run-press.ts';
 import { StepTimers } from './timers.ts';
@@ -20,8 +21,10 @@ export class Button {
   private busy = false;
   private waiting: { readonly run: Promise<PressRecord>; joined: number } | undefined;
   private lastArrival = Number.NEGATIVE_INFINITY;
-  private readonly listeners = new Set<(record: PressRecord) => void>();
+  private readonly listeners = new Set<(record: PressRecord | undefined) => void>();
   private readonly timers: StepTimers;
+  /** Events with an id that are being handled: a repeat arriving meanwhile waits for the first. */
+  private readonly inFlight = new Map<string, Promise<EventAnswer>>();
 
   constructor(services: ButtonServices) {
     this.services = services;
@@ -52,20 +55,43 @@ export class Button {
     return this.enqueue(() => this.changeIncident('resolved', (state, at) => resolve(state, who, at)), true);
   }
 
+  /**
+   * What the button sent: a press, a long or double press (each does what the settings say), or a sign of
+   * life. An event whose id was handled already (bt.tn repeating itself, before or after a restart) is
+   * answered with what handled it, and runs nothing.
+   */
+  handle(event: ButtonEvent): Promise<EventAnswer> {
+    const { eid } = event;
+    if (eid === undefined) return this.dispatch(event);
+    const handled = this.services.store.current.handledEvents.find((known) => known.eid === eid);
+    if (handled !== undefined) return Promise.resolve({ kind: 'already handled', eid, handledBy: handled.handledBy });
+    const running = this.inFlight.get(eid);
+    if (running !== undefined) return running.then((answer) => ({ kind: 'already handled', eid, handledBy: handledBy(answer) }));
+    const run = this.dispatch(event);
+    this.inFlight.set(eid, run);
+    void run.catch(() => undefined).finally(() => this.inFlight.delete(eid));
+    return run;
+  }
+
   /** Resolves with the record of this press by its deadline (at once when debounced or counted with another). */
-  press(): Promise<PressRecord> {
+  press(event?: ButtonEvent): Promise<PressRecord> {
     const arrival = performance.now();
     const id = newPressId();
-    if (arrival - this.lastArrival < this.debounceMs) return this.debounced(id);
+    const heard = this.heard(event, id);
+    if (arrival - this.lastArrival < this.debounceMs) return this.debounced(id, heard);
     this.lastArrival = arrival;
     if (this.waiting !== undefined) {
       const waiting = this.waiting;
       waiting.joined += 1;
       this.services.log('press counted with the waiting one', { press: id });
-      return waiting.run.then((record) => ({ ...record, coalesced: waiting.joined }));
+      return waiting.run.then(async (record) => {
+        await this.services.store.update(this.heard(event, record.id), 'process-crash');
+        return { ...record, coalesced: waiting.joined };
+      });
     }
     const answerBy = Date.now() + this.services.pressTimeoutMs;
-    const run = this.enqueue(() => runPress(this.services, id, answerBy), !this.busy);
+    // The event's id goes into the press's own journal write: once the step is journaled, a repeat is known.
+    const run = this.enqueue(() => runPress(this.services, id, answerBy, { kind: 'press' }, heard), !this.busy);
     return run.then((record) => this.announce(record));
   }
 
@@ -82,8 +108,8 @@ export class Button {
     return this.services.dryRun;
   }
 
-  /** Called with every press record, for the status page. */
-  onPress(listener: (record: PressRecord) => void): () => void {
+  /** Called with every press record (undefined for an event that ran nothing), for the status page. */
+  onPress(listener: (record: PressRecord | undefined) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -156,14 +182,43 @@ export class Button {
     return { changed: true, record: this.announce(record), line };
   }
 
-  private async debounced(id: string): Promise<PressRecord> {
+  private async debounced(id: string, heard: (state: BotState) => BotState): Promise<PressRecord> {
     const record: PressRecord = {
       id, at: this.services.now().toISOString(), step: undefined, kind: 'debounced', ok: true,
       dryRun: this.services.dryRun, durationMs: 0, actions: [],
     };
     this.services.log('press debounced', { press: id, window_ms: this.debounceMs });
-    await this.services.store.update((state) => withRecord(state, record));
+    await this.services.store.update((state) => withRecord(heard(state), record));
     return this.announce(record);
+  }
+
+  private async dispatch(event: ButtonEvent): Promise<EventAnswer> {
+    const { gesture } = event;
+    if (gesture === 'heartbeat') {
+      const at = this.services.now().toISOString();
+      this.services.log('button heard', { type: event.type, eid: event.eid });
+      await this.services.store.update(this.heard(event, 'heartbeat', at), 'process-crash');
+      this.listeners.forEach((listener) => listener(undefined));
+      return { kind: 'heartbeat', at };
+    }
+    const action: GestureAction = gesture === 'press' ? 'next' : this.services.settings.gestures[gesture];
+    if (action === 'next') return { kind: 'press', record: await this.press(event) };
+    const taker = { name: 'someone at the button', via: 'button' } as const;
+    const answer: EventAnswer = action === 'acknowledge' ? { kind: 'acknowledge', gesture, outcome: await this.acknowledge(taker) }
+      : action === 'resolve' ? { kind: 'resolve', gesture, outcome: await this.resolve(taker) }
+      : action === 'reset' ? { kind: 'reset', gesture, outcome: await this.reset({ deleteRoom: false }) }
+      : { kind: 'nothing', gesture };
+    this.services.log(`${gesture}: ${action}`, { eid: event.eid });
+    // After the work: a repeat after a crash in between does it again, which changes nothing the second time.
+    await this.services.store.update(this.heard(event, action), 'process-crash');
+    if (action === 'nothing') this.listeners.forEach((listener) => listener(undefined));
+    return answer;
+  }
+
+  /** The change that records the event: when the button was last heard from, and its id as handled by `handledBy`. */
+  private heard(event: ButtonEvent | undefined, handledBy: string, at = this.services.now().toISOString()): (state: BotState) => BotState {
+    if (event === undefined) return (state) => state;
+    return (state) => heardFrom(state, { at, type: event.type, eid: event.eid }, handledBy);
   }
 
   private async runReset(deleteRoom: boolean): Promise<ResetOutcome> {
@@ -193,6 +248,24 @@ export class Button {
   private announce(record: PressRecord): PressRecord {
     for (const listener of this.listeners) listener(record);
     return record;
+  }
+}
+
+/** What one event of the button came to, for its answer. */
+export type EventAnswer =
+  | { readonly kind: 'press'; readonly record: PressRecord }
+  | { readonly kind: 'already handled'; readonly eid: string; readonly handledBy: string }
+  | { readonly kind: 'heartbeat'; readonly at: string }
+  | { readonly kind: 'acknowledge' | 'resolve'; readonly gesture: Gesture; readonly outcome: IncidentOutcome }
+  | { readonly kind: 'reset'; readonly gesture: Gesture; readonly outcome: ResetOutcome }
+  | { readonly kind: 'nothing'; readonly gesture: Gesture };
+
+function handledBy(answer: EventAnswer): string {
+  switch (answer.kind) {
+    case 'press': return answer.record.id;
+    case 'already handled': return answer.handledBy;
+    case 'heartbeat': return 'heartbeat';
+    default: return answer.kind;
   }
 }
 

@@ -4,7 +4,7 @@
 import type { CardView } from '../core/card.ts';
 import type { Action } from '../core/plan.ts';
 import {
-  INITIAL_STATE, STATE_VERSION, type Acknowledgement, type BotState, type Channel, type Incident, type OutboxEntry, type PressRecord, type RoomState,
+  CHANNELS, INITIAL_STATE, STATE_VERSION, type Acknowledgement, type BotState, type Channel, type Incident, type OutboxEntry, type PressRecord, type RoomState,
 } from '../core/state.ts';
 
 type Parsed = { readonly state: BotState; readonly problem?: undefined } | { readonly state?: undefined; readonly problem: string };
@@ -47,18 +47,26 @@ function stateOf(json: Json): BotState {
     incident: optional(json.incident, incident),
     incidentCount: Number.isInteger(json.incidentCount) ? json.incidentCount as number : 0,
     webhookSecret: optional(json.webhookSecret, (v) => string(v, 'webhookSecret')),
+    lastHeard: optional(json.lastHeard, (v) => {
+      const heard = object(v, 'lastHeard');
+      return { at: isoDate(heard.at, 'lastHeard.at'), type: optional(heard.type, (t) => string(t, 'lastHeard.type')) };
+    }),
+    handledEvents: list(json.handledEvents, 'handledEvents').map((v) => {
+      const event = object(v, 'handledEvents');
+      return { eid: string(event.eid, 'handledEvents.eid'), handledBy: string(event.handledBy, 'handledEvents.handledBy') };
+    }),
   };
 }
 
 const STATUSES = new Set(['escalating', 'acknowledged', 'resolved']);
-const CHANNELS = new Set(['Webex', 'phone', 'SMS', 'status page']);
+const CHANNEL_NAMES: ReadonlySet<string> = new Set(CHANNELS);
 
 function incident(value: unknown): Incident {
   const json = object(value, 'incident');
   if (!Number.isInteger(json.number) || !STATUSES.has(json.status as string)) throw new Refused('an incident without its number or status');
   const who = (v: unknown): Acknowledgement => {
     const w = object(v, 'incident.acknowledged');
-    if (!CHANNELS.has(w.via as string)) throw new Refused('an acknowledgement through an unknown channel');
+    if (!CHANNEL_NAMES.has(w.via as string)) throw new Refused('an acknowledgement through an unknown channel');
     return { name: string(w.name, 'acknowledgement.name'), via: w.via as Channel, at: isoDate(w.at, 'acknowledgement.at') };
   };
   return {

@@ -142,9 +142,11 @@ function stepsHtml(view: StatusView): string {
 }
 
 function pressesLine(view: StatusView): string {
-  if (view.lastPressAt === undefined) return 'No press counted yet.';
   const count = view.pressCount === 1 ? '1 press counted' : `${view.pressCount} presses counted`;
-  return `${count}, the last at ${timeHtml(view.lastPressAt)}.`;
+  const presses = view.lastPressAt === undefined ? 'No press counted yet.' : `${count}, the last at ${timeHtml(view.lastPressAt)}.`;
+  const heard = view.lastHeard === undefined ? ''
+    : ` The button was last heard from at ${timeHtml(view.lastHeard.at)}${view.lastHeard.type === undefined ? '' : ` (it sent <code>${esc(view.lastHeard.type)}</code>)`}.`;
+  return presses + heard;
 }
 
 function nextHtml(next: NextPressView, steps: number): string {

@@ -3,7 +3,7 @@
 // are both this one view; it names the people and numbers the escalation reaches, never a credential.
 
 import { describeAction, planPress, type Action } from '../core/plan.ts';
-import type { Acknowledgement, ActionOutcome, BotState, PressRecord } from '../core/state.ts';
+import type { Acknowledgement, ActionOutcome, BotState, Heard, PressRecord } from '../core/state.ts';
 import type { DescribedRequest } from '../http/transport.ts';
 import type { Settings } from '../settings/types.ts';
 
@@ -17,6 +17,8 @@ export interface StatusView {
   readonly stepReached: number;
   readonly pressCount: number;
   readonly lastPressAt: string | undefined;
+  /** The last thing the button sent, a press or a sign of life (bt.tn's `not-pressed`). */
+  readonly lastHeard: Heard | undefined;
   readonly next: NextPressView;
   /** The escalation under way or the last one; undefined before the first step. */
   readonly incident: IncidentView | undefined;
@@ -100,6 +102,7 @@ export function statusView(settings: Settings, state: BotState, dryRun: boolean,
     stepReached: state.nextStep - 1,
     pressCount: state.pressCount,
     lastPressAt: state.lastPressAt,
+    lastHeard: state.lastHeard,
     next: {
       step: plan.step,
       restarts: plan.restarted,
