@@ -17,7 +17,7 @@ import { createApp } from './server/app.ts';
 import { loadSettings, SettingsError } from './settings/load.ts';
 import type { Settings } from './settings/types.ts';
 import { StateStore } from './state/store.ts';
-import { gatherActionUrl } from './core/twiml.ts';
+import { gatherActionUrl, STATUS_PATH } from './core/twiml.ts';
 import { twilioCallbackRoutes } from './server/twilio-callbacks.ts';
 import { webexWebhookRoutes } from './server/webex-webhook.ts';
 import { TwilioClient } from './twilio/client.ts';
@@ -56,15 +56,16 @@ async function main(): Promise<void> {
   // Twilio's callbacks also need the auth token, which checks their signature.
   const publicUrl = (runtime.publicUrl ?? settings.server.url)?.replace(/\/+$/, '');
   const phoneAnswers = publicUrl !== undefined && twilioLive;
-  const gather = (incident: number | undefined) => (phoneAnswers ? { actionUrl: gatherActionUrl(publicUrl, incident) } : undefined);
+  const gather = (incident: string | undefined) => (phoneAnswers ? { actionUrl: gatherActionUrl(publicUrl, incident) } : undefined);
+  const statusCallback = phoneAnswers ? `${publicUrl}${STATUS_PATH}` : undefined;
   // Shutdown aborts every request and wait; what was on its way is checked with the provider at the next start.
   const stopping = new AbortController();
   const now = () => new Date();
   const secrets = [runtime.buttonToken, settings.webex.token, settings.twilio.authToken, settings.twilio.accountSid];
   const rooms = new RoomKeeper({ settings, store, webex, log });
   const outbox = new Outbox({
-    store, webex, rooms, log, now, deliverWithinMs: settings.server.deliverWithinMs, signal: stopping.signal,
-    attempt: (entry, signal, source) => attempt({ store, webex, twilio, rooms, secrets, gather }, entry, signal, source),
+    store, rooms, log, now, deliverWithinMs: settings.server.deliverWithinMs, signal: stopping.signal,
+    attempt: (entry, signal, source) => attempt({ store, webex, twilio, rooms, secrets, gather, statusCallback }, entry, signal, source),
   });
   const button = new Button({
     settings, store, rooms, outbox, log, dryRun, now, signal: stopping.signal, pressTimeoutMs: settings.server.pressTimeoutMs,
@@ -72,22 +73,25 @@ async function main(): Promise<void> {
   });
   const callbacks = publicUrl === undefined ? [] : [...(!phoneAnswers ? [] : [twilioCallbackRoutes({
     publicUrl, authToken: settings.twilio.authToken!, log,
-    numbers: () => settings.steps.flatMap((step) => [...(step.sms?.to ?? []), ...(step.call?.to ?? [])]),
-    acknowledge: async (who, incident) => {
-      if (incident !== undefined && store.current.incident?.number !== incident) return 'That escalation is over. Nothing was recorded.';
-      const outcome = await button.acknowledge(who);
+    numbers: () => (store.current.incident?.status === 'resolved' ? [] : store.current.incident?.reached ?? []),
+    acknowledge: async (take) => {
+      const outcome = await button.acknowledge(take);
+      // Someone else's number, a replayed message, an earlier call: nothing that says why.
+      if (!outcome.changed && outcome.refused) return undefined;
       return outcome.changed ? 'Thank you, the escalation is yours. The others are told.' : `Nothing changed: ${outcome.why}.`;
     },
+    status: (report) => button.reported(report),
   })]), webexWebhookRoutes({
     secret: () => store.current.webhookSecret, webex, log,
     handle: async (click) => {
-      // A click on the card of an escalation already over (or another one) changes nothing.
-      if (store.current.incident?.number !== click.incident) return;
-      const who = { name: click.person.name, via: 'Webex' as const };
-      await (click.action === 'ack' ? button.acknowledge(who) : button.resolve(who));
+      const take = {
+        via: 'Webex', name: click.person.name, personId: click.person.id, botId: click.botId,
+        roomId: click.roomId, messageId: click.messageId, escalation: click.incident,
+      } as const;
+      await (click.action === 'ack' ? button.acknowledge(take) : button.resolve(take));
     },
   })];
-  const app = createApp({ button, store, buttonToken: runtime.buttonToken, log, settings, callbacks, onChange: (listener) => outbox.onChange(listener) });
+  const app = createApp({ button, store, buttonToken: runtime.buttonToken, log, settings, callbacks, onChange: (listener) => outbox.onChange(listener), publicUrl });
 
   const port = runtime.port ?? settings.server.port;
   // Without HOST, Node listens on every address, IPv6 too where the machine has it.

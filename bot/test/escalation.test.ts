@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fakeWorld } from './support/fake-world.ts';
+import type { WebexMessage } from './fakes/webex.ts';
 import { seedSettings, TEST_TOKENS, until, type BotProcess } from './support/bot-process.ts';
 import type { StatusView } from '../src/status/status-view.ts';
 import type { BotState } from '../src/core/state.ts';
@@ -68,9 +69,40 @@ test('"I\'m on it" on the status page stops the timers and tells the room; a sec
   const view = await status(button);
   assert.equal(view.incident?.status, 'acknowledged');
   assert.equal(view.incident?.acknowledged?.name, 'Ann Example');
-  // A press still escalates one step further, and re-arms the timer.
-  assert.equal((await button.press()).body.step, 2);
-  assert.ok((await status(button)).incident?.nextStepAt !== undefined);
+});
+
+test('once taken, presses still run their steps by hand, but nothing runs by itself and nobody else is called', async () => {
+  const settings = escalation('0.02').replace('  - text: "step three"\n', '  - text: "step three"\n    call: { to: "+352691496401", say: "Please check Webex" }\n');
+  const button = await bot(settings);
+  await button.press();
+  assert.equal((await take(button, 'ack', 'Ann Example')).status, 200);
+  const second = await button.press();
+  assert.equal(second.body.step, 2, 'someone at the button asks for more');
+  assert.equal((second.body as { incident?: { status: string; nextStepAt?: string } }).incident?.status, 'acknowledged');
+  assert.equal((second.body as { incident?: { nextStepAt?: string } }).incident?.nextStepAt, undefined, 'no timer armed by the press');
+  await until(() => texts().some((text) => text.startsWith('Step 2 runs because the button was pressed; the escalation stays with Ann Example')), 'the room told whose it stays');
+  assert.deepEqual(await take(button, 'ack', 'Bob'), { status: 409, body: { changed: false, why: 'already taken by Ann Example' } });
+  await new Promise((resolve) => setTimeout(resolve, 3 * 1200 + 500)); // three timer periods
+  assert.equal(texts().includes('step three'), false, 'no step ran by itself');
+  assert.equal(twilio.calls.length, 0, 'nobody was called');
+  assert.equal((await status(button)).incident?.nextStepAt, undefined);
+});
+
+test('with ack_timeout, a taken escalation that is not resolved in time escalates again, and the room and the status page say so', async () => {
+  const button = await bot(escalation('5').replace('escalate_after: 5\n', 'escalate_after: 5\nack_timeout: 0.02\n'));
+  await button.press();
+  assert.equal((await take(button, 'ack', 'Ann Example')).status, 200);
+  const taken = await status(button);
+  assert.equal(taken.incident?.status, 'acknowledged');
+  assert.ok(taken.incident?.escalatesAgainAt !== undefined, 'the status page says when it escalates again');
+  await until(() => texts().includes('step two'), 'step 2 once the acknowledgement timed out', 5000);
+  assert.ok(texts().some((text) => /^Ann Example took the escalation \d+ s ago and it is not resolved: it escalates again$/.test(text)));
+  const view = await status(button);
+  assert.equal(view.incident?.status, 'escalating');
+  assert.equal(view.incident?.nextStepAt?.step, 3, 'and its timers run again');
+  assert.ok(view.history.some((press) => press.kind === 'reopened'));
+  const page = await (await fetch(statusUrl(button))).text();
+  assert.match(page, /Escalating again: taken, not resolved in time/);
 });
 
 test('resolving goes back to step 1 in the same room, and the next press starts a new escalation', async () => {
@@ -119,16 +151,23 @@ test('with a public URL, the card\'s "I\'m on it" acknowledges in the clicker\'s
   await button.press();
   await until(() => webex.messages.some((message) => message.attachments.length > 0), 'the card posted');
   const card = webex.messages.find((message) => message.attachments.length > 0)!;
-  assert.deepEqual(await webex.clickCard(card.id, { action: 'ack', incident: 1 }, { displayName: 'Eve', email: 'eve@example.com' }, { signature: 'forged' }), [403]);
+  const incident = escalationOf(card);
+  assert.deepEqual(await webex.clickCard(card.id, { action: 'ack', incident }, { displayName: 'Eve', email: 'eve@example.com' }, { signature: 'forged' }), [403]);
   assert.equal((await status(button)).incident?.status, 'escalating');
-  assert.deepEqual(await webex.clickCard(card.id, { action: 'ack', incident: 1 }, { displayName: 'Bea Example', email: 'bea@example.com' }), [200]);
+  assert.deepEqual(await webex.clickCard(card.id, { action: 'ack', incident }, { displayName: 'Bea Example', email: 'bea@example.com' }), [200]);
   await until(() => texts().some((text) => text.startsWith('Acknowledged by Bea Example (via Webex)')), 'the room told');
   await until(() => webex.messages.filter((message) => message.attachments.length > 0).length === 2, 'a new card that shows who took it');
   // The first card's button again: already taken, nothing changes.
-  assert.deepEqual(await webex.clickCard(card.id, { action: 'ack', incident: 1 }), [200]);
+  assert.deepEqual(await webex.clickCard(card.id, { action: 'ack', incident }), [200]);
   assert.equal(texts().filter((text) => text.startsWith('Acknowledged by')).length, 1);
   assert.equal(state(button).incident?.status, 'acknowledged');
 });
+
+/** The escalation id a card's buttons submit. */
+function escalationOf(card: WebexMessage): string {
+  const content = card.attachments[0]!.content as { actions: { data: { incident: string } }[] };
+  return content.actions[0]!.data.incident;
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -148,7 +187,7 @@ test('with a public URL, 1 on the phone takes the escalation in the name of the 
   const button = await bot(settings, { PORT: String(port), BTTN_PUBLIC_URL: publicUrl });
   await button.press();
   await until(() => twilio.calls.length === 1, 'the call placed');
-  assert.match(twilio.calls[0]!.twiml!, /<Gather numDigits="1" action="http:\/\/127\.0\.0\.1:\d+\/twilio\/gather\?incident=1" method="POST"><Say>Press 1 if you take it\.<\/Say><\/Gather>/);
+  assert.match(twilio.calls[0]!.twiml!, /<Gather numDigits="1" action="http:\/\/127\.0\.0\.1:\d+\/twilio\/gather\?incident=[\w-]{22}" method="POST"><Say>Press 1 if you take it\.<\/Say><\/Gather>/);
   const pressed2 = await twilio.gather(twilio.calls[0]!.sid, '2');
   assert.equal(pressed2.status, 200);
   assert.equal((await status(button)).incident?.status, 'escalating', 'another key takes nothing');

@@ -81,6 +81,8 @@ describe('requests no button sends', () => {
   }
   const MALFORMED_URL = 'the URL holds a malformed %-encoding';
   const RESET_SHAPE = 'the body must be {"deleteRoom": true} or {"deleteRoom": false}';
+  const JSON_ONLY = 'send the body as application/json';
+  const CROSS_SITE = 'refused: a page of another site cannot press or take the escalation';
   const rows: readonly Row[] = [
     { method: 'GET', path: `/press/${TOKEN}`, status: 200, presses: true },
     { method: 'POST', path: `/press/${TOKEN}`, status: 200, presses: true },
@@ -100,12 +102,26 @@ describe('requests no button sends', () => {
     { method: 'GET', path: `/press/${'a'.repeat(8_000)}`, status: 404 },
     { method: 'GET', path: `/status/${TOKEN}`, status: 200 },
     { method: 'HEAD', path: `/status/${TOKEN}/events`, status: 200 },
-    { method: 'POST', path: `/status/${TOKEN}/press`, status: 200, presses: true },
-    { method: 'POST', path: `/status/${TOKEN}/press`, body: MEGABYTE, status: 413 },
+    { method: 'POST', path: `/status/${TOKEN}/press`, headers: JSON_TYPE, body: '{}', status: 200, presses: true },
+    // The status page's POSTs are JSON only: what a plain form or a "simple" cross-origin fetch sends is refused.
+    { method: 'POST', path: `/status/${TOKEN}/press`, status: 415, error: JSON_ONLY },
+    { method: 'POST', path: `/status/${TOKEN}/press`, headers: { 'content-type': 'text/plain' }, body: '{}', status: 415, error: JSON_ONLY },
+    { method: 'POST', path: `/status/${TOKEN}/press`, headers: JSON_TYPE, body: MEGABYTE, status: 413 },
     { method: 'POST', path: `/status/${TOKEN}/reset`, headers: JSON_TYPE, body: '{"deleteRoom":false}', status: 200 },
-    { method: 'POST', path: `/status/${TOKEN}/reset`, status: 200 },
-    { method: 'POST', path: `/status/${TOKEN}/reset`, body: '{"deleteRoom":false}', status: 200 },
-    { method: 'POST', path: `/status/${TOKEN}/reset`, body: 'deleteRoom=false', status: 400, error: 'the body is not valid JSON' },
+    { method: 'POST', path: `/status/${TOKEN}/reset`, status: 415, error: JSON_ONLY },
+    { method: 'POST', path: `/status/${TOKEN}/reset`, body: '{"deleteRoom":false}', status: 415, error: JSON_ONLY },
+    { method: 'POST', path: `/status/${TOKEN}/reset`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'deleteRoom=false', status: 415, error: JSON_ONLY },
+    { method: 'POST', path: `/status/${TOKEN}/ack`, headers: { 'content-type': 'text/plain' }, body: '{"name":"Eve"}', status: 415, error: JSON_ONLY },
+    // A page of another site (an <img>, a form, a fetch) neither presses nor takes the escalation; bt.tn and curl send neither header.
+    { method: 'GET', path: `/press/${TOKEN}`, headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-dest': 'image' }, status: 403, error: CROSS_SITE },
+    { method: 'POST', path: `/press/${TOKEN}`, headers: { 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' }, body: 'x', status: 403, error: CROSS_SITE },
+    { method: 'POST', path: `/press/${TOKEN}`, headers: { origin: 'https://attacker.example' }, status: 403, error: CROSS_SITE },
+    { method: 'POST', path: `/press/${TOKEN}`, headers: { origin: 'null' }, status: 403, error: CROSS_SITE },
+    { method: 'POST', path: `/press/${TOKEN}`, headers: { 'sec-fetch-site': 'same-origin' }, status: 200, presses: true },
+    { method: 'POST', path: `/press/${TOKEN}`, headers: { 'sec-fetch-site': 'none' }, status: 200, presses: true },
+    { method: 'POST', path: `/status/${TOKEN}/press`, headers: { ...JSON_TYPE, 'sec-fetch-site': 'cross-site' }, body: '{}', status: 403, error: CROSS_SITE },
+    { method: 'POST', path: `/status/${TOKEN}/ack`, headers: { ...JSON_TYPE, origin: 'https://attacker.example' }, body: '{"name":"Eve"}', status: 403, error: CROSS_SITE },
+    { method: 'POST', path: `/status/${TOKEN}/reset`, headers: { ...JSON_TYPE, 'sec-fetch-site': 'cross-site' }, body: '{"deleteRoom":true}', status: 403, error: CROSS_SITE },
     { method: 'POST', path: `/status/${TOKEN}/reset`, headers: JSON_TYPE, body: '{"deleteRoom":', status: 400, error: 'the body is not valid JSON' },
     { method: 'POST', path: `/status/${TOKEN}/reset`, headers: JSON_TYPE, body: '{"deleteRoom":"yes"}', status: 400, error: RESET_SHAPE },
     { method: 'POST', path: `/status/${TOKEN}/reset`, headers: JSON_TYPE, body: '{"deleteroom":true}', status: 400, error: RESET_SHAPE },
@@ -159,7 +175,7 @@ test('when the state cannot be written the 500 says so, and neither it nor the l
   try {
     rmSync(stateDirectory, { recursive: true });
     writeFileSync(stateDirectory, 'not a directory');
-    const answer = await send(bot.baseUrl, { method: 'POST', path: `/status/${TOKEN}/reset` });
+    const answer = await send(bot.baseUrl, { method: 'POST', path: `/status/${TOKEN}/reset`, headers: JSON_TYPE, body: '{}' });
     assert.equal(answer.status, 500);
     assert.match((JSON.parse(answer.body) as { error: string }).error, /^the state file \S*…\/\S*state\.json could not be written \(ENOTDIR\)$/);
     await until(() => /^error method=POST message=.*could not be written/m.test(bot.output()), 'the error in the log');

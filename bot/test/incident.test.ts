@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { acknowledge, afterStep, dueTimer, resolve } from '../src/core/incident.ts';
-import { INITIAL_STATE, type BotState } from '../src/core/state.ts';
+import { acknowledge, afterStep, reopen, resolve, stillArmed } from '../src/core/incident.ts';
+import { INITIAL_STATE, type BotState, type StepTimer } from '../src/core/state.ts';
 import { loadSettings } from '../src/settings/load.ts';
 import { StepTimers } from '../src/press/timers.ts';
 import type { StateStore } from '../src/state/store.ts';
@@ -19,14 +19,15 @@ bt.tn:
 webex: { room: "Demo" }
 `), 'settings.yaml'), {});
 const at = (minutes: number) => new Date(Date.UTC(2026, 10, 25, 10, minutes));
-const ran = (state: BotState, step: number, minutes: number): BotState => ({ ...state, nextStep: step + 1, ...afterStep(settings, state, step, at(minutes)) });
+let ids = 0;
+const ran = (state: BotState, step: number, minutes: number): BotState => ({ ...state, nextStep: step + 1, ...afterStep(settings, state, step, at(minutes), `escalation-${++ids}`) });
 
 test('step 1 opens an escalation whose timer names the next step, after its escalate_after', () => {
   const state = ran(INITIAL_STATE, 1, 0);
   assert.equal(state.incident?.number, 1);
   assert.deepEqual(state.incident?.timer, { step: 2, dueAt: at(5).toISOString() });
-  assert.equal(dueTimer(state, at(4)), undefined);
-  assert.deepEqual(dueTimer(state, at(5)), { step: 2, dueAt: at(5).toISOString() });
+  assert.ok(stillArmed(state, { step: 2, dueAt: at(5).toISOString() }));
+  assert.ok(!stillArmed({ ...state, nextStep: 3 }, { step: 2, dueAt: at(5).toISOString() }), 'pressed on since: the timer no longer names the next step');
 });
 
 test('`never` stops there, and no timer follows the last step', () => {
@@ -34,14 +35,48 @@ test('`never` stops there, and no timer follows the last step', () => {
   assert.equal(ran(INITIAL_STATE, 3, 0).incident?.timer, undefined);
 });
 
-test('an acknowledgement stops the timer and is taken once; a press re-arms the timer', () => {
-  const taken = acknowledge(ran(INITIAL_STATE, 1, 0), { name: 'Ann', via: 'phone' }, at(1));
+test('an acknowledgement stops the timer and is taken once; a press runs its step and arms no timer', () => {
+  const open = ran(INITIAL_STATE, 1, 0);
+  const taken = acknowledge(settings, open, { name: 'Ann', via: 'phone' }, at(1));
   assert.ok(taken.changed);
   assert.equal(taken.state.incident?.timer, undefined);
-  assert.equal(dueTimer(taken.state, at(10)), undefined);
-  assert.deepEqual(acknowledge(taken.state, { name: 'Bob', via: 'SMS' }, at(2)), { changed: false, why: 'already taken by Ann' });
-  const pressed = ran({ ...taken.state, nextStep: 1 }, 1, 3);
-  assert.equal(pressed.incident?.number, 2, 'step 1 always opens a new escalation');
+  assert.ok(!stillArmed(taken.state, open.incident!.timer!));
+  assert.deepEqual(acknowledge(settings, taken.state, { name: 'Bob', via: 'SMS' }, at(2)), { changed: false, why: 'already taken by Ann' });
+  const pressed = ran(taken.state, 2, 3);
+  assert.equal(pressed.incident?.status, 'acknowledged');
+  assert.equal(pressed.incident?.timer, undefined, 'a press while taken arms no timer');
+  const restarted = ran({ ...taken.state, nextStep: 1 }, 1, 3);
+  assert.equal(restarted.incident?.number, 2, 'step 1 always opens a new escalation');
+  assert.notEqual(restarted.incident?.id, open.incident?.id, 'with an id of its own');
+});
+
+test('with ack_timeout, a taken escalation that is not resolved in time escalates again at the step it had reached', () => {
+  const timed = loadSettings(path.join(workspace(`
+escalate_after: 5
+ack_timeout: 30
+bt.tn:
+  - text: "one"
+  - text: "two"
+    ack_timeout: never
+  - text: "three"
+webex: { room: "Demo" }
+`), 'settings.yaml'), {});
+  const open: BotState = { ...INITIAL_STATE, nextStep: 2, ...afterStep(timed, INITIAL_STATE, 1, at(0), 'escalation-a') };
+  const taken = acknowledge(timed, open, { name: 'Ann', via: 'Webex' }, at(1));
+  assert.ok(taken.changed);
+  const timer: StepTimer = { kind: 'ack timeout', step: 2, dueAt: at(31).toISOString() };
+  assert.deepEqual(taken.state.incident?.timer, timer);
+  assert.ok(stillArmed(taken.state, timer));
+  const pressed = { ...taken.state, nextStep: 3, ...afterStep(timed, taken.state, 2, at(10), 'unused') };
+  assert.deepEqual(pressed.incident?.timer, timer, 'a press does not move the acknowledgement timeout');
+  const again = reopen(pressed);
+  assert.ok(again.changed);
+  assert.equal(again.state.incident?.status, 'escalating');
+  assert.equal(again.state.incident?.acknowledged, undefined);
+  // Taken after step 2, whose ack_timeout is never: it stays taken.
+  const late = acknowledge(timed, { ...open, nextStep: 3 }, { name: 'Ann', via: 'Webex' }, at(1));
+  assert.ok(late.changed);
+  assert.equal(late.state.incident?.timer, undefined);
 });
 
 test('resolving goes back to step 1 and closes the escalation; the next step 1 opens escalation 2', () => {
@@ -68,7 +103,7 @@ test('the timer fires when its time comes, once, and not after it was taken', (t
   assert.equal(fired, 1, 'once');
 
   state = ran(INITIAL_STATE, 1, 65);
-  const taken = acknowledge(state, { name: 'Ann', via: 'Webex' }, at(66));
+  const taken = acknowledge(settings, state, { name: 'Ann', via: 'Webex' }, at(66));
   assert.ok(taken.changed);
   state = taken.state;
   timers.sync();
@@ -86,4 +121,26 @@ test('a timer that came due while the bot was down fires at once when armed', (t
   timers.sync();
   t.mock.timers.tick(0);
   assert.equal(fired, 1);
+});
+
+test('a backward jump of the system clock does not delay the next step: the timer counts elapsed time', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const state = ran(INITIAL_STATE, 1, 0); // due at 10:05
+  const store = { current: state } as unknown as StateStore;
+  let wall = at(0).getTime();
+  let elapsed = 0;
+  const fired: number[] = [];
+  const timers = new StepTimers({ store, now: () => new Date(wall), elapsed: () => elapsed, onDue: (_timer, lateByMs) => { fired.push(lateByMs); } });
+  timers.sync();
+  const pass = (ms: number) => {
+    elapsed += ms;
+    wall += ms;
+    t.mock.timers.tick(ms);
+  };
+  pass(60_000);
+  wall -= 60 * 60_000; // NTP sets the clock back an hour
+  timers.sync(); // a press or an acknowledgement re-syncs the same timer
+  pass(4 * 60_000);
+  assert.deepEqual(fired, [0], 'it fires 5 minutes after it was armed, not an hour later');
+  timers.stop();
 });

@@ -121,7 +121,7 @@ test('secrets come from the environment, and a value in the file overrides it', 
 
 const broken: [string, string, string[]][] = [
   ['a misspelt section', `${minimal}twilo:\n  from: "+33644606827"\n`,
-    ['5:1 twilo: unknown key `twilo`; did you mean `twilio`? (known here: bt.tn, webex, twilio, server, reset, escalate_after, long_press, double_press)']],
+    ['5:1 twilo: unknown key `twilo`; did you mean `twilio`? (known here: bt.tn, webex, twilio, server, reset, escalate_after, ack_timeout, long_press, double_press)']],
   ['a missing room', 'bt.tn:\n  - text: "hi"\n',
     ['1:1 : missing `webex:` (or `spark:`), the section with the `room:` to use, e.g. `webex: { room: "My demo room" }`']],
   ['a port that is not a number', `${minimal}server:\n  port: eighty\n`,
@@ -149,6 +149,10 @@ const broken: [string, string, string[]][] = [
   ['a double press given a number', `${minimal}double_press: 2\n`, ['5:15 double_press: "2" is not one of: next, acknowledge, resolve, reset, nothing']],
   ['an empty list of steps', 'webex:\n  room: "Demo"\nbt.tn: []\n', ['3:8 bt.tn: the list is empty; add at least one step, e.g. `- text: "Hello"`']],
   ['a reset of zero minutes', `${minimal}reset: 0\n`, ['5:8 reset: expected a number 1 or more (minutes)']],
+  ['an escalate_after below one second, which would run every step in one press', `${minimal}escalate_after: 0.000001\n`,
+    ['5:17 escalate_after: 0.000001 minutes is less than a millisecond; the shortest is one second (0.0167 minutes)']],
+  ['a step\'s ack_timeout below one second', `${minimal}    ack_timeout: 0.01\n`,
+    ['5:18 bt.tn[0].ack_timeout: 0.01 minutes is 600 ms; the shortest is one second (0.0167 minutes)']],
   ['a key given twice under two names', 'webex:\n  room: "Demo"\nspark:\n  room: "Other"\nbt.tn:\n  - text: "hi"\n',
     ['3:1 spark: `spark` repeats `webex`; keep one of them']],
   ['several problems at once, in file order', 'webex:\n  room: ""\nbt.tn:\n  - call: { to: "+1", say: "x" }\n',
@@ -162,7 +166,7 @@ const broken: [string, string, string[]][] = [
   ['three SMS and calls with no number to send from', `${minimal}  - sms: { message: "x", to: "+352691496401" }\n    call: { say: "x", to: "+352691496401" }\n  - sms: { message: "x", to: "+352691496401" }\n`,
     ['5:5 bt.tn[1].sms: no number to send from: set `twilio:` `customer_service_number:` (your Twilio number) or `from:` here (2 more SMS or calls below have none either)']],
   ['a misspelt section that is also required', 'webx:\n  room: "Demo"\nbt.tn:\n  - text: "hi"\n',
-    ['1:1 webx: unknown key `webx`; did you mean `webex`? (known here: bt.tn, webex, twilio, server, reset, escalate_after, long_press, double_press)']],
+    ['1:1 webx: unknown key `webx`; did you mean `webex`? (known here: bt.tn, webex, twilio, server, reset, escalate_after, ack_timeout, long_press, double_press)']],
   ['a webex section that is a name, not keys', 'webex: "Demo"\nbt.tn:\n  - text: "hi"\n',
     ['1:8 webex: expected keys such as `room`, `moderators`, `participants`, `token`']],
   ['an SMS that is only its text', `${minimal}  - sms: "Check"\ntwilio: { from: "+33644606827" }\n`,
@@ -283,7 +287,7 @@ test('npm run check prints the problems without a stack trace and exits non-zero
   const failure = await run.then(() => undefined, (error: { code: number; stdout: string; stderr: string }) => error);
   assert.ok(failure, 'check should fail');
   assert.equal(failure.code, 1);
-  assert.equal(failure.stderr, `${file} has 1 problem; fix it and try again:\n${file}:5:1  twilo: unknown key \`twilo\`; did you mean \`twilio\`? (known here: bt.tn, webex, twilio, server, reset, escalate_after, long_press, double_press)\n`);
+  assert.equal(failure.stderr, `${file} has 1 problem; fix it and try again:\n${file}:5:1  twilo: unknown key \`twilo\`; did you mean \`twilio\`? (known here: bt.tn, webex, twilio, server, reset, escalate_after, ack_timeout, long_press, double_press)\n`);
 });
 
 test('npm run check refuses deep nesting with one line and no stack trace', async () => {
@@ -356,6 +360,8 @@ const numbers: [string, NumberRange, (value: number) => string][] = [
   ['reset', SETTINGS.keys.reset.value.range, (value) => `${minimal}reset: ${value}\n`],
   ['escalate_after', ESCALATE_AFTER, (value) => `${minimal}escalate_after: ${value}\n`],
   ['a step\'s escalate_after', ESCALATE_AFTER, (value) => `${minimal}    escalate_after: ${value}\n`],
+  ['ack_timeout', ESCALATE_AFTER, (value) => `${minimal}ack_timeout: ${value}\n`],
+  ['a step\'s ack_timeout', ESCALATE_AFTER, (value) => `${minimal}    ack_timeout: ${value}\n`],
 ];
 
 test('the validator and the schema accept and refuse the same numbers at the limits shape.ts declares', async () => {

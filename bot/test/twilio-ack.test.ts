@@ -12,7 +12,7 @@ import { gatherActionUrl, messageTwiml, sayTwiml } from '../src/core/twiml.ts';
 import { newCall } from '../src/http/transport.ts';
 import { loadSettings, SettingsError } from '../src/settings/load.ts';
 import { UndiciTransport } from '../src/http/undici-transport.ts';
-import { NOT_DONE, NOT_RECORDED, SMS_HELP, twilioCallbackRoutes, type Acknowledger } from '../src/server/twilio-callbacks.ts';
+import { NOT_DONE, NOT_RECORDED, NOTHING_RECORDED, SMS_HELP, twilioCallbackRoutes, type PhoneTake } from '../src/server/twilio-callbacks.ts';
 import { TwilioClient } from '../src/twilio/client.ts';
 import { startFakeTwilio, twilioSignature, type FakeTwilio } from './fakes/twilio.ts';
 import { TEST_TOKENS, workspace } from './support/bot-process.ts';
@@ -23,13 +23,15 @@ const ON_CALL = '+41791234567';
 const SECOND = '+33612345678';
 const STRANGER = '+12025550123';
 const THANKS = 'Thanks, it is yours.';
+/** The escalation the calls belong to, as the bot names them. */
+const ESCALATION = 'Zq3v9T1xKcW0bLmN4rPy7A';
 
 let twilio: FakeTwilio;
 let server: Server;
 let origin: string;
 let transport: UndiciTransport;
 let client: TwilioClient;
-const acknowledged: [Acknowledger, number | undefined][] = [];
+const acknowledged: PhoneTake[] = [];
 const logged: string[] = [];
 let failAcknowledgement = false;
 
@@ -40,11 +42,14 @@ before(async () => {
     publicUrl: `${PUBLIC_URL}/`,
     authToken: TEST_TOKENS.authToken,
     numbers: () => [ON_CALL, SECOND],
-    acknowledge: async (who, incident) => {
+    // The escalation's rules (core/claims.ts) are the bot's; here the stranger is refused, as they would be.
+    acknowledge: async (take) => {
       if (failAcknowledgement) throw new Error('the state file cannot be written');
-      acknowledged.push([who, incident]);
+      if (take.number === STRANGER) return take.via === 'SMS' ? undefined : NOTHING_RECORDED;
+      acknowledged.push(take);
       return THANKS;
     },
+    status: async () => undefined,
     log: (event, fields) => logged.push(`${event} ${JSON.stringify(fields ?? {})}`),
   }));
   server = app.listen(0, '127.0.0.1');
@@ -68,9 +73,9 @@ beforeEach(() => {
   twilio.reset();
 });
 
-/** The bot calls ON_CALL for incident 3, asking for "1" at its public URL. */
+/** The bot calls ON_CALL for ESCALATION, asking for "1" at its public URL. */
 async function callWithGather(): Promise<string> {
-  return client.placeCall(BOT_NUMBER, ON_CALL, 'The build is broken', 'alice', newCall(), { actionUrl: gatherActionUrl(PUBLIC_URL, 3) });
+  return client.placeCall(BOT_NUMBER, ON_CALL, 'The build is broken', 'alice', newCall(), { actionUrl: gatherActionUrl(PUBLIC_URL, ESCALATION) });
 }
 
 /** A request to the routes that Twilio did not make as it should: `signedUrl` is what the signature covers. */
@@ -96,15 +101,16 @@ test('the fake signs as Twilio documents it, and as the SDK expects', () => {
 test('a call with a Gather asks for 1 and posts it to the public URL', async () => {
   const sid = await callWithGather();
   const twiml = twilio.calls.find((call) => call.sid === sid)?.twiml ?? '';
-  assert.match(twiml, /<Say voice="alice">The build is broken<\/Say><Gather numDigits="1" action="https:\/\/bot\.example\.com\/twilio\/gather\?incident=3" method="POST"><Say voice="alice">Press 1 if you take it\.<\/Say><\/Gather><\/Response>$/);
+  assert.match(twiml, /<Say voice="alice">The build is broken<\/Say><Gather numDigits="1" action="https:\/\/bot\.example\.com\/twilio\/gather\?incident=Zq3v9T1xKcW0bLmN4rPy7A" method="POST"><Say voice="alice">Press 1 if you take it\.<\/Say><\/Gather><\/Response>$/);
 });
 
-test('pressing 1 acknowledges in the name of the number called, for the incident of the call', async () => {
-  const answer = await twilio.gather(await callWithGather(), '1');
+test('pressing 1 asks to acknowledge in the name of the number called, with the CallSid and the escalation of the call', async () => {
+  const callSid = await callWithGather();
+  const answer = await twilio.gather(callSid, '1');
   assert.equal(answer.status, 200);
   assert.match(answer.contentType ?? '', /^text\/xml/);
   assert.equal(answer.body, sayTwiml(THANKS, undefined));
-  assert.deepEqual(acknowledged, [[{ name: ON_CALL, via: 'phone' }, 3]]);
+  assert.deepEqual(acknowledged, [{ via: 'phone', number: ON_CALL, callSid, escalation: ESCALATION }]);
 });
 
 test('pressing 2 acknowledges nothing and says so', async () => {
@@ -115,30 +121,30 @@ test('pressing 2 acknowledges nothing and says so', async () => {
 });
 
 test('a key signed with another auth token is refused with 403 and acknowledges nothing', async () => {
-  const answer = await post('/twilio/gather?incident=3', gatherForm('1'), { token: 'not-the-auth-token' });
+  const answer = await post(`/twilio/gather?incident=${ESCALATION}`, gatherForm('1'), { token: 'not-the-auth-token' });
   assert.equal(answer.status, 403);
   assert.deepEqual(acknowledged, []);
 });
 
 test('a key without a signature is refused with 403 and acknowledges nothing', async () => {
-  const answer = await post('/twilio/gather?incident=3', gatherForm('1'), 'none');
+  const answer = await post(`/twilio/gather?incident=${ESCALATION}`, gatherForm('1'), 'none');
   assert.equal(answer.status, 403);
   assert.deepEqual(acknowledged, []);
 });
 
 test('the signature is checked against the public URL, not the address the bot sees behind the proxy', async () => {
-  const answer = await post('/twilio/gather?incident=3', gatherForm('1'), { signedUrl: `${origin}/twilio/gather?incident=3` });
+  const answer = await post(`/twilio/gather?incident=${ESCALATION}`, gatherForm('1'), { signedUrl: `${origin}/twilio/gather?incident=${ESCALATION}` });
   assert.equal(answer.status, 403);
   assert.deepEqual(acknowledged, []);
 });
 
-test('a signed key sent for another incident than the one signed is refused', async () => {
-  const answer = await post('/twilio/gather?incident=4', gatherForm('1'), { signedUrl: `${PUBLIC_URL}/twilio/gather?incident=3` });
+test('a signed key sent for another escalation than the one signed is refused', async () => {
+  const answer = await post(`/twilio/gather?incident=${ESCALATION.replace('Z', 'Y')}`, gatherForm('1'), { signedUrl: `${PUBLIC_URL}/twilio/gather?incident=${ESCALATION}` });
   assert.equal(answer.status, 403);
   assert.deepEqual(acknowledged, []);
 });
 
-test('a signed key with an incident that is not a number is a 400', async () => {
+test('a signed key with an escalation that is not an id the bot makes is a 400', async () => {
   const answer = await post('/twilio/gather?incident=three', gatherForm('1'), {});
   assert.equal(answer.status, 400);
   assert.deepEqual(acknowledged, []);
@@ -157,10 +163,12 @@ test('an SMS saying ACK (any case, spaces around) from a number of the escalatio
   assert.equal(answer.status, 200);
   assert.match(answer.contentType ?? '', /^text\/xml/);
   assert.equal(answer.body, messageTwiml(THANKS));
-  assert.deepEqual(acknowledged, [[{ name: SECOND, via: 'SMS' }, undefined]]);
+  assert.equal(acknowledged.length, 1);
+  const [take] = acknowledged;
+  assert.ok(take?.via === 'SMS' && take.number === SECOND && /^SM[0-9a-f]{32}$/.test(take.messageSid), JSON.stringify(take));
 });
 
-test('an SMS from a number outside the escalation gets no reply and acknowledges nothing', async () => {
+test('an SMS ACK the escalation refuses (a number outside it) gets no reply at all', async () => {
   const answer = await twilio.inboundSms(`${PUBLIC_URL}/twilio/sms`, STRANGER, 'ACK');
   assert.equal(answer.status, 200);
   assert.equal(answer.body, messageTwiml(undefined));
@@ -189,7 +197,7 @@ test('a callback that is not a form is refused with 415', async () => {
 });
 
 test('a callback larger than Twilio sends is refused with 413', async () => {
-  const answer = await post('/twilio/gather?incident=3', { ...gatherForm('1'), Padding: 'x'.repeat(200_000) }, {});
+  const answer = await post(`/twilio/gather?incident=${ESCALATION}`, { ...gatherForm('1'), Padding: 'x'.repeat(200_000) }, {});
   assert.equal(answer.status, 413);
   assert.deepEqual(acknowledged, []);
 });

@@ -54,11 +54,11 @@ function sdkGatherTwiml(say: string, voice: string | undefined, action: string):
 }
 
 const gathers: [string, string, string | undefined, string][] = [
-  ['an action under the public URL', 'Please check Webex', undefined, gatherActionUrl('https://bot.example.com', 3)],
+  ['an action under the public URL', 'Please check Webex', undefined, gatherActionUrl('https://bot.example.com', 'Zq3v9T1xKcW0bLmN4rPy7A')],
   ['a public URL with a trailing slash and no incident', 'Hello', 'alice', gatherActionUrl('https://bot.example.com/', undefined)],
   ['an ampersand and quotes in the action', 'R&D "now"', 'Polly.Joanna', 'https://bot.example.com/twilio/gather?incident=3&x="y"<z>'],
-  ['a public URL with a port and a path', 'Hi', '', gatherActionUrl('https://example.com:8443/bot', 12)],
-  ['an empty sentence', '', 'woman', gatherActionUrl('https://bot.example.com', 1)],
+  ['a public URL with a port and a path', 'Hi', '', gatherActionUrl('https://example.com:8443/bot', 'Zq3v9T1xKcW0bLmN4rPy7A')],
+  ['an empty sentence', '', 'woman', gatherActionUrl('https://bot.example.com', 'Zq3v9T1xKcW0bLmN4rPy7A')],
 ];
 
 for (const [name, say, voice, action] of gathers) {
@@ -71,8 +71,8 @@ test('callTwiml without a Gather is sayTwiml', () => {
   for (const [, say, voice] of cases) assert.equal(callTwiml(say, voice), sayTwiml(say, voice));
 });
 
-test('the Gather action URL carries the incident under the public URL', () => {
-  assert.equal(gatherActionUrl('https://bot.example.com//', 3), 'https://bot.example.com/twilio/gather?incident=3');
+test('the Gather action URL carries the escalation id under the public URL', () => {
+  assert.equal(gatherActionUrl('https://bot.example.com//', 'Zq3v9T1xKcW0bLmN4rPy7A'), 'https://bot.example.com/twilio/gather?incident=Zq3v9T1xKcW0bLmN4rPy7A');
   assert.equal(gatherActionUrl('https://bot.example.com', undefined), 'https://bot.example.com/twilio/gather');
 });
 

@@ -18,13 +18,15 @@ import { startFakeWebex, type FakeWebex, type WebexMessage } from './fakes/webex
 
 const TOKEN = 'webex-test-token';
 const SECRET = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6';
+/** An escalation id as the bot makes them (22 characters of base64url). */
+const ESCALATION = 'Zq3v9T1xKcW0bLmN4rPy7A';
 
 interface Card { type: string; version: string; body: { type: string; text?: string; facts?: { title: string; value: string }[] }[]; actions: { type: string; title: string; data: unknown }[] }
 const cardOf = (view: CardView): Card => incidentCard(view).attachments[0].content as Card;
 
 describe('the incident card', () => {
   test('while escalating, it shows the step and the next step time, with both buttons', () => {
-    const card = incidentCard({ incident: 7, step: 2, steps: 4, state: 'escalating', nextStepAt: '2026-11-25T17:05:00.000Z' });
+    const card = incidentCard({ incident: 7, escalation: ESCALATION, step: 2, steps: 4, state: 'escalating', nextStepAt: '2026-11-25T17:05:00.000Z' });
     assert.equal(card.attachments[0].contentType, 'application/vnd.microsoft.card.adaptive');
     const content = card.attachments[0].content as Card;
     assert.equal(content.type, 'AdaptiveCard');
@@ -32,15 +34,15 @@ describe('the incident card', () => {
     assert.equal(content.body[0]?.text, 'Escalation 7: step 2 of 4');
     assert.ok(content.body[1]?.facts?.some((fact) => fact.title === 'Next step' && fact.value === '17:05 UTC'));
     assert.deepEqual(content.actions, [
-      { type: 'Action.Submit', title: "I'm on it", data: { action: 'ack', incident: 7 } },
-      { type: 'Action.Submit', title: 'Resolved', data: { action: 'resolve', incident: 7 } },
+      { type: 'Action.Submit', title: "I'm on it", data: { action: 'ack', incident: ESCALATION } },
+      { type: 'Action.Submit', title: 'Resolved', data: { action: 'resolve', incident: ESCALATION } },
     ]);
     assert.match(card.markdown, /\*\*Escalation 7: step 2 of 4\*\*/);
     assert.match(card.markdown, /Next step: 17:05 UTC/);
   });
 
   test('once acknowledged, it names who took it and only offers Resolved', () => {
-    const content = cardOf({ incident: 7, step: 3, steps: 4, state: 'acknowledged', nextStepAt: '2026-11-25T17:05:00.000Z', acknowledgedBy: { name: 'Nemo', via: 'Webex', at: '2026-11-25T17:01:00Z' } });
+    const content = cardOf({ incident: 7, escalation: ESCALATION, step: 3, steps: 4, state: 'acknowledged', nextStepAt: '2026-11-25T17:05:00.000Z', acknowledgedBy: { name: 'Nemo', via: 'Webex', at: '2026-11-25T17:01:00Z' } });
     assert.deepEqual(content.actions.map((action) => action.title), ['Resolved']);
     const facts = content.body[1]?.facts ?? [];
     assert.ok(facts.some((fact) => fact.title === 'Taken by' && fact.value === 'Nemo (Webex, 17:01 UTC)'));
@@ -48,18 +50,19 @@ describe('the incident card', () => {
   });
 
   test('once resolved, it has no buttons and says who resolved it', () => {
-    const card = incidentCard({ incident: 7, step: 4, steps: 4, state: 'resolved', resolvedBy: { name: 'Nemo', after: '12 min' } });
+    const card = incidentCard({ incident: 7, escalation: ESCALATION, step: 4, steps: 4, state: 'resolved', resolvedBy: { name: 'Nemo', after: '12 min' } });
     assert.deepEqual((card.attachments[0].content as Card).actions, []);
     assert.match(card.markdown, /Resolved by: Nemo after 12 min/);
   });
 
   for (const [inputs, expected] of [
-    [{ action: 'ack', incident: 3 }, { action: 'ack', incident: 3 }],
-    [{ action: 'resolve', incident: 3 }, { action: 'resolve', incident: 3 }],
+    [{ action: 'ack', incident: ESCALATION }, { action: 'ack', incident: ESCALATION }],
+    [{ action: 'resolve', incident: ESCALATION }, { action: 'resolve', incident: ESCALATION }],
+    [{ action: 'ack', incident: 3 }, undefined],
     [{ action: 'ack', incident: '3' }, undefined],
-    [{ action: 'delete', incident: 3 }, undefined],
-    [{ action: 'ack', incident: 0 }, undefined],
-    [{ action: 'ack', incident: 3, vote: 'yes' }, undefined],
+    [{ action: 'delete', incident: ESCALATION }, undefined],
+    [{ action: 'ack', incident: `${ESCALATION}/` }, undefined],
+    [{ action: 'ack', incident: ESCALATION, vote: 'yes' }, undefined],
     [{ vote: 'yes' }, undefined],
     [null, undefined],
     [[], undefined],
@@ -155,13 +158,13 @@ describe('with the fake Webex', () => {
   describe('posting the card', () => {
     test('the card is posted with its markdown fallback, and cannot be edited in place', async () => {
       const room = webex.addRoom('Escalation');
-      const card = incidentCard({ incident: 1, step: 1, steps: 3, state: 'escalating' });
+      const card = incidentCard({ incident: 1, escalation: ESCALATION, step: 1, steps: 3, state: 'escalating' });
       const id = await client.postCard(room.id, card, newCall());
       const posted = webex.messages.find((message) => message.id === id);
       assert.equal(posted?.markdown, card.markdown);
       assert.deepEqual(posted?.attachments, card.attachments);
       const requests = webex.requests.length;
-      assert.equal(await client.updateCard(id, room.id, incidentCard({ incident: 1, step: 1, steps: 3, state: 'acknowledged' }), newCall()), 'not editable');
+      assert.equal(await client.updateCard(id, room.id, incidentCard({ incident: 1, escalation: ESCALATION, step: 1, steps: 3, state: 'acknowledged' }), newCall()), 'not editable');
       assert.equal(webex.requests.length, requests, 'no PUT: Webex refuses to edit a message with attachments');
       const refused = await fetch(`${webex.url}/messages/${id}`, {
         method: 'PUT', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ roomId: room.id, markdown: 'x' }),
@@ -198,7 +201,7 @@ describe('with the fake Webex', () => {
       failHandle = false;
       webex.reset();
       const room = webex.addRoom('Escalation');
-      const id = await client.postCard(room.id, incidentCard({ incident: 4, step: 2, steps: 3, state: 'escalating' }), newCall());
+      const id = await client.postCard(room.id, incidentCard({ incident: 4, escalation: ESCALATION, step: 2, steps: 3, state: 'escalating' }), newCall());
       card = webex.messages.find((message) => message.id === id) as WebexMessage;
       await ensure(base);
       webex.requests.length = 0;
@@ -208,16 +211,18 @@ describe('with the fake Webex', () => {
       fetch(`${base}/webex/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 
     test('a signed click on "I\'m on it" calls handle with the person\'s name, the incident and the card', async () => {
-      assert.deepEqual(await webex.clickCard(card.id, { action: 'ack', incident: 4 }, { displayName: 'Nemo Verbist', email: 'nemo@example.com' }), [200]);
+      assert.deepEqual(await webex.clickCard(card.id, { action: 'ack', incident: ESCALATION }, { displayName: 'Nemo Verbist', email: 'nemo@example.com' }), [200]);
       assert.equal(clicks.length, 1);
-      assert.deepEqual({ ...clicks[0], person: { name: clicks[0]?.person.name } }, { action: 'ack', incident: 4, person: { name: 'Nemo Verbist' }, messageId: card.id });
-      assert.deepEqual(webexCalls(), ['GET /v1/attachment', 'GET /v1/people']);
+      assert.deepEqual({ ...clicks[0], person: { name: clicks[0]?.person.name } }, {
+        action: 'ack', incident: ESCALATION, person: { name: 'Nemo Verbist' }, messageId: card.id, roomId: card.roomId, botId: webex.bot.id,
+      });
+      assert.deepEqual(webexCalls().sort(), ['GET /v1/attachment', 'GET /v1/people', 'GET /v1/people']);
       assert.ok(!logs.some((line) => line.includes(SECRET)), 'the secret is never logged');
     });
 
     for (const signature of ['forged', 'missing'] as const) {
       test(`a ${signature} signature is 403, and neither Webex nor handle is called`, async () => {
-        assert.deepEqual(await webex.clickCard(card.id, { action: 'resolve', incident: 4 }, undefined, { signature }), [403]);
+        assert.deepEqual(await webex.clickCard(card.id, { action: 'resolve', incident: ESCALATION }, undefined, { signature }), [403]);
         assert.equal(clicks.length, 0);
         assert.deepEqual(webexCalls(), []);
       });
@@ -225,7 +230,7 @@ describe('with the fake Webex', () => {
 
     test('before the bot has a secret, every delivery is 403', async () => {
       secret = undefined;
-      assert.deepEqual(await webex.clickCard(card.id, { action: 'ack', incident: 4 }), [403]);
+      assert.deepEqual(await webex.clickCard(card.id, { action: 'ack', incident: ESCALATION }), [403]);
       assert.equal(clicks.length, 0);
     });
 
@@ -263,13 +268,13 @@ describe('with the fake Webex', () => {
 
     test('when handle fails, the delivery is 500 and the failure is logged', async () => {
       failHandle = true;
-      assert.deepEqual(await webex.clickCard(card.id, { action: 'ack', incident: 4 }), [500]);
+      assert.deepEqual(await webex.clickCard(card.id, { action: 'ack', incident: ESCALATION }), [500]);
       assert.ok(logs.some((line) => line.startsWith('webex click failed') && line.includes('cannot be written')));
     });
 
     test('when Webex cannot show the click, the delivery is 502 and handle is not called', async () => {
       webex.fail({ method: 'GET', path: /\/attachment\/actions\// }, { kind: 'status', status: 404 });
-      assert.deepEqual(await webex.clickCard(card.id, { action: 'ack', incident: 4 }), [502]);
+      assert.deepEqual(await webex.clickCard(card.id, { action: 'ack', incident: ESCALATION }), [502]);
       assert.equal(clicks.length, 0);
     });
   });

@@ -29,9 +29,17 @@ export interface Runtime {
   readonly continueFromDryRun: boolean;
 }
 
+/** The press URL's secret is all that stands between the internet and the escalation: shorter is guessable. */
+export const SHORTEST_BUTTON_TOKEN = 16;
+
+/** Throws, with what to do, on a setting the bot cannot run with. */
 export function readRuntime(processEnv: Environment): Runtime {
   const env = { ...processEnv, ...credentials(processEnv.CREDENTIALS_DIRECTORY) };
   const given = env.BTTN_TOKEN?.trim();
+  if (given && given.length < SHORTEST_BUTTON_TOKEN) {
+    throw new Error(`BTTN_TOKEN is ${given.length} characters long; the press URL's secret needs at least ${SHORTEST_BUTTON_TOKEN} `
+      + '(make one with `openssl rand -hex 16`, or leave BTTN_TOKEN unset for one made at each start)');
+  }
   return {
     env,
     settingsFile: env.BTTN_SETTINGS || 'settings.yaml',

@@ -9,7 +9,10 @@ export type CardState = 'escalating' | 'acknowledged' | 'resolved';
 export type CardAction = 'ack' | 'resolve';
 
 export interface CardView {
+  /** For people: "Escalation 3". */
   readonly incident: number;
+  /** The escalation's unguessable id, which the buttons submit. */
+  readonly escalation: string;
   readonly step: number;
   readonly steps: number;
   readonly state: CardState;
@@ -30,8 +33,13 @@ export interface IncidentCard {
 /** What a click on one of the card's buttons submits. */
 export interface CardSubmission {
   readonly action: CardAction;
-  readonly incident: number;
+  /** The escalation's id (not its number: a card of an earlier escalation, or of a lost state file, never matches a later one). */
+  readonly incident: string;
 }
+
+/** An escalation id: 128 random bits in base64url (press/run-press.ts makes them). */
+export const ESCALATION_ID_LENGTH = 22;
+export const ESCALATION_ID = /^[A-Za-z0-9_-]{22}$/;
 
 const BUTTONS: Readonly<Record<CardAction, string>> = { ack: "I'm on it", resolve: 'Resolved' };
 
@@ -47,7 +55,7 @@ export function incidentCard(view: CardView): IncidentCard {
       { type: 'FactSet', facts: facts.map(([label, value]) => ({ title: label, value })) },
     ],
     actions: buttonsFor(view.state).map((action) => ({
-      type: 'Action.Submit', title: BUTTONS[action], data: { action, incident: view.incident } satisfies CardSubmission,
+      type: 'Action.Submit', title: BUTTONS[action], data: { action, incident: view.escalation } satisfies CardSubmission,
     })),
   };
   const lines = [`**${title}**`, ...facts.map(([label, value]) => `- ${label}: ${value}`)];
@@ -65,7 +73,7 @@ export function parseCardSubmission(inputs: unknown): CardSubmission | undefined
   const { action, incident, ...rest } = inputs as Record<string, unknown>;
   if (Object.keys(rest).length > 0) return undefined;
   if (action !== 'ack' && action !== 'resolve') return undefined;
-  if (typeof incident !== 'number' || !Number.isSafeInteger(incident) || incident < 1) return undefined;
+  if (typeof incident !== 'string' || !ESCALATION_ID.test(incident)) return undefined;
   return { action, incident };
 }
 

@@ -9,14 +9,26 @@ import type { Acknowledgement, BotState, Incident, IncidentSummary, StepTimer } 
 /** A timer that comes due this much after its time (the bot was down) says so in the room. */
 export const LATE_TIMER_MS = 5000;
 
-/** The incident after `step` ran at `now`: a new one when none is open, and the timer for the next step. */
-export function afterStep(settings: Settings, state: BotState, step: number, now: Date): Pick<BotState, 'incident' | 'incidentCount'> {
+/** Used SMS MessageSids an escalation carries over from the one before it: a replay never takes a later one. */
+const MESSAGE_SIDS_KEPT = 200;
+
+/**
+ * The incident after `step` ran at `now`: a new one (named `newId`, unguessable) when none is open, the
+ * numbers the step reaches, and the timer for the next step. A taken escalation arms no step timer: only
+ * its acknowledgement timeout, if any, runs on.
+ */
+export function afterStep(settings: Settings, state: BotState, step: number, now: Date, newId: string): Pick<BotState, 'incident' | 'incidentCount'> {
   // Step 1 always opens a new escalation: after a resolve, a reset, or the idle time.
-  const open = state.incident !== undefined && state.incident.status !== 'resolved' && step !== 1;
-  const incident: Incident = open ? state.incident! : {
-    number: state.incidentCount + 1, startedAt: now.toISOString(), status: 'escalating', acknowledged: undefined, resolved: undefined, timer: undefined,
+  const previous = state.incident;
+  const open = previous !== undefined && previous.status !== 'resolved' && step !== 1;
+  const incident: Incident = open ? previous : {
+    id: newId, number: state.incidentCount + 1, startedAt: now.toISOString(), status: 'escalating', acknowledged: undefined, resolved: undefined,
+    timer: undefined, reached: [], calls: [], cards: [], contacts: [], messageSids: (previous?.messageSids ?? []).slice(0, MESSAGE_SIDS_KEPT),
   };
-  return { incident: { ...incident, timer: timerAfter(settings, step, now) }, incidentCount: open ? state.incidentCount : state.incidentCount + 1 };
+  const ran = settings.steps[step - 1];
+  const numbers = [...(ran?.sms?.to ?? []), ...(ran?.call?.to ?? [])].filter((number) => !incident.reached.includes(number));
+  const timer = incident.status === 'acknowledged' ? incident.timer : timerAfter(settings, step, now);
+  return { incident: { ...incident, timer, reached: [...incident.reached, ...numbers] }, incidentCount: open ? state.incidentCount : state.incidentCount + 1 };
 }
 
 function timerAfter(settings: Settings, step: number, now: Date): StepTimer | undefined {
@@ -27,14 +39,20 @@ function timerAfter(settings: Settings, step: number, now: Date): StepTimer | un
 
 export type Change = { readonly changed: true; readonly state: BotState } | { readonly changed: false; readonly why: string };
 
-/** Someone takes the escalation: its timer stops. A second acknowledgement changes nothing. */
-export function acknowledge(state: BotState, who: Omit<Acknowledgement, 'at'>, now: Date): Change {
+/**
+ * Someone takes the escalation: no step runs by itself any more. With an `ack_timeout` (of the step
+ * reached), the escalation goes back to escalating when it is not resolved in time. A second acknowledgement
+ * changes nothing.
+ */
+export function acknowledge(settings: Settings, state: BotState, who: Omit<Acknowledgement, 'at'>, now: Date): Change {
   const incident = state.incident;
   if (incident === undefined || incident.status === 'resolved') return { changed: false, why: 'no escalation is under way' };
   if (incident.status === 'acknowledged') return { changed: false, why: `already taken by ${incident.acknowledged?.name ?? 'someone'}` };
+  const timeout = settings.steps[Math.max(1, state.nextStep - 1) - 1]?.ackTimeoutMs;
+  const timer: StepTimer | undefined = timeout === undefined ? undefined : { kind: 'ack timeout', step: state.nextStep, dueAt: new Date(now.getTime() + timeout).toISOString() };
   return {
     changed: true,
-    state: { ...state, incident: { ...incident, status: 'acknowledged', acknowledged: { ...who, at: now.toISOString() }, timer: undefined } },
+    state: { ...state, incident: { ...incident, status: 'acknowledged', acknowledged: { ...who, at: now.toISOString() }, timer } },
   };
 }
 
@@ -48,11 +66,32 @@ export function resolve(state: BotState, who: Omit<Acknowledgement, 'at'>, now: 
   };
 }
 
-/** The timer of the open incident, when it is due at `now` and still names the next step. */
-export function dueTimer(state: BotState, now: Date): StepTimer | undefined {
-  const timer = state.incident?.timer;
-  if (timer === undefined || state.incident?.status === 'resolved') return undefined;
-  return Date.parse(timer.dueAt) <= now.getTime() && timer.step === state.nextStep ? timer : undefined;
+/** The acknowledgement timed out: the escalation goes back to escalating (the step of the timer runs next). */
+export function reopen(state: BotState): Change {
+  const incident = state.incident;
+  if (incident?.status !== 'acknowledged' || incident.timer?.kind !== 'ack timeout') return { changed: false, why: 'no acknowledgement is timing out' };
+  return { changed: true, state: { ...state, incident: { ...incident, status: 'escalating', acknowledged: undefined, timer: undefined } } };
+}
+
+/**
+ * Whether `timer`, armed earlier and now run out, is still the incident's and still means something: the
+ * step timer of an escalation nobody took that names the next step, or the acknowledgement timeout of a
+ * taken one. Run out is measured by the arming (elapsed time), not by comparing wall clocks.
+ */
+export function stillArmed(state: BotState, timer: StepTimer): boolean {
+  const incident = state.incident;
+  const current = incident?.timer;
+  if (incident === undefined || current === undefined || current.dueAt !== timer.dueAt || current.step !== timer.step || current.kind !== timer.kind) return false;
+  return current.kind === 'ack timeout' ? incident.status === 'acknowledged' : incident.status === 'escalating' && current.step === state.nextStep;
+}
+
+/** What a press tells the room while someone has the escalation: it runs its step, and the escalation stays theirs. */
+export function staysWithLine(who: Acknowledgement, step: number): string {
+  return `Step ${step} runs because the button was pressed; the escalation stays with ${who.name}, who took it at ${who.at.slice(11, 16)} UTC, and nothing runs by itself`;
+}
+
+export function reopenedLine(who: Acknowledgement, now: Date): string {
+  return `${who.name} took the escalation ${duration(now.getTime() - Date.parse(who.at))} ago and it is not resolved: it escalates again`;
 }
 
 export function incidentSummary(incident: Incident | undefined): IncidentSummary | undefined {
@@ -61,16 +100,16 @@ export function incidentSummary(incident: Incident | undefined): IncidentSummary
   return {
     number: incident.number, status: incident.status,
     ...(taken === undefined ? {} : { takenBy: `${taken.name} (via ${taken.via})` }),
-    ...(incident.timer === undefined || incident.status === 'resolved' ? {} : { nextStepAt: incident.timer.dueAt }),
+    ...(incident.timer === undefined || incident.status !== 'escalating' ? {} : { nextStepAt: incident.timer.dueAt }),
   };
 }
 
 /** What the card shows of the incident once `step` has run (or now, for a take or a resolve). */
 export function cardView(settings: Settings, incident: Incident, step: number): CardView {
   return {
-    incident: incident.number, step, steps: settings.steps.length,
+    incident: incident.number, escalation: incident.id, step, steps: settings.steps.length,
     state: incident.status,
-    ...(incident.timer === undefined || incident.status === 'resolved' ? {} : { nextStepAt: incident.timer.dueAt }),
+    ...(incident.timer === undefined || incident.status !== 'escalating' ? {} : { nextStepAt: incident.timer.dueAt }),
     ...(incident.acknowledged === undefined ? {} : { acknowledgedBy: incident.acknowledged }),
     ...(incident.resolved === undefined ? {} : { resolvedBy: { name: incident.resolved.name, after: duration(Date.parse(incident.resolved.at) - Date.parse(incident.startedAt)) } }),
   };

@@ -2,9 +2,11 @@
 // delivered, fails for good, or is given up after `deliver_within`. These pure functions decide how an
 // entry moves; press/outbox.ts carries the entries out and press/deliver.ts makes each attempt.
 
+import { madeFor } from './claims.ts';
+import { contactMade } from './contacts.ts';
 import { duration } from './incident.ts';
 import { describeAction, recordLine, type Action, type TwilioAction } from './plan.ts';
-import { SENT_LIMIT, withRecord, type ActionOutcome, type BotState, type OutboxEntry, type PressRecord, type RoomState } from './state.ts';
+import { SENT_LIMIT, withRecord, type ActionOutcome, type BotState, type Incident, type OutboxEntry, type PressRecord, type RoomState } from './state.ts';
 import type { DescribedRequest } from '../http/transport.ts';
 
 const FIRST_RETRY_MS = 1000;
@@ -67,12 +69,23 @@ export function afterAttempt(entry: OutboxEntry, result: AttemptResult, timing: 
   return { ...entry, attempts, failures, uncertain, lastError: result.error, nextAttemptAt: new Date(next).toISOString() };
 }
 
-/** Replaces one entry; delivered provider ids join `sent`. */
+/** Replaces one entry; delivered provider ids join `sent`, and a delivered call or card joins its escalation. */
 export function withEntry(state: BotState, entry: OutboxEntry): BotState {
   const key = entryKey(entry);
   const sent = entry.settled === 'delivered' && entry.providerId !== undefined && !state.sent.includes(entry.providerId)
     ? [entry.providerId, ...state.sent].slice(0, SENT_LIMIT) : state.sent;
-  return { ...state, sent, outbox: state.outbox.map((existing) => (entryKey(existing) === key ? entry : existing)) };
+  return { ...state, sent, incident: withMade(state.incident, entry), outbox: state.outbox.map((existing) => (entryKey(existing) === key ? entry : existing)) };
+}
+
+function withMade(incident: Incident | undefined, entry: OutboxEntry): Incident | undefined {
+  const { action, providerId } = entry;
+  if (incident === undefined || entry.settled !== 'delivered' || providerId === undefined || entry.wouldSend !== undefined) return incident;
+  if ((action.kind === 'call' || action.kind === 'sms') && action.incident === incident.id) {
+    const made = contactMade(incident, { sid: providerId, kind: action.kind, to: action.to });
+    return action.kind === 'call' ? madeFor(made, { kind: 'call', providerId }) : made;
+  }
+  if (action.kind === 'card' && action.view.escalation === incident.id) return madeFor(incident, { kind: 'card', providerId });
+  return incident;
 }
 
 /** `press`: the entries of its press, so a record line is named by what it says. */

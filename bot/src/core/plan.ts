@@ -4,17 +4,21 @@
 import type { Settings, StepFile } from '../settings/types.ts';
 import type { CardView } from './card.ts';
 import { roomMessageFor, type RoomMessage } from './room-message.ts';
-import { duration, LATE_TIMER_MS } from './incident.ts';
+import { duration, LATE_TIMER_MS, staysWithLine } from './incident.ts';
 import type { BotState } from './state.ts';
 
 export type Action =
   | { readonly id: string; readonly kind: 'member'; readonly email: string; readonly moderator: boolean }
   | { readonly id: string; readonly kind: 'message'; readonly message: RoomMessage | undefined; readonly file: StepFile | undefined }
-  | { readonly id: string; readonly kind: 'sms'; readonly from: string; readonly to: string; readonly body: string }
+  | {
+    readonly id: string; readonly kind: 'sms'; readonly from: string; readonly to: string; readonly body: string;
+    /** The escalation's id the SMS belongs to, so its status callbacks are told to that one. */
+    readonly incident?: string;
+  }
   | {
     readonly id: string; readonly kind: 'call'; readonly from: string; readonly to: string; readonly say: string; readonly voice: string | undefined;
-    /** The escalation the call belongs to, so a 1 on the phone takes that one and no later one. */
-    readonly incident?: number;
+    /** The escalation's id the call belongs to, so a 1 on the phone takes that one and no later one. */
+    readonly incident?: string;
   }
   | { readonly id: string; readonly kind: 'notice'; readonly text: string }
   /** The escalation's card, with the buttons that take or resolve it (posted anew at each change: Webex cannot edit a card). */
@@ -49,9 +53,12 @@ export function planPress(settings: Settings, state: BotState, now: Date, trigge
   const members = state.room?.membersAdded || inviting ? [] : memberActions(settings);
   const late: Action[] = trigger.kind === 'timer' && trigger.lateByMs >= LATE_TIMER_MS
     ? [{ id: 'late-timer', kind: 'notice', text: `Step ${stepNumber} runs by its timer ${duration(trigger.lateByMs)} late: the bot was not running when it came due` }] : [];
+  // Someone at the button asks for more while the escalation is taken: the step runs, and the room hears whose it stays.
+  const taken = state.incident?.status === 'acknowledged' && state.incident.acknowledged !== undefined && stepNumber !== 1 && step !== undefined
+    ? [{ id: 'stays-with', kind: 'notice' as const, text: staysWithLine(state.incident.acknowledged, stepNumber) }] : [];
   const actions: Action[] = step === undefined
     ? [...members, { id: 'notice', kind: 'notice', text: `ping ${pressNumber}: all ${settings.steps.length} steps of the escalation have run` }]
-    : [...members, ...late, ...stepActions(settings, step)];
+    : [...members, ...late, ...taken, ...stepActions(settings, step)];
   return { step: step === undefined ? undefined : stepNumber, pressNumber, restarted, actions };
 }
 

@@ -59,6 +59,9 @@ export interface Acknowledgement {
 }
 
 export interface Incident {
+  /** Unguessable: what its cards and calls carry, so nothing of an earlier escalation (or of a lost state file) acts on it. */
+  readonly id: string;
+  /** For people: "Escalation 3". */
   readonly number: number;
   readonly startedAt: string;
   readonly status: 'escalating' | 'acknowledged' | 'resolved';
@@ -66,6 +69,29 @@ export interface Incident {
   readonly resolved: Acknowledgement | undefined;
   /** The next step runs by itself at `dueAt`, unless someone acknowledges first. Kept in the state, so it survives a restart. */
   readonly timer: StepTimer | undefined;
+  /** The numbers this escalation texted or called: only they take it by SMS. */
+  readonly reached: readonly string[];
+  /** The CallSids of the calls it placed: only their "1" takes it. */
+  readonly calls: readonly string[];
+  /** The Webex message ids of the cards it posted: only their buttons take it. */
+  readonly cards: readonly string[];
+  /** MessageSids of SMS replies already used (carried over from the escalation before), so a replay takes nothing. */
+  readonly messageSids: readonly string[];
+  /** The SMS and calls it made, with what Twilio's status callbacks said of them. */
+  readonly contacts: readonly Contact[];
+}
+
+/** An SMS or a call an escalation made, as Twilio reports it (core/contacts.ts). */
+export interface Contact {
+  readonly sid: string;
+  readonly kind: 'sms' | 'call';
+  readonly to: string;
+  /** Twilio's MessageStatus or CallStatus, 'queued' until a callback says more. */
+  readonly status: string;
+  /** Answering machine detection: human, machine_start, fax... */
+  readonly answeredBy?: string;
+  /** Why an SMS was not delivered (Twilio's ErrorCode). */
+  readonly errorCode?: string;
 }
 
 /** The escalation in a few words, for the button's answer. */
@@ -80,6 +106,11 @@ export interface IncidentSummary {
 export interface StepTimer {
   readonly step: number;
   readonly dueAt: string;
+  /**
+   * 'ack timeout': the escalation was taken and not resolved in time; when due it goes back to escalating
+   * and `step` runs. Otherwise the next step's own timer.
+   */
+  readonly kind?: 'ack timeout';
 }
 
 export interface RoomState {
@@ -139,7 +170,7 @@ export interface PressRecord {
   readonly at: string;
   /** Step run by this press; undefined after the last step and for debounced presses. */
   readonly step: number | undefined;
-  readonly kind: 'step' | 'after last step' | 'debounced' | 'acknowledged' | 'resolved';
+  readonly kind: 'step' | 'after last step' | 'debounced' | 'acknowledged' | 'resolved' | 'reopened' | 'reached';
   /** What ran it: a press of the button (or the status page's), or the escalation's own timer. */
   readonly trigger?: 'press' | 'timer';
   /** Nothing failed or was given up (actions still being tried do not count against it). */

@@ -9,6 +9,8 @@ export const TWIML_MAX_CHARACTERS = 4000;
 export const GATHER_PATH = '/twilio/gather';
 /** The inbound SMS webhook to set on the Twilio number (see the README). */
 export const SMS_PATH = '/twilio/sms';
+/** Where Twilio reports whether an SMS was delivered and how a call went (StatusCallback). */
+export const STATUS_PATH = '/twilio/status';
 /** Spoken after the call's sentence when the bot can hear the answer. */
 export const ACK_PROMPT = 'Press 1 if you take it.';
 
@@ -50,10 +52,10 @@ export function callTwiml(say: string, voice: string | undefined, gather?: Gathe
   return document(`${sayElement(say, voice)}<Gather numDigits="1" action="${escapeAttribute(action)}" method="POST">${sayElement(ACK_PROMPT, voice)}</Gather>`);
 }
 
-/** The absolute URL a call's Gather posts to; the incident rides in the query, which Twilio's signature covers. */
-export function gatherActionUrl(publicUrl: string, incident: number | undefined): string {
+/** The absolute URL a call's Gather posts to; the escalation's id rides in the query, which Twilio's signature covers. */
+export function gatherActionUrl(publicUrl: string, incident: string | undefined): string {
   const base = publicUrl.replace(/\/+$/, '');
-  return incident === undefined ? `${base}${GATHER_PATH}` : `${base}${GATHER_PATH}?incident=${incident}`;
+  return incident === undefined ? `${base}${GATHER_PATH}` : `${base}${GATHER_PATH}?incident=${encodeURIComponent(incident)}`;
 }
 
 /** An SMS reply `<Response><Message>text</Message></Response>`; an empty `<Response/>` (no reply) without text. */

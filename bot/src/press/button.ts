@@ -2,11 +2,15 @@
 // of the previous one counts once; while one press runs, at most one more waits, and any others are
 // answered with the waiting one, as counted with it, so a backlog never bursts out later.
 
-import { acknowledge, acknowledgedLine, cardView, dueTimer, resolve, resolvedLine, type Change } from '../core/incident.ts';
 import type { ButtonEvent, Gesture, GestureAction } from '../core/button-event.ts';
-import { heardFrom, withRecord, type Acknowledgement, type BotState, type PressRecord } from '../core/state.ts';
+import { claim, used, type Take } from '../core/claims.ts';
+import { reported, type StatusReport } from '../core/contacts.ts';
+import { acknowledge, acknowledgedLine, cardView, incidentSummary, reopen, reopenedLine, resolve, resolvedLine, stillArmed, type Change } from '../core/incident.ts';
+import { entryKey, pressRecord } from '../core/outbox.ts';
+import type { Action } from '../core/plan.ts';
+import { heardFrom, withRecord, type Acknowledgement, type BotState, type PressRecord, type StepTimer } from '../core/state.ts';
 import { ApiError, newCall } from '../http/transport.ts';
-import { carryOut, newPressId, runPress, type PressServices } from './run-press.ts';
+import { journal, newPressId, runPress, type PressServices } from './run-press.ts';
 import { StepTimers } from './timers.ts';
 
 export interface ButtonServices extends PressServices {
@@ -29,7 +33,7 @@ export class Button {
   constructor(services: ButtonServices) {
     this.services = services;
     this.debounceMs = services.settings.server.debounceMs;
-    this.timers = new StepTimers({ store: services.store, now: services.now, onDue: () => void this.runTimer() });
+    this.timers = new StepTimers({ store: services.store, now: services.now, onDue: (timer, lateByMs) => void this.runTimer(timer, lateByMs) });
   }
 
   /** Arms the timer the state holds: a step that came due while the bot was down runs now. */
@@ -43,16 +47,36 @@ export class Button {
   }
 
   /**
-   * Someone takes the escalation (Webex card, phone, SMS, status page): its timer stops and the room is told.
-   * In the press queue, so it never races a step; a second acknowledgement changes nothing.
+   * Someone takes the escalation (Webex card, phone, SMS, status page): no step runs by itself any more.
+   * Only this escalation's people and cards can (core/claims.ts); a second acknowledgement changes nothing.
+   * Not in the press queue: the change is journaled at once and answered, whatever a running press waits
+   * for; the room's notice and the new card follow through the outbox.
    */
-  acknowledge(who: Omit<Acknowledgement, 'at'>): Promise<IncidentOutcome> {
-    return this.enqueue(() => this.changeIncident('acknowledged', (state, at) => acknowledge(state, who, at)), true);
+  acknowledge(take: Take): Promise<IncidentOutcome> {
+    return this.changeIncident('acknowledged', take, (state, who, at) => acknowledge(this.services.settings, state, who, at));
   }
 
-  /** The escalation is over: back to step 1 (the room stays), and the next press starts a new one. */
-  resolve(who: Omit<Acknowledgement, 'at'>): Promise<IncidentOutcome> {
-    return this.enqueue(() => this.changeIncident('resolved', (state, at) => resolve(state, who, at)), true);
+  /**
+   * What Twilio's status callback says of an SMS or a call of this escalation: journaled with the room's
+   * line when it settles what happened. A call nobody (or a machine) answered brings the next step forward.
+   */
+  async reported(report: StatusReport): Promise<void> {
+    const { store, now, log } = this.services;
+    const at = now();
+    const first = reported(store.current, report, at);
+    if (first === undefined) return;
+    log('twilio status', { sid: report.sid, status: report.status, answered_by: report.kind === 'call' ? report.answeredBy : undefined });
+    const change = (state: BotState) => reported(state, report, at)?.state ?? state;
+    if (first.line === undefined) {
+      await store.update(change);
+      return;
+    }
+    this.announce(await this.journalChange('reached', at, [{ id: 'reached', kind: 'notice', text: first.line }], change));
+  }
+
+  /** The escalation is over: back to step 1 (the room stays), and the next press starts a new one. Answered at once, as acknowledge. */
+  resolve(take: Take): Promise<IncidentOutcome> {
+    return this.changeIncident('resolved', take, resolve);
   }
 
   /**
@@ -136,50 +160,86 @@ export class Button {
     return run;
   }
 
-  /** The timer's step, in the queue like a press: never debounced, never counted with another, not a press. */
-  private runTimer(): Promise<PressRecord | undefined> {
+  /**
+   * A timer ran out, in the queue like a press: the next step (never debounced, never counted with another,
+   * not a press), or an acknowledgement that timed out, which escalates again and runs the next step at once.
+   */
+  private runTimer(timer: StepTimer, lateByMs: number): Promise<PressRecord | undefined> {
     return this.enqueue(async () => {
-      const now = this.services.now();
       const { store } = this.services;
-      const timer = dueTimer(store.current, now);
-      if (timer === undefined) {
-        // Acknowledged, resolved or pressed on since it was armed: a timer that no longer names the next step
-        // is dropped, so it is not armed again.
+      if (!stillArmed(store.current, timer)) {
+        // Acknowledged, resolved or pressed on since it was armed: a timer that no longer means anything is
+        // dropped, so it is not armed again.
         const stale = store.current.incident?.timer;
-        if (stale !== undefined && Date.parse(stale.dueAt) <= now.getTime()) {
+        if (stale?.dueAt === timer.dueAt && stale.step === timer.step) {
           await store.update((state) => (state.incident === undefined ? state : { ...state, incident: { ...state.incident, timer: undefined } }));
         }
         return undefined;
       }
-      const lateByMs = now.getTime() - Date.parse(timer.dueAt);
-      const record = await runPress(this.services, newPressId(), Date.now() + this.services.pressTimeoutMs, { kind: 'timer', lateByMs });
+      if (timer.kind === 'ack timeout') await this.reopen();
+      const record = await runPress(this.services, newPressId(), Date.now() + this.services.pressTimeoutMs, { kind: 'timer', lateByMs: timer.kind === 'ack timeout' ? 0 : lateByMs });
       return this.announce(record);
     }, true);
   }
 
-  private async changeIncident(kind: 'acknowledged' | 'resolved', change: (state: BotState, at: Date) => Change): Promise<IncidentOutcome> {
+  /** The acknowledgement timed out: escalating again, and the room is told, through the outbox. */
+  private async reopen(): Promise<void> {
     const { store, now } = this.services;
     const at = now();
-    const first = change(store.current, at);
-    if (!first.changed) return { changed: false, why: first.why };
+    const who = store.current.incident?.acknowledged;
+    if (who === undefined) return;
+    const line = reopenedLine(who, at);
+    this.services.log('acknowledgement timed out', { incident: store.current.incident?.number, by: who.name });
+    await this.journalChange('reopened', at, [{ id: 'reopened', kind: 'notice', text: line }], (state) => {
+      const again = reopen(state);
+      return again.changed ? again.state : state;
+    });
+  }
+
+  private async changeIncident(
+    kind: 'acknowledged' | 'resolved', take: Take, change: (state: BotState, who: Omit<Acknowledgement, 'at'>, at: Date) => Change,
+  ): Promise<IncidentOutcome> {
+    const { store, now, log } = this.services;
+    const at = now();
+    const claimed = claim(store.current, take);
+    if (!claimed.ok) {
+      log(`not ${kind}`, { via: take.via, why: claimed.why });
+      return { changed: false, why: claimed.why, refused: true };
+    }
+    const first = change(store.current, claimed.who, at);
+    if (!first.changed) {
+      // Already taken (say): the message still counts as used, so its replay takes no later escalation.
+      if (take.via === 'SMS') await store.update((state) => (state.incident === undefined ? state : { ...state, incident: used(state.incident, take) }));
+      return { changed: false, why: first.why };
+    }
     const incident = first.state.incident!;
     const who = kind === 'acknowledged' ? incident.acknowledged! : incident.resolved!;
     const line = kind === 'acknowledged' ? acknowledgedLine(who) : resolvedLine(incident, who);
-    this.services.log(kind, { incident: incident.number, by: who.name, via: who.via });
-    const record = await carryOut(this.services, {
-      id: newPressId(), at, step: undefined, kind, pressNumber: store.current.pressCount,
-      actions: store.current.room === undefined ? [] : [
-        { id: kind, kind: 'notice', text: line },
-        // Webex cannot edit a card: a new one shows the change, and the old one's buttons change nothing any more.
-        ...(this.services.cards ? [{ id: 'card', kind: 'card' as const, view: cardView(this.services.settings, incident, Math.max(1, store.current.nextStep - 1)) }] : []),
-      ],
-      // Applied again at the write, to the state as it is then (the outbox may have moved meanwhile).
-      change: (state) => {
-        const again = change(state, at);
-        return again.changed ? again.state : state;
-      },
-    }, Date.now() + this.services.pressTimeoutMs);
+    log(kind, { incident: incident.number, by: who.name, via: who.via });
+    // Webex cannot edit a card: a new one shows the change, and the old one's buttons change nothing any more.
+    const card: Action[] = this.services.cards ? [{ id: 'card', kind: 'card', view: cardView(this.services.settings, incident, Math.max(1, store.current.nextStep - 1)) }] : [];
+    const record = await this.journalChange(kind, at, [{ id: kind, kind: 'notice', text: line }, ...card], (state) => {
+      // Applied at once to the state as it is (journal writes without waiting), the same as `first`.
+      const again = change(state, claimed.who, at);
+      return again.changed ? { ...again.state, incident: used(again.state.incident!, take) } : state;
+    });
     return { changed: true, record: this.announce(record), line };
+  }
+
+  /**
+   * Journals a change of the escalation with the room's notices (none while there is no room) and starts
+   * their delivery; answers with its record without waiting for Webex.
+   */
+  private async journalChange(kind: PressRecord['kind'], at: Date, notices: readonly Action[], change: (state: BotState) => BotState): Promise<PressRecord> {
+    const { store, outbox } = this.services;
+    const { entries, base } = await journal(this.services, {
+      id: newPressId(), at, step: undefined, kind, pressNumber: store.current.pressCount,
+      actions: store.current.room === undefined ? [] : notices, change,
+    });
+    for (const entry of entries) void outbox.work(entryKey(entry));
+    this.timers.sync();
+    const summary = incidentSummary(store.current.incident);
+    return pressRecord({ ...base, ...(summary === undefined ? {} : { incident: summary }) }, entries);
   }
 
   private async debounced(id: string, heard: (state: BotState) => BotState): Promise<PressRecord> {
@@ -203,7 +263,7 @@ export class Button {
     }
     const action: GestureAction = gesture === 'press' ? 'next' : this.services.settings.gestures[gesture];
     if (action === 'next') return { kind: 'press', record: await this.press(event) };
-    const taker = { name: 'someone at the button', via: 'button' } as const;
+    const taker = { via: 'button' } as const;
     const answer: EventAnswer = action === 'acknowledge' ? { kind: 'acknowledge', gesture, outcome: await this.acknowledge(taker) }
       : action === 'resolve' ? { kind: 'resolve', gesture, outcome: await this.resolve(taker) }
       : action === 'reset' ? { kind: 'reset', gesture, outcome: await this.reset({ deleteRoom: false }) }
@@ -271,7 +331,8 @@ function handledBy(answer: EventAnswer): string {
 
 export type IncidentOutcome =
   | { readonly changed: true; readonly record: PressRecord; readonly line: string }
-  | { readonly changed: false; readonly why: string };
+  /** `refused`: the take did not come from this escalation's people or cards (`why` is for the log). */
+  | { readonly changed: false; readonly why: string; readonly refused?: true };
 
 export interface ResetOutcome {
   /** The room is gone for the bot (deleted, or it was already), so the next press takes one again and invites everyone. */

@@ -25,7 +25,9 @@ export interface DeliverServices {
   /** Secrets to mask in any error text kept or shown. */
   readonly secrets: readonly (string | undefined)[];
   /** Where a call's "Press 1" answers, when the bot can be reached and can check Twilio's signature. */
-  readonly gather: (incident: number | undefined) => Gather | undefined;
+  readonly gather: (incident: string | undefined) => Gather | undefined;
+  /** Where Twilio reports an SMS's or a call's fate, when the bot can be reached and can check Twilio's signature. */
+  readonly statusCallback: string | undefined;
 }
 
 /** `source` is the settled SMS or call a record line reports on. */
@@ -68,10 +70,10 @@ async function perform(services: DeliverServices, entry: OutboxEntry, call: ApiC
     }
     case 'sms':
       return (entry.uncertain ? await twilio.findSms(sentQuery(services, entry, action), action.body, call) : undefined)
-        ?? twilio.sendSms(action.from, action.to, action.body, call);
+        ?? twilio.sendSms(action.from, action.to, action.body, call, services.statusCallback);
     case 'call':
       return (entry.uncertain ? await twilio.findCall(sentQuery(services, entry, action), call) : undefined)
-        ?? twilio.placeCall(action.from, action.to, action.say, action.voice, call, services.gather(action.incident));
+        ?? twilio.placeCall(action.from, action.to, action.say, action.voice, call, services.gather(action.incident), services.statusCallback);
   }
 }
 

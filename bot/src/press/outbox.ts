@@ -3,18 +3,18 @@
 // workers for their entries; at start, the bot resumes every entry a restart interrupted.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAttempt, entriesOf, entryKey, findEntry, foldSettledPress, lateness, withEntry, type AttemptResult } from '../core/outbox.ts';
+import { afterAttempt, entriesOf, entryKey, findEntry, foldSettledPress, journalEntries, lateness, withEntry, type AttemptResult } from '../core/outbox.ts';
 import { describeAction } from '../core/plan.ts';
 import type { OutboxEntry } from '../core/state.ts';
-import { newCall } from '../http/transport.ts';
 import type { Logger } from '../log.ts';
 import type { StateStore } from '../state/store.ts';
-import type { WebexClient } from '../webex/client.ts';
 import type { RoomKeeper } from './rooms.ts';
+
+/** The id of what the outbox itself tells the room (a late delivery, a press that did not fully work). */
+const TELL = 'tell';
 
 export interface OutboxServices {
   readonly store: StateStore;
-  readonly webex: WebexClient;
   readonly rooms: RoomKeeper;
   readonly log: Logger;
   readonly now: () => Date;
@@ -165,10 +165,12 @@ export class Outbox {
 
   /**
    * What the room learns beyond the actions themselves: a late message or notice, an action given up, and
-   * the failures of a press once it has settled (SMS and calls have their own record lines). Best effort:
-   * when Webex is what failed, the status page and the log still say it.
+   * the failures of a press once it has settled (SMS and calls have their own record lines). Journaled as a
+   * notice of its own and delivered like any action, so it is neither lost nor posted twice; a notice about
+   * a notice is never made, so a Webex outage does not feed on itself.
    */
   private async tell(entry: OutboxEntry, settledPress: readonly OutboxEntry[] | undefined): Promise<void> {
+    if (entry.action.id === TELL) return;
     const lines: string[] = [];
     const kind = entry.action.kind;
     if (entry.settled === 'delivered' && entry.late && (kind === 'message' || kind === 'notice')) {
@@ -178,13 +180,10 @@ export class Outbox {
     if (failures.length > 0) {
       lines.push(`Press ${entry.pressNumber} did not fully work:\n${failures.map((other) => `- ${describeAction(other.action)}: ${other.settled === 'given up' ? 'given up after retrying' : 'failed'}: ${other.lastError ?? ''}`).join('\n')}`);
     }
-    const room = this.services.store.current.room;
-    if (lines.length === 0 || room === undefined) return;
-    try {
-      await this.services.webex.postMessage(room.id, { format: 'markdown', body: lines.join('\n\n') }, undefined, newCall(this.services.signal));
-    } catch (error) {
-      this.services.log('room not told', { error: error instanceof Error ? error.message : String(error) });
-    }
+    if (lines.length === 0 || this.services.store.current.room === undefined) return;
+    const [told] = journalEntries([{ id: TELL, kind: 'notice', text: lines.join('\n\n') }], `${entry.pressId}-${entry.action.id}`, entry.pressNumber, this.services.now());
+    await this.services.store.update((state) => ({ ...state, outbox: [...state.outbox, told!] }), 'process-crash');
+    void this.work(entryKey(told!));
   }
 
   private notify(): void {

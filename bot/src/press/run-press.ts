@@ -3,12 +3,12 @@
 // truth: what was delivered, what failed, and what is still being tried (which the outbox goes on
 // delivering after the answer).
 
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterStep, cardView, incidentSummary } from '../core/incident.ts';
 import { entriesOf, entryKey, journalEntries, pressRecord, roomOutcomeNow } from '../core/outbox.ts';
 import { planPress, type Action, type Trigger } from '../core/plan.ts';
-import { withRecord, type ActionOutcome, type BotState, type PressRecord } from '../core/state.ts';
+import { withRecord, type ActionOutcome, type BotState, type OutboxEntry, type PressRecord } from '../core/state.ts';
 import { isTransient, newCall } from '../http/transport.ts';
 import type { Logger } from '../log.ts';
 import type { Settings } from '../settings/types.ts';
@@ -34,6 +34,11 @@ export function newPressId(): string {
   return randomUUID().slice(0, 8);
 }
 
+/** An escalation's id: 128 random bits, so no card, call or message of another escalation names it. */
+export function newEscalationId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
 /**
  * `answerBy`: when the button must have its answer (ms since the epoch), counted from the press's arrival.
  * `also`: what else the journal write changes (the button's event, say), so it is on disk with the step.
@@ -45,9 +50,10 @@ export async function runPress(
   const at = services.now();
   const plan = planPress(settings, store.current, at, trigger);
   const pressed = trigger.kind === 'press';
-  const incident = plan.step === undefined ? store.current.incident : afterStep(settings, store.current, plan.step, at).incident;
-  // A call names its escalation, so that a 1 pressed on the phone takes that one.
-  const named = plan.actions.map((action) => (action.kind === 'call' && incident !== undefined ? { ...action, incident: incident.number } : action));
+  const escalationId = newEscalationId();
+  const incident = plan.step === undefined ? store.current.incident : afterStep(settings, store.current, plan.step, at, escalationId).incident;
+  // An SMS or a call names its escalation, so that a 1 pressed on the phone (and Twilio's status callbacks) go to that one.
+  const named = plan.actions.map((action) => ((action.kind === 'call' || action.kind === 'sms') && incident !== undefined ? { ...action, incident: incident.id } : action));
   // Step 1 opens an escalation: its card comes with it, telling when the next step comes by itself.
   const actions = plan.step === 1 && services.cards && incident !== undefined
     ? [...named, { id: 'card', kind: 'card' as const, view: cardView(settings, incident, 1) }] : named;
@@ -61,7 +67,7 @@ export async function runPress(
       // A timer is not a press: it is not counted and does not reset the idle clock.
       pressCount: plan.pressNumber,
       lastPressAt: pressed ? at.toISOString() : state.lastPressAt,
-      ...(plan.step === undefined ? {} : afterStep(settings, state, plan.step, at)),
+      ...(plan.step === undefined ? {} : afterStep(settings, state, plan.step, at, escalationId)),
     }),
   }, answerBy);
 }
@@ -78,18 +84,26 @@ export interface Work {
   readonly change: (state: BotState) => BotState;
 }
 
-/** Journals the work with its actions, works them, and answers by `answerBy` with its record. */
-export async function carryOut(services: PressServices, work: Work, answerBy: number): Promise<PressRecord> {
-  const { store, log, outbox } = services;
-  const started = performance.now();
+/**
+ * The journal: the change and every action of the work are written before anything is sent (the change is
+ * applied at once, in memory, to the state as it is). Work whose journal cannot be written sends nothing and
+ * changes nothing: this throws. The caller starts the outbox's workers.
+ */
+export async function journal(services: Pick<PressServices, 'store' | 'dryRun'>, work: Work): Promise<{ entries: OutboxEntry[]; base: Omit<PressRecord, 'ok' | 'actions'> }> {
   const entries = journalEntries(work.actions, work.id, work.pressNumber, work.at);
   const base = {
     id: work.id, at: work.at.toISOString(), step: work.step, kind: work.kind, dryRun: services.dryRun, durationMs: 0,
     ...(work.trigger === undefined ? {} : { trigger: work.trigger }),
   };
-  // The journal: the change and every action are written before anything is sent. Work whose journal
-  // cannot be written sends nothing and changes nothing: this throws.
-  await store.update((state) => withRecord({ ...work.change(state), outbox: [...state.outbox, ...entries] }, pressRecord(base, entries)), 'process-crash');
+  await services.store.update((state) => withRecord({ ...work.change(state), outbox: [...state.outbox, ...entries] }, pressRecord(base, entries)), 'process-crash');
+  return { entries, base };
+}
+
+/** Journals the work with its actions, works them, and answers by `answerBy` with its record. */
+export async function carryOut(services: PressServices, work: Work, answerBy: number): Promise<PressRecord> {
+  const { store, log, outbox } = services;
+  const started = performance.now();
+  const { entries, base } = await journal(services, work);
 
   const room = store.current.room === undefined && entries.some((entry) => entry.action.kind !== 'sms' && entry.action.kind !== 'call')
     ? takeRoom(services) : undefined;

@@ -23,6 +23,8 @@ export interface AppServices {
   readonly callbacks: readonly express.Router[];
   /** Committed changes of the outbox, for the status page. */
   readonly onChange: (listener: () => void) => void;
+  /** The bot's public URL, if any: a browser's Origin may name it (behind Caddy the bot sees another scheme). */
+  readonly publicUrl?: string | undefined;
 }
 
 export interface BotApp extends express.Express {
@@ -41,11 +43,14 @@ export function createApp(services: AppServices): BotApp {
   app.set('etag', false);
   const tokenMatches = tokenChecker(services.buttonToken);
   const streams = new EventStreams();
+  const fromThisSite = sameSiteOnly(services.publicUrl, services.log);
 
   const press: RequestHandler[] = [
     (req, res, next) => {
       if (!tokenMatches(req.params.token)) {
         next('route'); // on to the 404 below, as for any unknown address
+      } else if (!fromThisSite(req, res)) {
+        // Answered: another site's page (an <img>, a form) does not press.
       } else if (!PRESS_METHODS.includes(req.method)) {
         // HEAD too, though Express would answer it with GET's handler: a HEAD must carry the headers the
         // GET would, and those depend on a press it must not make. Probes have /health.
@@ -79,7 +84,7 @@ export function createApp(services: AppServices): BotApp {
   });
 
   for (const callbacks of services.callbacks) app.use(callbacks);
-  app.use(statusRoutes({ button: services.button, store: services.store, settings: services.settings, tokenMatches, press, streams, onChange: services.onChange }));
+  app.use(statusRoutes({ button: services.button, store: services.store, settings: services.settings, tokenMatches, press, streams, onChange: services.onChange, fromThisSite }));
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
@@ -161,6 +166,34 @@ export function pressAnswer(record: PressRecord): object {
     ...(record.coalesced === undefined ? {} : { countedWith: record.id, coalesced: record.coalesced }),
     ...(record.incident === undefined ? {} : { incident: record.incident }),
   };
+}
+
+/**
+ * Whether a request may change something: a browser marks what another site's page sends (an <img>, a form,
+ * a fetch) with `Sec-Fetch-Site: cross-site`, and a POST with its `Origin`. bt.tn's server and curl send
+ * neither. Answers 403 itself when not, and returns false.
+ */
+export function sameSiteOnly(publicUrl: string | undefined, log: Logger): (req: Request, res: Response) => boolean {
+  const publicOrigin = publicUrl === undefined ? undefined : originOf(publicUrl);
+  return (req, res) => {
+    const site = req.get('sec-fetch-site');
+    const origin = req.get('origin');
+    const ownOrigin = origin === undefined || origin === publicOrigin || (originOf(origin) !== undefined && new URL(origin).host === req.get('host'));
+    if (site !== 'cross-site' && ownOrigin) return true;
+    log('request refused', { method: req.method, why: 'sent by a page of another site', site, origin });
+    res.status(403).json({ error: 'refused: a page of another site cannot press or take the escalation' });
+    return false;
+  };
+}
+
+/** The origin of a URL, or undefined (an Origin of `null`, say, from a sandboxed page). */
+function originOf(url: string): string | undefined {
+  try {
+    const origin = new URL(url).origin;
+    return origin === 'null' ? undefined : origin;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Compares tokens in constant time: hashing first makes the lengths equal too. */

@@ -21,6 +21,8 @@ export interface StatusServices {
   readonly streams: EventStreams;
   /** Called after every committed change of the outbox (a late delivery, a retry), so the page follows it. */
   readonly onChange: (listener: () => void) => void;
+  /** Refuses (403, answered) what a page of another site sends; see app.ts. */
+  readonly fromThisSite: (req: Request, res: Response) => boolean;
 }
 
 export function statusRoutes(services: StatusServices): express.Router {
@@ -44,16 +46,16 @@ export function statusRoutes(services: StatusServices): express.Router {
     // The current status first: a press made between loading the page and connecting is not missed, nor one made while reconnecting.
     streams.open(req, res, () => statusEvent(view()));
   });
-  page.post('/press', ...services.press);
-  // A body of another type is refused rather than skipped, which would reset with the defaults; one
-  // without a type is read as JSON.
-  const jsonBody = [
-    (req: Request, res: Response, next: NextFunction) => {
-      if (req.headers['content-type'] !== undefined && req.is('application/json') === false) res.status(415).json({ error: 'send the body as application/json' });
-      else next();
-    },
-    express.json({ type: () => true, limit: '1kb' }),
-  ];
+  // The page's POSTs are JSON only: a type a plain HTML form or a "simple" cross-origin request cannot send
+  // without the browser asking the bot first (which it never allows). With the Sec-Fetch-Site and Origin check,
+  // no page of another site presses, takes, resolves or resets.
+  const jsonOnly = (req: Request, res: Response, next: NextFunction) => {
+    if (!services.fromThisSite(req, res)) return;
+    if (req.is('application/json') !== 'application/json') res.status(415).json({ error: 'send the body as application/json' });
+    else next();
+  };
+  page.post('/press', jsonOnly, ...services.press);
+  const jsonBody = [jsonOnly, express.json({ type: () => true, limit: '1kb' })];
   // "I'm on it" and "Resolved" from the page: in the press queue like every change, in the name typed there.
   for (const [path, take] of [['/ack', button.acknowledge], ['/resolve', button.resolve]] as const) {
     page.post(path, ...jsonBody, async (req, res) => {
@@ -62,7 +64,7 @@ export function statusRoutes(services: StatusServices): express.Router {
         res.status(400).json({ error: 'the body must be {"name": "<who takes it>"}, at most 80 characters, or empty' });
         return;
       }
-      const outcome = await take.call(button, { name, via: 'status page' });
+      const outcome = await take.call(button, { via: 'status page', name });
       broadcast();
       res.status(outcome.changed ? 200 : 409).json(outcome.changed ? { changed: true, line: outcome.line } : outcome);
     });

@@ -5,24 +5,29 @@
 // public URL followed by the path and query the bot received.
 
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { GATHER_PATH, messageTwiml, SMS_PATH, sayTwiml, xmlSafe } from '../core/twiml.ts';
+import { GATHER_PATH, messageTwiml, SMS_PATH, sayTwiml, STATUS_PATH, xmlSafe } from '../core/twiml.ts';
+import { ESCALATION_ID } from '../core/card.ts';
+import type { Take } from '../core/claims.ts';
+import { ANSWERED_BY, CALL_STATUSES, MESSAGE_STATUSES, type StatusReport } from '../core/contacts.ts';
 import type { Logger } from '../log.ts';
 
-/** Who takes the escalation: the number called (phone) or the number that wrote (SMS), in E.164. */
-export interface Acknowledger {
-  readonly name: string;
-  readonly via: 'phone' | 'SMS';
-}
+/** What a phone key or an SMS reply asks: core/claims.ts decides whether it is this escalation's. */
+export type PhoneTake = Extract<Take, { via: 'phone' | 'SMS' }>;
+
+/** What the bot answers: words to say on the call or text back, or `undefined` for no SMS reply at all. */
+export type TakeAnswer = string | undefined;
 
 export interface TwilioCallbackOptions {
   /** The bot's public URL (BTTN_PUBLIC_URL or server.url), e.g. https://bot.example.com: what Twilio signs. */
   readonly publicUrl: string;
   /** The account's auth token: the key of Twilio's signatures. Never logged nor answered. */
   readonly authToken: string;
-  /** The numbers of the escalation: only an SMS from one of them can acknowledge. */
+  /** The numbers the escalation under way texted or called: only they get a reply. */
   readonly numbers: () => readonly string[];
-  /** Records the acknowledgement; resolves with the words to say on the call or to text back. */
-  readonly acknowledge: (who: Acknowledger, incident: number | undefined) => Promise<string>;
+  /** Records the acknowledgement (journaled, not waiting for Webex); resolves with the answer. */
+  readonly acknowledge: (take: PhoneTake) => Promise<TakeAnswer>;
+  /** Records what a status callback says of an SMS or a call (ignored unless the escalation made it). */
+  readonly status: (report: StatusReport) => Promise<void>;
   readonly log: Logger;
 }
 
@@ -30,12 +35,13 @@ export interface TwilioCallbackOptions {
 const BODY_LIMIT = '64kb';
 const PARAMETER_LIMIT = 200;
 const FORM = 'application/x-www-form-urlencoded';
-const INCIDENT = /^[1-9]\d{0,15}$/;
 const ACK = /^ack$/i;
 
 export const NOT_DONE = 'You did not press 1, so nothing was recorded. Goodbye.';
 export const SMS_HELP = 'Reply ACK to take this escalation.';
 export const NOT_RECORDED = 'Sorry, the bot could not record that. Please answer in Webex.';
+/** Said on a call that is not this escalation's: nothing that helps a forger. */
+export const NOTHING_RECORDED = 'Nothing was recorded. Goodbye.';
 
 type Form = Readonly<Record<string, string | string[] | undefined>>;
 type Webhooks = typeof import('twilio/lib/webhooks/webhooks.js');
@@ -85,39 +91,47 @@ export function twilioCallbackRoutes(options: TwilioCallbackOptions): express.Ro
   };
 
   /** Asks for the acknowledgement; a failure is logged and answered with words, so the person hears or reads it. */
-  const acknowledged = async (who: Acknowledger, incident: number | undefined): Promise<string> => {
+  const acknowledged = async (take: PhoneTake): Promise<TakeAnswer> => {
     try {
-      const words = await options.acknowledge(who, incident);
-      log('acknowledged', { via: who.via, incident });
-      return xmlSafe(words);
+      const words = await options.acknowledge(take);
+      return words === undefined ? undefined : xmlSafe(words);
     } catch (error) {
-      log('acknowledgement failed', { via: who.via, incident, error: error instanceof Error ? error.message : String(error) });
+      log('acknowledgement failed', { via: take.via, error: error instanceof Error ? error.message : String(error) });
       return NOT_RECORDED;
     }
   };
 
   router.post(GATHER_PATH, form, fromTwilio, async (req, res) => {
-    const fields = single(req.body as Form, ['To', 'Digits']);
-    const incident = incidentOf(req.originalUrl);
+    const fields = single(req.body as Form, ['To', 'Digits', 'CallSid']);
+    const escalation = escalationOf(req.originalUrl);
     if (typeof fields === 'string') return refuse(req, res, 400, fields);
-    if (incident === null) return refuse(req, res, 400, 'incident must be given once, as a whole number from 1');
+    if (escalation === null) return refuse(req, res, 400, 'incident must be given once, as an escalation id');
     // On an outbound call's callbacks, To (and Called) is the number the bot called.
-    const { To: to, Digits: digits } = fields;
-    if (!to) return refuse(req, res, 400, 'To, the number called, is missing');
+    const { To: to, Digits: digits, CallSid: callSid } = fields;
+    if (!to || !callSid) return refuse(req, res, 400, 'To (the number called) and CallSid are required');
     if (digits !== '1') return answer(res, sayTwiml(NOT_DONE, undefined));
-    answer(res, sayTwiml(await acknowledged({ name: to, via: 'phone' }, incident), undefined));
+    answer(res, sayTwiml(await acknowledged({ via: 'phone', number: to, callSid, escalation }) ?? NOTHING_RECORDED, undefined));
   });
 
   router.post(SMS_PATH, form, fromTwilio, async (req, res) => {
-    const fields = single(req.body as Form, ['From', 'Body']);
+    const fields = single(req.body as Form, ['From', 'Body', 'MessageSid']);
     if (typeof fields === 'string') return refuse(req, res, 400, fields);
-    const { From: from, Body: text = '' } = fields;
-    if (!from) return refuse(req, res, 400, 'From, the sender, is missing');
+    const { From: from, Body: text = '', MessageSid: messageSid } = fields;
+    if (!from || !messageSid) return refuse(req, res, 400, 'From (the sender) and MessageSid are required');
     // A stranger gets no reply: the bot's number must not become a way to send SMS at the account's cost.
-    if (!options.numbers().includes(from)) return answer(res, messageTwiml(undefined));
-    if (!ACK.test(text.trim())) return answer(res, messageTwiml(SMS_HELP));
-    const words = await acknowledged({ name: from, via: 'SMS' }, undefined);
+    if (!ACK.test(text.trim())) return answer(res, messageTwiml(options.numbers().includes(from) ? SMS_HELP : undefined));
+    const words = await acknowledged({ via: 'SMS', number: from, messageSid });
     answer(res, messageTwiml(words === '' ? undefined : words));
+  });
+
+  // Twilio's StatusCallback for SMS and calls, and the background answering machine detection's (same URL).
+  router.post(STATUS_PATH, form, fromTwilio, async (req, res) => {
+    const fields = single(req.body as Form, ['MessageSid', 'MessageStatus', 'ErrorCode', 'CallSid', 'CallStatus', 'AnsweredBy']);
+    if (typeof fields === 'string') return refuse(req, res, 400, fields);
+    const report = statusReport(fields);
+    if (typeof report === 'string') return refuse(req, res, 400, report);
+    await options.status(report);
+    res.status(204).end();
   });
 
   // What body-parser refuses, in our words (its own messages may quote the request).
@@ -143,10 +157,25 @@ function single<const K extends string>(form: Form, names: readonly K[]): Partia
   return values;
 }
 
-/** The incident in the action URL's query (the bot wrote it, Twilio signed it); null when malformed. */
-function incidentOf(originalUrl: string): number | undefined | null {
+/** A status callback's fields as one typed report, or what is wrong with them. */
+function statusReport(fields: Partial<Record<'MessageSid' | 'MessageStatus' | 'ErrorCode' | 'CallSid' | 'CallStatus' | 'AnsweredBy', string>>): StatusReport | string {
+  const oneOf = <T extends string>(values: readonly T[], value: string | undefined): T | undefined => values.find((known) => known === value);
+  if (fields.MessageSid !== undefined) {
+    const status = oneOf(MESSAGE_STATUSES, fields.MessageStatus);
+    if (status === undefined) return 'MessageStatus is missing or not one of Twilio\'s';
+    return { kind: 'sms', sid: fields.MessageSid, status, errorCode: fields.ErrorCode || undefined };
+  }
+  if (fields.CallSid === undefined) return 'a status callback names a MessageSid or a CallSid';
+  const status = oneOf(CALL_STATUSES, fields.CallStatus);
+  const answeredBy = oneOf(ANSWERED_BY, fields.AnsweredBy);
+  if (status === undefined && answeredBy === undefined) return 'CallStatus or AnsweredBy is missing or not one of Twilio\'s';
+  return { kind: 'call', sid: fields.CallSid, status, answeredBy };
+}
+
+/** The escalation in the action URL's query (the bot wrote it, Twilio signed it); null when malformed. */
+function escalationOf(originalUrl: string): string | undefined | null {
   const given = new URL(originalUrl, 'http://bot.invalid').searchParams.getAll('incident');
   if (given.length === 0) return undefined;
   const [value] = given;
-  return given.length === 1 && value !== undefined && INCIDENT.test(value) ? Number(value) : null;
+  return given.length === 1 && value !== undefined && ESCALATION_ID.test(value) ? value : null;
 }

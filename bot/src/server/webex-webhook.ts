@@ -5,7 +5,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { parseCardSubmission, type CardAction } from '../core/card.ts';
-import { newCall } from '../http/transport.ts';
+import { newCall, type ApiCall } from '../http/transport.ts';
 import type { Logger } from '../log.ts';
 import type { WebexClient } from '../webex/client.ts';
 import { WEBEX_EVENTS_PATH } from '../webex/webhook-registration.ts';
@@ -17,10 +17,14 @@ const SIGNATURE = /^[0-9a-f]{40}$/i;
 
 export interface CardClick {
   readonly action: CardAction;
-  readonly incident: number;
+  /** The escalation id the button submits. */
+  readonly incident: string;
   readonly person: { readonly id: string; readonly name: string };
-  /** The card's message. */
+  /** The card's message and its room, as Webex shows them (not as the delivery claims). */
   readonly messageId: string;
+  readonly roomId: string;
+  /** The bot's own person id: a click by the bot itself takes nothing. */
+  readonly botId: string;
 }
 
 export interface WebexWebhookServices {
@@ -49,6 +53,12 @@ export function webexWebhookRoutes(services: WebexWebhookServices): express.Rout
   const { webex, handle, log } = services;
   const deadlineMs = services.deadlineMs ?? DEFAULT_DEADLINE_MS;
   const router = express.Router();
+  // Who the bot is does not change while it runs: asked once, again only after a failure.
+  let botId: Promise<string> | undefined;
+  const me = (call: ApiCall): Promise<string> => (botId ??= webex.me(call).catch((error: unknown) => {
+    botId = undefined;
+    throw error;
+  }));
 
   router.post(
     WEBEX_EVENTS_PATH,
@@ -95,8 +105,8 @@ export function webexWebhookRoutes(services: WebexWebhookServices): express.Rout
           res.status(200).json({ ignored: 'not one of our cards' });
           return;
         }
-        const person = await webex.getPerson(action.personId, call);
-        click = { ...submission, person: { id: person.id, name: person.displayName }, messageId: action.messageId };
+        const [person, botId] = await Promise.all([webex.getPerson(action.personId, call), me(call)]);
+        click = { ...submission, person: { id: person.id, name: person.displayName }, messageId: action.messageId, roomId: action.roomId, botId };
       } catch (error) {
         log('webex click unread', { error: message(error) });
         res.status(502).json({ error: 'could not read the click from Webex' });

@@ -7,12 +7,13 @@ import path from 'node:path';
 import {
   LineCounter, parseDocument, visit, isMap, isPair, isScalar, isSeq, type Document, type Node, type Scalar, type YAMLError,
 } from 'yaml';
+import { ESCALATION_ID_LENGTH } from '../core/card.ts';
 import { roomMessageFor, WEBEX_FILE_MAX_BYTES, WEBEX_MESSAGE_MAX_BYTES } from '../core/room-message.ts';
 import { callTwiml, characterXmlRefuses, gatherActionUrl, TWIML_MAX_CHARACTERS } from '../core/twiml.ts';
 import { tooDeep } from './nesting.ts';
 import { toE164 } from './phone.ts';
 import {
-  CALL, ESCALATE_AFTER, MAX_STEPS, namesOf, SERVER, SETTINGS, SMS, SMS_MAX_CHARACTERS, STEP, TWILIO, WEBEX, type NumberRange,
+  CALL, ESCALATE_AFTER, MAX_STEPS, SHORTEST_WAIT_MS, namesOf, SERVER, SETTINGS, SMS, SMS_MAX_CHARACTERS, STEP, TWILIO, WEBEX, type NumberRange,
 } from './shape.ts';
 import { closest } from './suggest.ts';
 import { checkVoice } from './voice.ts';
@@ -146,8 +147,9 @@ class Reader {
     this.publicUrl = env.BTTN_PUBLIC_URL || server.url;
     const resetMinutes = this.number(top.get('reset'), SETTINGS.keys.reset.value.range);
     const senderWritten = twilioEntry !== undefined && this.mentioned.has(join(twilioEntry.path, 'from'));
-    const escalateAfter = this.escalateAfter(top.get('escalate_after'));
-    const steps = this.steps(top.get('bt.tn'), root, senderWritten, escalateAfter);
+    const escalateAfter = this.minutesOrNever(top.get('escalate_after'));
+    const ackTimeout = this.minutesOrNever(top.get('ack_timeout'));
+    const steps = this.steps(top.get('bt.tn'), root, senderWritten, { escalateAfter, ackTimeout });
     const gestures = {
       'long press': this.choice(top.get('long_press'), SETTINGS.keys.long_press.value),
       'double press': this.choice(top.get('double_press'), SETTINGS.keys.double_press.value),
@@ -237,7 +239,7 @@ class Reader {
     };
   }
 
-  private steps(entry: Entry | undefined, root: Node, senderWritten: boolean, escalateAfter: number | 'never' | undefined): Step[] | undefined {
+  private steps(entry: Entry | undefined, root: Node, senderWritten: boolean, defaults: StepTimes): Step[] | undefined {
     if (entry === undefined) {
       if (!this.mentioned.has('bt.tn')) this.report(root, '', 'missing `bt.tn:`, the list of what each press does (one `- ` item per press)');
       return undefined;
@@ -254,10 +256,10 @@ class Reader {
       this.report(entry.value, entry.path, `the list has ${count} steps; a sequence has at most ${MAX_STEPS}`);
       return undefined;
     }
-    return entry.value.items.map((node, index) => this.step(node as Node | null, `${entry.path}[${index}]`, index + 1, senderWritten, escalateAfter));
+    return entry.value.items.map((node, index) => this.step(node as Node | null, `${entry.path}[${index}]`, index + 1, senderWritten, defaults));
   }
 
-  private step(node: Node | null, where: string, number: number, senderWritten: boolean, escalateAfter: number | 'never' | undefined): Step {
+  private step(node: Node | null, where: string, number: number, senderWritten: boolean, defaults: StepTimes): Step {
     const keys = this.entries(node, where, KEYS.step);
     const markdown = this.text(keys.get('markdown'));
     const text = this.text(keys.get('text'));
@@ -281,13 +283,19 @@ class Reader {
       this.report(postedEntry.value, postedEntry.path,
         `the message is ${bytes} bytes long${file === undefined ? '' : ' (with the file label)'}; Webex accepts at most ${WEBEX_MESSAGE_MAX_BYTES}: shorten it or split it over two steps`);
     }
-    const own = this.escalateAfter(keys.get('escalate_after'));
-    const after = own ?? escalateAfter;
-    return { number, message, file, sms, call, escalateAfterMs: after === 'never' ? undefined : after };
+    const after = this.minutesOrNever(keys.get('escalate_after')) ?? defaults.escalateAfter;
+    const ackTimeout = this.minutesOrNever(keys.get('ack_timeout')) ?? defaults.ackTimeout;
+    return {
+      number, message, file, sms, call,
+      escalateAfterMs: after === 'never' ? undefined : after, ackTimeoutMs: ackTimeout === 'never' ? undefined : ackTimeout,
+    };
   }
 
-  /** Minutes as a number (decimals allowed), or `never`: in milliseconds, `never`, or undefined when not written. */
-  private escalateAfter(entry: Entry | undefined): number | 'never' | undefined {
+  /**
+   * Minutes as a number (decimals allowed, one second at least), or `never`: in milliseconds, `never`, or
+   * undefined when not written.
+   */
+  private minutesOrNever(entry: Entry | undefined): number | 'never' | undefined {
     if (entry === undefined) return undefined;
     const value = isScalar(entry.value) ? entry.value.value : undefined;
     if (value === 'never') return 'never';
@@ -296,7 +304,13 @@ class Reader {
       return undefined;
     }
     const minutes = this.number(entry, ESCALATE_AFTER);
-    return minutes === undefined ? undefined : Math.round(minutes * 60_000);
+    if (minutes === undefined) return undefined;
+    // Below a second, one press would run every step, SMS and calls included, at once.
+    if (minutes * 60_000 < SHORTEST_WAIT_MS) {
+      this.report(entry.value ?? entry.key, entry.path, `${minutes} minutes is ${minutes * 60_000 < 1 ? 'less than a millisecond' : `${Math.round(minutes * 60_000)} ms`}; the shortest is one second (0.0167 minutes)`);
+      return undefined;
+    }
+    return Math.round(minutes * 60_000);
   }
 
   private stepFile(keys: ReadonlyMap<string, Entry>): StepFile | undefined {
@@ -386,8 +400,8 @@ class Reader {
       this.report(entry.value, entry.path, `contains the character ${refused}, which a call cannot carry (TwiML is XML); remove it`);
       return;
     }
-    // The longest incident number the bot can write, so that no later incident pushes the call over.
-    const gather = this.publicUrl === undefined ? undefined : { actionUrl: gatherActionUrl(this.publicUrl, Number.MAX_SAFE_INTEGER) };
+    // As long as the escalation id the bot writes, so that no escalation pushes the call over.
+    const gather = this.publicUrl === undefined ? undefined : { actionUrl: gatherActionUrl(this.publicUrl, 'x'.repeat(ESCALATION_ID_LENGTH)) };
     const characters = [...callTwiml(say, voice, gather)].length;
     if (characters > TWIML_MAX_CHARACTERS) {
       const what = gather === undefined ? 'this sentence in <Say>' : `this sentence in <Say>, then "Press 1" answered at ${this.publicUrl}`;
@@ -572,4 +586,10 @@ function pathOf(chain: readonly unknown[]): string {
     if (isSeq(parent)) result += `[${parent.items.indexOf(child)}]`;
   });
   return result;
+}
+
+/** The top-level times every step takes unless it sets its own. */
+interface StepTimes {
+  readonly escalateAfter: number | 'never' | undefined;
+  readonly ackTimeout: number | 'never' | undefined;
 }

@@ -57,6 +57,8 @@ export const MAX_STEPS = 100;
 export const SMS_MAX_CHARACTERS = 1600;
 /** Up to a week, in minutes; decimals allowed (0.5 is 30 seconds). */
 export const ESCALATE_AFTER: NumberRange = { above: 0, max: 10_080, unit: MINUTES_OR_NEVER };
+/** No timer waits less: below a second, one press would run every step at once. */
+export const SHORTEST_WAIT_MS = 1000;
 
 /** A number's limits as JSON Schema keywords (the unit is for messages and descriptions). */
 export function rangeSchema(range: NumberRange): JsonSchema {
@@ -91,7 +93,11 @@ export const definitions = {
   },
   escalateAfter: {
     description: 'Minutes without an acknowledgement after a step ran, before the next step runs by itself (decimals allowed: 0.5 is 30 s); `never` stops there.',
-    oneOf: [rangeSchema(ESCALATE_AFTER), { const: 'never' }],
+    oneOf: [{ ...rangeSchema(ESCALATE_AFTER), minimum: SHORTEST_WAIT_MS / 60_000 }, { const: 'never' }],
+  },
+  ackTimeout: {
+    description: 'Minutes an acknowledged escalation may stay unresolved before it escalates again, as PagerDuty\'s acknowledgement timeout (decimals allowed); `never`: it stays taken.',
+    oneOf: [{ ...rangeSchema(ESCALATE_AFTER), minimum: SHORTEST_WAIT_MS / 60_000 }, { const: 'never' }],
   },
 } satisfies Readonly<Record<string, JsonSchema>>;
 
@@ -188,6 +194,7 @@ export const STEP = {
       description: 'A voice call that says a sentence: `{ to: [...], say, voice }`, or the 2016 list form `- number: ...` / `- say: ...`.',
     },
     escalate_after: { names: ['escalate_after'], value: ref('escalateAfter'), description: 'Overrides the top-level `escalate_after` for this step.' },
+    ack_timeout: { names: ['ack_timeout'], value: ref('ackTimeout'), description: 'Overrides the top-level `ack_timeout` when the escalation is taken after this step.' },
   },
 } as const satisfies Mapping;
 
@@ -209,6 +216,10 @@ export const SETTINGS = {
     escalate_after: {
       names: ['escalate_after'], value: ref('escalateAfter'),
       description: 'The default `escalate_after` of every step that sets none. Without any, presses alone drive the sequence.',
+    },
+    ack_timeout: {
+      names: ['ack_timeout'], value: ref('ackTimeout'),
+      description: 'The default `ack_timeout` of every step that sets none. Without any, a taken escalation stays taken until resolved.',
     },
     long_press: {
       names: ['long_press'], value: gestureAction,

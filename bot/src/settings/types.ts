@@ -53,6 +53,8 @@ export interface Step {
   readonly call: Call | undefined;
   /** Without an acknowledgement this long after the step ran, the next step runs by itself; undefined: only a press moves on. */
   readonly escalateAfterMs: number | undefined;
+  /** Taken after this step and not resolved this long after: it escalates again; undefined: it stays taken. */
+  readonly ackTimeoutMs: number | undefined;
 }
 
 export interface StepMessage {

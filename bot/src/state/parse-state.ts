@@ -1,10 +1,11 @@
 // Reads a state file written by this bot or an older one: checks every field the bot relies on and fills
 // defaults for what an older version did not write. A file of another shape is refused with the reason.
 
+import { randomBytes } from 'node:crypto';
 import type { CardView } from '../core/card.ts';
 import type { Action } from '../core/plan.ts';
 import {
-  CHANNELS, INITIAL_STATE, STATE_VERSION, type Acknowledgement, type BotState, type Channel, type Incident, type OutboxEntry, type PressRecord, type RoomState,
+  CHANNELS, INITIAL_STATE, STATE_VERSION, type Acknowledgement, type BotState, type Channel, type Contact, type Incident, type OutboxEntry, type PressRecord, type RoomState,
 } from '../core/state.ts';
 
 type Parsed = { readonly state: BotState; readonly problem?: undefined } | { readonly state?: undefined; readonly problem: string };
@@ -69,7 +70,10 @@ function incident(value: unknown): Incident {
     if (!CHANNEL_NAMES.has(w.via as string)) throw new Refused('an acknowledgement through an unknown channel');
     return { name: string(w.name, 'acknowledgement.name'), via: w.via as Channel, at: isoDate(w.at, 'acknowledgement.at') };
   };
+  const strings = (key: string) => list(json[key] ?? [], `incident.${key}`).map((v) => string(v, `incident.${key}`));
   return {
+    // A file of an older bot has no id: a fresh one, so that its cards and calls (which named the number) take nothing.
+    id: typeof json.id === 'string' && json.id !== '' ? json.id : randomBytes(16).toString('base64url'),
     number: json.number as number,
     startedAt: isoDate(json.startedAt, 'incident.startedAt'),
     status: json.status as Incident['status'],
@@ -78,8 +82,23 @@ function incident(value: unknown): Incident {
     timer: optional(json.timer, (v) => {
       const t = object(v, 'incident.timer');
       if (!Number.isInteger(t.step)) throw new Refused('a timer without its step');
-      return { step: t.step as number, dueAt: isoDate(t.dueAt, 'incident.timer.dueAt') };
+      return { step: t.step as number, dueAt: isoDate(t.dueAt, 'incident.timer.dueAt'), ...(t.kind === 'ack timeout' ? { kind: 'ack timeout' as const } : {}) };
     }),
+    reached: strings('reached'),
+    calls: strings('calls'),
+    cards: strings('cards'),
+    messageSids: strings('messageSids'),
+    contacts: list(json.contacts, 'incident.contacts').map(contact),
+  };
+}
+
+function contact(value: unknown): Contact {
+  const json = object(value, 'incident.contacts');
+  if (json.kind !== 'sms' && json.kind !== 'call') throw new Refused('a contact that is neither an SMS nor a call');
+  return {
+    sid: string(json.sid, 'contact.sid'), kind: json.kind, to: string(json.to, 'contact.to'), status: string(json.status, 'contact.status'),
+    ...(typeof json.answeredBy === 'string' ? { answeredBy: json.answeredBy } : {}),
+    ...(typeof json.errorCode === 'string' ? { errorCode: json.errorCode } : {}),
   };
 }
 
@@ -125,12 +144,16 @@ function action(value: unknown): Action {
       if (!Number.isInteger(view.incident) || !Number.isInteger(view.step) || !Number.isInteger(view.steps) || !STATUSES.has(view.state as string)) {
         throw new Refused('a card without its escalation');
       }
-      return { id, kind: 'card', view: view as unknown as CardView };
+      // An older bot's card has no escalation id: its buttons match none.
+      return { id, kind: 'card', view: { ...(view as unknown as CardView), escalation: typeof view.escalation === 'string' ? view.escalation : '' } };
     }
-    case 'sms': return { id, kind: 'sms', from: text('from'), to: text('to'), body: text('body') };
+    case 'sms': return {
+      id, kind: 'sms', from: text('from'), to: text('to'), body: text('body'), ...(typeof json.incident === 'string' ? { incident: json.incident } : {}),
+    };
     case 'call': return {
       id, kind: 'call', from: text('from'), to: text('to'), say: text('say'), voice: optional(json.voice, (v) => string(v, 'action.voice')),
-      ...(Number.isInteger(json.incident) ? { incident: json.incident as number } : {}),
+      // An older bot named the escalation by its number: such a call's "1" takes nothing.
+      ...(typeof json.incident === 'string' ? { incident: json.incident } : {}),
     };
     case 'record': {
       const source = action(json.source);
@@ -158,7 +181,7 @@ function action(value: unknown): Action {
   }
 }
 
-const RECORD_KINDS = new Set(['step', 'after last step', 'debounced', 'acknowledged', 'resolved']);
+const RECORD_KINDS = new Set(['step', 'after last step', 'debounced', 'acknowledged', 'resolved', 'reopened', 'reached']);
 
 /** History records are shown, never acted on: their outcomes are kept as written, their frame checked. */
 function record(value: unknown): PressRecord {

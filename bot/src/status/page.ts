@@ -107,9 +107,14 @@ function incidentHtml(incident: StatusView['incident']): string {
   const state = incident.status === 'resolved' && incident.resolved !== undefined ? `resolved by ${who(incident.resolved)}`
     : incident.status === 'acknowledged' && incident.acknowledged !== undefined ? `acknowledged by ${who(incident.acknowledged)}`
     : 'escalating, nobody has taken it yet';
-  const next = incident.nextStepAt === undefined ? ''
-    : ` Step ${incident.nextStepAt.step} runs by itself <span data-countdown="${esc(incident.nextStepAt.at)}">at ${timeHtml(incident.nextStepAt.at)}</span> unless someone takes it.`;
-  return `<p class="incident" data-status="${incident.status}"><strong>Escalation ${incident.number}:</strong> ${state}.${next}</p>`;
+  const next = incident.nextStepAt !== undefined
+    ? ` Step ${incident.nextStepAt.step} runs by itself <span data-countdown="${esc(incident.nextStepAt.at)}">at ${timeHtml(incident.nextStepAt.at)}</span> unless someone takes it.`
+    : incident.escalatesAgainAt !== undefined
+      ? ` Unless resolved, it escalates again <span data-countdown="${esc(incident.escalatesAgainAt)}">at ${timeHtml(incident.escalatesAgainAt)}</span>.`
+      : '';
+  const reached = incident.reached.length === 0 ? ''
+    : `<ul class="outcomes reached">${incident.reached.map((contact) => `<li>${esc(contact.status === 'queued' ? `${contact.kind === 'sms' ? 'SMS' : 'Call'} to ${contact.to}: sent, no report from Twilio yet` : contact.outcome)}</li>`).join('')}</ul>`;
+  return `<p class="incident" data-status="${incident.status}"><strong>Escalation ${incident.number}:</strong> ${state}.${next}</p>${reached}`;
 }
 
 /** What an earlier press could not deliver in time and the bot still tries, so nobody believes it went out. */
@@ -178,7 +183,9 @@ function historyHtml(history: readonly PressView[]): string {
 function pressHtml(press: PressView): string {
   const title = press.kind === 'step' ? `Step ${press.step}${press.trigger === 'timer' ? ', run by its timer' : ''}`
     : press.kind === 'after last step' ? 'After the last step'
-    : press.kind === 'acknowledged' ? 'Taken' : press.kind === 'resolved' ? 'Resolved' : 'Counted once';
+    : press.kind === 'acknowledged' ? 'Taken' : press.kind === 'resolved' ? 'Resolved'
+    : press.kind === 'reopened' ? 'Escalating again: taken, not resolved in time'
+    : press.kind === 'reached' ? 'Twilio reports' : 'Counted once';
   const verdict = press.kind === 'debounced' ? '<span class="badge muted-badge">pressed again within the debounce window</span>'
     : press.ok ? `<span class="badge ok">${press.dryRun ? 'ran in dry-run' : 'all delivered'}</span>`
     : `<span class="badge failed">${press.actions.filter((action) => action.outcome === 'failed' || action.outcome === 'given up').length} failed</span>`;
@@ -390,7 +397,7 @@ const SCRIPT = `
 
   pressButton.addEventListener('click', () => busyWith(pressButton, async () => {
     say('Pressing…', 'pending');
-    const answer = await post('/press');
+    const answer = await post('/press', {});
     say(describePress(answer), answer.ok ? 'ok' : 'failed');
   }));
 

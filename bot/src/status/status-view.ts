@@ -2,6 +2,7 @@
 // reached, what the next press will do and the press history. The HTML page and the JSON for scripts
 // are both this one view; it names the people and numbers the escalation reaches, never a credential.
 
+import { outcomeLine } from '../core/contacts.ts';
 import { describeAction, planPress, type Action } from '../core/plan.ts';
 import type { Acknowledgement, ActionOutcome, BotState, Heard, PressRecord } from '../core/state.ts';
 import type { DescribedRequest } from '../http/transport.ts';
@@ -58,6 +59,10 @@ export interface IncidentView {
   readonly resolved: Acknowledgement | undefined;
   /** When a timer runs: the step it runs, and when. */
   readonly nextStepAt: { readonly step: number; readonly at: string } | undefined;
+  /** Taken with an `ack_timeout`: when it escalates again unless resolved. */
+  readonly escalatesAgainAt?: string;
+  /** The SMS and calls it made and what Twilio reported of each ("SMS to +352… delivered", "Call to +352…: no answer"). */
+  readonly reached: readonly { readonly kind: 'sms' | 'call'; readonly to: string; readonly status: string; readonly answeredBy?: string; readonly outcome: string }[];
 }
 
 export interface LateView {
@@ -112,7 +117,11 @@ export function statusView(settings: Settings, state: BotState, dryRun: boolean,
     incident: state.incident === undefined ? undefined : {
       number: state.incident.number, status: state.incident.status, startedAt: state.incident.startedAt,
       acknowledged: state.incident.acknowledged, resolved: state.incident.resolved,
-      nextStepAt: state.incident.timer === undefined || state.incident.status === 'resolved' ? undefined : { step: state.incident.timer.step, at: state.incident.timer.dueAt },
+      nextStepAt: state.incident.timer === undefined || state.incident.status !== 'escalating' ? undefined : { step: state.incident.timer.step, at: state.incident.timer.dueAt },
+      ...(state.incident.timer?.kind === 'ack timeout' && state.incident.status === 'acknowledged' ? { escalatesAgainAt: state.incident.timer.dueAt } : {}),
+      reached: state.incident.contacts.map((contact) => ({
+        kind: contact.kind, to: contact.to, status: contact.status, ...(contact.answeredBy === undefined ? {} : { answeredBy: contact.answeredBy }), outcome: outcomeLine(contact),
+      })),
     },
     late: state.outbox.filter((entry) => entry.settled === undefined && entry.late).map((entry) => ({
       summary: describeAction(entry.action), pressNumber: entry.pressNumber, reason: entry.lastError, nextAttemptAt: entry.nextAttemptAt,

@@ -43,20 +43,29 @@ export class TwilioClient {
     this.transport = options.transport;
   }
 
-  /** Resolves with the Message SID. */
-  async sendSms(from: string, to: string, body: string, call: ApiCall): Promise<string> {
+  /** Resolves with the Message SID. With `statusCallback`, Twilio posts there whether it was delivered. */
+  async sendSms(from: string, to: string, body: string, call: ApiCall, statusCallback?: string): Promise<string> {
     const client = await this.client(call);
-    const message = await client.messages.create({ from, to, body });
+    const message = await client.messages.create({ from, to, body, ...(statusCallback === undefined ? {} : { statusCallback }) });
     return checkedSid(message.sid, MESSAGE_SID, 'the new message');
   }
 
   /**
    * Calls `to` and speaks `say` with inline TwiML, so no URL is needed to start the call. With `gather`, it
-   * then asks for "1" and Twilio posts the key to `gather.actionUrl`. Resolves with the Call SID.
+   * then asks for "1" and Twilio posts the key to `gather.actionUrl`. With `statusCallback`, Twilio posts there
+   * when the call is answered and when it ends (busy, no answer...), and, from answering machine detection run
+   * in the background (so the sentence is not delayed), whether a person or a machine answered. Resolves with
+   * the Call SID.
    */
-  async placeCall(from: string, to: string, say: string, voice: string | undefined, call: ApiCall, gather?: Gather): Promise<string> {
+  async placeCall(from: string, to: string, say: string, voice: string | undefined, call: ApiCall, gather?: Gather, statusCallback?: string): Promise<string> {
     const client = await this.client(call);
-    const created = await client.calls.create({ from, to, twiml: callTwiml(say, voice, gather) });
+    const created = await client.calls.create({
+      from, to, twiml: callTwiml(say, voice, gather),
+      ...(statusCallback === undefined ? {} : {
+        statusCallback, statusCallbackEvent: ['answered', 'completed'],
+        machineDetection: 'Enable', asyncAmd: 'true', asyncAmdStatusCallback: statusCallback,
+      }),
+    });
     return checkedSid(created.sid, CALL_SID, 'the new call');
   }
 

@@ -19,6 +19,8 @@ export interface TwilioMessage {
   status: string;
   /** null until sent, as Twilio shows a queued message. */
   dateSent: Date | null;
+  /** The StatusCallback the message was created with: where messageStatus() reports. */
+  readonly statusCallback?: string | undefined;
 }
 
 export interface TwilioCall {
@@ -33,6 +35,11 @@ export interface TwilioCall {
   status: string;
   startTime: Date | null;
   endTime: Date | null;
+  /** What the call was created with: where callStatus() and machineDetection() report, and for which events. */
+  readonly statusCallback?: string | undefined;
+  readonly statusCallbackEvents?: readonly string[];
+  readonly machineDetection?: string | undefined;
+  readonly asyncAmdStatusCallback?: string | undefined;
 }
 
 export interface FakeTwilio extends FakeServer {
@@ -53,8 +60,20 @@ export interface FakeTwilio extends FakeServer {
    * TwiML's <Gather> gets Twilio's form, signed with X-Twilio-Signature over the action URL as written.
    */
   gather(callSid: string, digits: string): Promise<CallbackAnswer>;
-  /** `from` texts `body` to the Twilio number (`to`, by default the sender of the bot's latest SMS or call); Twilio posts it to `webhookUrl`, signed. */
-  inboundSms(webhookUrl: string, from: string, body: string, to?: string): Promise<CallbackAnswer>;
+  /**
+   * `from` texts `body` to the Twilio number (`to`, by default the sender of the bot's latest SMS or call); Twilio posts
+   * it to `webhookUrl`, signed. `messageSid` replays a message already delivered (Twilio's retry, or a replay).
+   */
+  inboundSms(webhookUrl: string, from: string, body: string, to?: string, messageSid?: string): Promise<CallbackAnswer>;
+  /** The message moves to `status` (e.g. 'delivered', 'undelivered' with an ErrorCode) and Twilio posts its StatusCallback, signed. */
+  messageStatus(messageSid: string, status: string, errorCode?: string): Promise<CallbackAnswer>;
+  /**
+   * The call moves to `status` ('in-progress' when answered, then 'completed', or 'busy', 'no-answer', 'failed') and
+   * Twilio posts its StatusCallback, signed, as it does for the events the call asked for ('completed' always).
+   */
+  callStatus(callSid: string, status: string): Promise<CallbackAnswer | undefined>;
+  /** Background answering machine detection decides (`human`, `machine_start`, `fax`...) and posts its AsyncAmdStatusCallback, signed. */
+  machineDetection(callSid: string, answeredBy: string): Promise<CallbackAnswer>;
 }
 
 export interface CallbackAnswer {
@@ -122,6 +141,7 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
     const message: TwilioMessage = {
       sid: sid('SM'), to: one(form, 'To') ?? '', from: one(form, 'From'), body, mediaUrls: many(form, 'MediaUrl'),
       messagingServiceSid: one(form, 'MessagingServiceSid'), dateCreated: new Date(), status: 'queued', dateSent: null,
+      statusCallback: one(form, 'StatusCallback'),
     };
     messages.push(message);
     return { status: 201, body: messageResource(message) };
@@ -137,6 +157,8 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
     const call: TwilioCall = {
       sid: sid('CA'), to: one(form, 'To') ?? '', from: one(form, 'From') ?? '', twiml, url: one(form, 'Url'),
       dateCreated: new Date(), status: 'queued', startTime: null, endTime: null,
+      statusCallback: one(form, 'StatusCallback'), statusCallbackEvents: many(form, 'StatusCallbackEvent').flatMap((events) => events.split(' ')),
+      machineDetection: one(form, 'MachineDetection'), asyncAmdStatusCallback: one(form, 'AsyncAmdStatusCallback'),
     };
     calls.push(call);
     return { status: 201, body: callResource(call) };
@@ -282,14 +304,48 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
     });
   }
 
-  async function inboundSms(webhookUrl: string, from: string, body: string, to?: string): Promise<CallbackAnswer> {
+  async function inboundSms(webhookUrl: string, from: string, body: string, to?: string, messageSid = sid('SM')): Promise<CallbackAnswer> {
     const latest = [...messages, ...calls].sort((a, b) => b.dateCreated.getTime() - a.dateCreated.getTime())[0];
-    const messageSid = sid('SM');
     return callback(webhookUrl, {
       AccountSid: options.accountSid, ApiVersion: API_VERSION, Body: body, From: from, MessageSid: messageSid,
       NumMedia: '0', NumSegments: '1', SmsMessageSid: messageSid, SmsSid: messageSid, SmsStatus: 'received',
       To: to ?? latest?.from ?? '+15005550006',
     });
+  }
+
+  async function messageStatus(messageSid: string, status: string, errorCode?: string): Promise<CallbackAnswer> {
+    const message = messages.find((candidate) => candidate.sid === messageSid) ?? fail(`no message ${messageSid}`);
+    const url = message.statusCallback ?? fail(`message ${messageSid} was sent without a StatusCallback`);
+    message.status = status;
+    if (status === 'sent' || status === 'delivered') message.dateSent ??= new Date();
+    return callback(url, {
+      AccountSid: options.accountSid, ApiVersion: API_VERSION, From: message.from ?? '', To: message.to,
+      MessageSid: message.sid, MessageStatus: status, SmsSid: message.sid, SmsStatus: status, ...(errorCode === undefined ? {} : { ErrorCode: errorCode }),
+    });
+  }
+
+  async function callStatus(callSid: string, status: string): Promise<CallbackAnswer | undefined> {
+    const call = calls.find((candidate) => candidate.sid === callSid) ?? fail(`no call ${callSid}`);
+    const url = call.statusCallback ?? fail(`call ${callSid} was placed without a StatusCallback`);
+    call.status = status;
+    if (status === 'in-progress') call.startTime ??= new Date();
+    const final = ['completed', 'busy', 'no-answer', 'canceled', 'failed'].includes(status);
+    if (final) call.endTime = new Date();
+    // Twilio reports `completed` (and the other ends) always, the rest only when asked for; in-progress is the 'answered' event.
+    const event = status === 'in-progress' ? 'answered' : final ? 'completed' : status;
+    if (event !== 'completed' && !(call.statusCallbackEvents ?? []).includes(event)) return undefined;
+    return callback(url, {
+      AccountSid: options.accountSid, ApiVersion: API_VERSION, CallSid: call.sid, CallStatus: status, Called: call.to, Caller: call.from,
+      Direction: 'outbound-api', From: call.from, To: call.to, CallbackSource: 'call-progress-events', Timestamp: new Date().toUTCString(),
+      ...(final && call.startTime !== null ? { CallDuration: String(Math.round(((call.endTime?.getTime() ?? Date.now()) - call.startTime.getTime()) / 1000)) } : {}),
+    });
+  }
+
+  async function machineDetection(callSid: string, answeredBy: string): Promise<CallbackAnswer> {
+    const call = calls.find((candidate) => candidate.sid === callSid) ?? fail(`no call ${callSid}`);
+    if (call.machineDetection === undefined) fail(`call ${callSid} was placed without MachineDetection`);
+    const url = call.asyncAmdStatusCallback ?? fail(`call ${callSid} has no AsyncAmdStatusCallback`);
+    return callback(url, { AccountSid: options.accountSid, CallSid: call.sid, AnsweredBy: answeredBy, MachineDetectionDuration: '2150' });
   }
 
   async function callback(url: string, params: Record<string, string>): Promise<CallbackAnswer> {
@@ -318,7 +374,7 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
       messages.length = 0;
       calls.length = 0;
     },
-  }), { messages, calls, addMessage, addCall, proxy: undefined as string | undefined, gather, inboundSms });
+  }), { messages, calls, addMessage, addCall, proxy: undefined as string | undefined, gather, inboundSms, messageStatus, callStatus, machineDetection });
   return fake;
 }
 

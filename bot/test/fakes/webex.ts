@@ -445,8 +445,9 @@ export async function startFakeWebex(options: FakeWebexOptions): Promise<FakeWeb
   ): Promise<number[]> {
     const message = messages.find((candidate) => candidate.id === messageId);
     if (message === undefined || message.attachments.length === 0) throw new Error(`clickCard: no card in message ${messageId}`);
-    const personId = personIdFor(clicker.email);
-    if (!people.some((candidate) => candidate.id === personId)) people.push({ id: personId, displayName: clicker.displayName, email: clicker.email });
+    // The bot's own address clicks as the bot, as Webex would show a click made with the bot's token.
+    const personId = clicker.email === BOT.email ? BOT.id : personIdFor(clicker.email);
+    if (personId !== BOT.id && !people.some((candidate) => candidate.id === personId)) people.push({ id: personId, displayName: clicker.displayName, email: clicker.email });
     const action: WebexAttachmentAction = {
       id: webexId('ATTACHMENT_ACTION'), personId, roomId: message.roomId, messageId, inputs, created: new Date().toISOString(),
     };
