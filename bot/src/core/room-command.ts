@@ -2,6 +2,18 @@
 // writes the mention into the message's text as the bot's name (or the part of it the person kept), so
 // the name is taken off before the command is read.
 
+import type { BotState } from './state.ts';
+
+/** A message that mentions the bot in a room, as Webex shows it; never one of the bot's own. */
+export interface CommandMessage {
+  readonly messageId: string;
+  readonly roomId: string;
+  readonly person: { readonly id: string; readonly name: string };
+  /** The text, the mention written as the bot's name. */
+  readonly text: string;
+  readonly bot: { readonly id: string; readonly name: string };
+}
+
 /** Each command and the words that give it, the first one shown in `help`. */
 export const ROOM_COMMANDS = {
   status: ['status', 'where are we'],
@@ -46,4 +58,26 @@ function withoutMention(text: string, botName: string): string {
     if (name !== '' && lower.startsWith(name.toLowerCase())) return trimmed.slice(name.length);
   }
   return trimmed;
+}
+
+/** What `status` answers: the step reached, who took the escalation, and what comes next and when. */
+export function statusText(state: BotState, steps: number, now: Date): string {
+  const reached = state.nextStep - 1;
+  const { incident } = state;
+  if (incident === undefined || reached === 0) return `No escalation under way: the next press runs step 1 of ${steps}.`;
+  const where = `Escalation ${incident.number}: step ${reached} of ${steps} has run.`;
+  const who = incident.status === 'resolved' ? `Resolved by ${incident.resolved?.name ?? 'someone'}.`
+    : incident.status === 'acknowledged' ? `Taken by ${incident.acknowledged?.name ?? 'someone'} (via ${incident.acknowledged?.via ?? 'unknown'}): nobody else is called by itself.`
+    : 'Nobody has taken it yet.';
+  const timer = incident.status === 'resolved' ? undefined : incident.timer;
+  const next = reached >= steps ? 'Every step has run: the next press only posts a reminder.'
+    : timer === undefined ? `Step ${reached + 1} runs on the next press.`
+    : timer.kind === 'ack timeout' ? `Unless it is resolved, escalating starts again with step ${timer.step} in ${wait(timer.dueAt, now)}.`
+    : `Step ${timer.step} runs by itself in ${wait(timer.dueAt, now)}, or on the next press.`;
+  return `${where} ${who} ${next}`;
+}
+
+function wait(dueAt: string, now: Date): string {
+  const seconds = Math.max(0, Math.round((Date.parse(dueAt) - now.getTime()) / 1000));
+  return seconds < 90 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
 }

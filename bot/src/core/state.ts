@@ -170,7 +170,7 @@ export interface PressRecord {
   readonly at: string;
   /** Step run by this press; undefined after the last step and for debounced presses. */
   readonly step: number | undefined;
-  readonly kind: 'step' | 'after last step' | 'debounced' | 'acknowledged' | 'resolved' | 'reopened' | 'reached';
+  readonly kind: 'step' | 'after last step' | 'debounced' | 'acknowledged' | 'resolved' | 'reopened' | 'reached' | 'command';
   /** What ran it: a press of the button (or the status page's), or the escalation's own timer. */
   readonly trigger?: 'press' | 'timer';
   /** Nothing failed or was given up (actions still being tried do not count against it). */
@@ -207,12 +207,13 @@ export const INITIAL_STATE: BotState = {
 
 /** The button was heard from; an event with an id is remembered, so a repeat of it is not run again. */
 export function heardFrom(state: BotState, heard: Heard & { readonly eid: string | undefined }, handledBy: string): BotState {
-  return {
-    ...state,
-    lastHeard: { at: heard.at, type: heard.type },
-    handledEvents: heard.eid === undefined ? state.handledEvents
-      : [{ eid: heard.eid, handledBy }, ...state.handledEvents.filter((event) => event.eid !== heard.eid)].slice(0, HANDLED_EVENTS_LIMIT),
-  };
+  const withHeard = { ...state, lastHeard: { at: heard.at, type: heard.type } };
+  return heard.eid === undefined ? withHeard : handled(withHeard, heard.eid, handledBy);
+}
+
+/** An event (a button's, or a Webex message's) is handled: a repeat of it is answered, not run. */
+export function handled(state: BotState, eid: string, handledBy: string): BotState {
+  return { ...state, handledEvents: [{ eid, handledBy }, ...state.handledEvents.filter((event) => event.eid !== eid)].slice(0, HANDLED_EVENTS_LIMIT) };
 }
 
 /**

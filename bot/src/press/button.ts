@@ -8,7 +8,8 @@ import { reported, type StatusReport } from '../core/contacts.ts';
 import { acknowledge, acknowledgedLine, cardView, incidentSummary, reopen, reopenedLine, resolve, resolvedLine, stillArmed, type Change } from '../core/incident.ts';
 import { entryKey, pressRecord } from '../core/outbox.ts';
 import type { Action } from '../core/plan.ts';
-import { heardFrom, withRecord, type Acknowledgement, type BotState, type PressRecord, type StepTimer } from '../core/state.ts';
+import { helpText, roomCommand, statusText, type CommandMessage } from '../core/room-command.ts';
+import { handled, heardFrom, withRecord, type Acknowledgement, type BotState, type PressRecord, type StepTimer } from '../core/state.ts';
 import { ApiError, newCall } from '../http/transport.ts';
 import { journal, newPressId, runPress, type PressServices } from './run-press.ts';
 import { StepTimers } from './timers.ts';
@@ -27,8 +28,8 @@ export class Button {
   private lastArrival = Number.NEGATIVE_INFINITY;
   private readonly listeners = new Set<(record: PressRecord | undefined) => void>();
   private readonly timers: StepTimers;
-  /** Events with an id that are being handled: a repeat arriving meanwhile waits for the first. */
-  private readonly inFlight = new Map<string, Promise<EventAnswer>>();
+  /** Events with an id that are being handled, with what will have handled them: a repeat arriving meanwhile waits for the first. */
+  private readonly inFlight = new Map<string, Promise<string>>();
 
   constructor(services: ButtonServices) {
     this.services = services;
@@ -85,16 +86,15 @@ export class Button {
    * answered with what handled it, and runs nothing.
    */
   handle(event: ButtonEvent): Promise<EventAnswer> {
-    const { eid } = event;
-    if (eid === undefined) return this.dispatch(event);
-    const handled = this.services.store.current.handledEvents.find((known) => known.eid === eid);
-    if (handled !== undefined) return Promise.resolve({ kind: 'already handled', eid, handledBy: handled.handledBy });
-    const running = this.inFlight.get(eid);
-    if (running !== undefined) return running.then((answer) => ({ kind: 'already handled', eid, handledBy: handledBy(answer) }));
-    const run = this.dispatch(event);
-    this.inFlight.set(eid, run);
-    void run.catch(() => undefined).finally(() => this.inFlight.delete(eid));
-    return run;
+    return event.eid === undefined ? this.dispatch(event) : this.once(event.eid, () => this.dispatch(event), handledBy);
+  }
+
+  /**
+   * A command given in the bot's room ("@Bot status"), answered in the command's thread. Handled once per
+   * message, as a button's event; a message from outside the bot's room changes nothing and gets no answer.
+   */
+  command(message: CommandMessage): Promise<unknown> {
+    return this.once(message.messageId, () => this.runCommand(message), (by) => by);
   }
 
   /** Resolves with the record of this press by its deadline (at once when debounced or counted with another). */
@@ -218,7 +218,9 @@ export class Button {
     log(kind, { incident: incident.number, by: who.name, via: who.via });
     // Webex cannot edit a card: a new one shows the change, and the old one's buttons change nothing any more.
     const card: Action[] = this.services.cards ? [{ id: 'card', kind: 'card', view: cardView(this.services.settings, incident, Math.max(1, store.current.nextStep - 1)) }] : [];
-    const record = await this.journalChange(kind, at, [{ id: kind, kind: 'notice', text: line }, ...card], (state) => {
+    // A command given in the room is answered in its thread.
+    const thread = take.via === 'Webex room' ? { parentId: take.messageId } : {};
+    const record = await this.journalChange(kind, at, [{ id: kind, kind: 'notice', text: line, ...thread }, ...card], (state) => {
       // Applied at once to the state as it is (journal writes without waiting), the same as `first`.
       const again = change(state, claimed.who, at);
       return again.changed ? { ...again.state, incident: used(again.state.incident!, take) } : state;
@@ -250,6 +252,49 @@ export class Button {
     this.services.log('press debounced', { press: id, window_ms: this.debounceMs });
     await this.services.store.update((state) => withRecord(heard(state), record));
     return this.announce(record);
+  }
+
+  /** Runs `run` unless the event `eid` was handled or is being handled; then answers with what handled it. */
+  private once<T>(eid: string, run: () => Promise<T>, by: (result: T) => string): Promise<T | AlreadyHandled> {
+    const known = this.services.store.current.handledEvents.find((event) => event.eid === eid);
+    if (known !== undefined) return Promise.resolve({ kind: 'already handled', eid, handledBy: known.handledBy });
+    const running = this.inFlight.get(eid);
+    if (running !== undefined) return running.then((handledBy) => ({ kind: 'already handled', eid, handledBy }));
+    const result = run();
+    this.inFlight.set(eid, result.then(by, () => 'an attempt that failed'));
+    void result.catch(() => undefined).finally(() => this.inFlight.delete(eid));
+    return result;
+  }
+
+  private async runCommand(message: CommandMessage): Promise<string> {
+    const { store, settings, log, now } = this.services;
+    if (message.roomId !== store.current.room?.id) {
+      log('room command ignored', { why: "a message outside the bot's room", room: message.roomId });
+      return 'ignored';
+    }
+    const parsed = roomCommand(message.text, message.bot.name);
+    const command = 'command' in parsed ? parsed.command : undefined;
+    log('room command', { command: command ?? 'unknown', person: message.person.id });
+    const at = now();
+    const answer = (text: string) => this.journalChange('command', at, [{ id: 'reply', kind: 'notice', text, parentId: message.messageId }],
+      (state) => handled(state, message.messageId, `command ${command ?? 'unknown'}`));
+    if (command === 'acknowledge' || command === 'resolve') {
+      const take = {
+        via: 'Webex room', name: message.person.name, personId: message.person.id, botId: message.bot.id, roomId: message.roomId, messageId: message.messageId,
+      } as const;
+      const outcome = command === 'acknowledge' ? await this.acknowledge(take) : await this.resolve(take);
+      if (!outcome.changed) return (await answer(`Nothing changed: ${outcome.why}.`)).id;
+      // The room's line went into the command's thread; a repeat of the message is known from now on.
+      await store.update((state) => handled(state, message.messageId, outcome.record.id), 'process-crash');
+      return outcome.record.id;
+    }
+    if (command === 'reset') {
+      const outcome = await this.reset({ deleteRoom: false });
+      return (await answer(outcome.error ?? `Starting again: the next press runs step 1 of ${settings.steps.length} (the room stays).`)).id;
+    }
+    if (command === 'status') return (await answer(statusText(store.current, settings.steps.length, at))).id;
+    const unknown = command === 'help' || !('unknown' in parsed) || parsed.unknown === '' ? '' : `I do not know "${parsed.unknown.slice(0, 80)}". `;
+    return (await answer(`${unknown}${helpText(message.bot.name)}`)).id;
   }
 
   private async dispatch(event: ButtonEvent): Promise<EventAnswer> {
@@ -311,10 +356,17 @@ export class Button {
   }
 }
 
+/** An event whose id was handled already: what handled it. */
+export interface AlreadyHandled {
+  readonly kind: 'already handled';
+  readonly eid: string;
+  readonly handledBy: string;
+}
+
 /** What one event of the button came to, for its answer. */
 export type EventAnswer =
   | { readonly kind: 'press'; readonly record: PressRecord }
-  | { readonly kind: 'already handled'; readonly eid: string; readonly handledBy: string }
+  | AlreadyHandled
   | { readonly kind: 'heartbeat'; readonly at: string }
   | { readonly kind: 'acknowledge' | 'resolve'; readonly gesture: Gesture; readonly outcome: IncidentOutcome }
   | { readonly kind: 'reset'; readonly gesture: Gesture; readonly outcome: ResetOutcome }

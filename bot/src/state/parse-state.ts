@@ -138,7 +138,7 @@ function action(value: unknown): Action {
   const text = (key: string) => string(json[key], `action.${key}`);
   switch (json.kind) {
     case 'member': return { id, kind: 'member', email: text('email'), moderator: json.moderator === true };
-    case 'notice': return { id, kind: 'notice', text: text('text') };
+    case 'notice': return { id, kind: 'notice', text: text('text'), ...(json.parentId === undefined ? {} : { parentId: text('parentId') }) };
     case 'card': {
       const view = object(json.view, 'action.view');
       if (!Number.isInteger(view.incident) || !Number.isInteger(view.step) || !Number.isInteger(view.steps) || !STATUSES.has(view.state as string)) {
@@ -181,7 +181,7 @@ function action(value: unknown): Action {
   }
 }
 
-const RECORD_KINDS = new Set(['step', 'after last step', 'debounced', 'acknowledged', 'resolved', 'reopened', 'reached']);
+const RECORD_KINDS = new Set(['step', 'after last step', 'debounced', 'acknowledged', 'resolved', 'reopened', 'reached', 'command']);
 
 /** History records are shown, never acted on: their outcomes are kept as written, their frame checked. */
 function record(value: unknown): PressRecord {

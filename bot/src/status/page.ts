@@ -180,12 +180,14 @@ function historyHtml(history: readonly PressView[]): string {
   return `<h2 id="history-title">Press history <span class="muted">newest first</span></h2>${list}`;
 }
 
+/** What each kind of record is called in the history (a step is named by its number). */
+const KIND_TITLE: Readonly<Record<Exclude<PressView['kind'], 'step'>, string>> = {
+  'after last step': 'After the last step', debounced: 'Counted once', acknowledged: 'Taken', resolved: 'Resolved',
+  reopened: 'Escalating again: taken, not resolved in time', reached: 'Twilio reports', command: 'Command in the room',
+};
+
 function pressHtml(press: PressView): string {
-  const title = press.kind === 'step' ? `Step ${press.step}${press.trigger === 'timer' ? ', run by its timer' : ''}`
-    : press.kind === 'after last step' ? 'After the last step'
-    : press.kind === 'acknowledged' ? 'Taken' : press.kind === 'resolved' ? 'Resolved'
-    : press.kind === 'reopened' ? 'Escalating again: taken, not resolved in time'
-    : press.kind === 'reached' ? 'Twilio reports' : 'Counted once';
+  const title = press.kind === 'step' ? `Step ${press.step}${press.trigger === 'timer' ? ', run by its timer' : ''}` : KIND_TITLE[press.kind];
   const verdict = press.kind === 'debounced' ? '<span class="badge muted-badge">pressed again within the debounce window</span>'
     : press.ok ? `<span class="badge ok">${press.dryRun ? 'ran in dry-run' : 'all delivered'}</span>`
     : `<span class="badge failed">${press.actions.filter((action) => action.outcome === 'failed' || action.outcome === 'given up').length} failed</span>`;
