@@ -2,6 +2,7 @@
 // command; this is the one place that decides whether it belongs to the escalation under way. Pure: the
 // callback routes parse the requests, the sequencer (press/button.ts) applies the outcome.
 
+import { MESSAGE_SIDS_KEPT } from './incident.ts';
 import type { Acknowledgement, BotState, Incident } from './state.ts';
 
 export type Take =
@@ -56,7 +57,7 @@ export function claim(state: BotState, take: Take): Claim {
 /** The incident once `take` was used: an SMS's MessageSid takes nothing a second time. */
 export function used(incident: Incident, take: Take): Incident {
   return take.via === 'SMS' && !incident.messageSids.includes(take.messageSid)
-    ? { ...incident, messageSids: [take.messageSid, ...incident.messageSids] } : incident;
+    ? { ...incident, messageSids: [take.messageSid, ...incident.messageSids].slice(0, MESSAGE_SIDS_KEPT) } : incident;
 }
 
 /** What the bot made for an escalation, once delivered: the calls whose "1" and the cards whose buttons take it. */

@@ -10,7 +10,7 @@ import type { Acknowledgement, BotState, Incident, IncidentSummary, StepTimer } 
 export const LATE_TIMER_MS = 5000;
 
 /** Used SMS MessageSids an escalation carries over from the one before it: a replay never takes a later one. */
-const MESSAGE_SIDS_KEPT = 200;
+export const MESSAGE_SIDS_KEPT = 200;
 
 /**
  * The incident after `step` ran at `now`: a new one (named `newId`, unguessable) when none is open, the
