@@ -446,7 +446,7 @@ export async function startFakeWebex(options: FakeWebexOptions): Promise<FakeWeb
     const message = messages.find((candidate) => candidate.id === messageId);
     if (message === undefined || message.attachments.length === 0) throw new Error(`clickCard: no card in message ${messageId}`);
     // The bot's own address clicks as the bot, as Webex would show a click made with the bot's token.
-    const personId = clicker.email === BOT.email ? BOT.id : personIdFor(clicker.email);
+    const personId = personIdFor(clicker.email);
     if (personId !== BOT.id && !people.some((candidate) => candidate.id === personId)) people.push({ id: personId, displayName: clicker.displayName, email: clicker.email });
     const action: WebexAttachmentAction = {
       id: webexId('ATTACHMENT_ACTION'), personId, roomId: message.roomId, messageId, inputs, created: new Date().toISOString(),
@@ -463,7 +463,7 @@ export async function startFakeWebex(options: FakeWebexOptions): Promise<FakeWeb
   ): Promise<{ message: WebexMessage; statuses: number[] }> {
     const room = rooms.find((candidate) => candidate.id === roomId) ?? reject(404, NO_ROOM);
     const personId = personIdFor(speaker.email);
-    if (!people.some((candidate) => candidate.id === personId)) people.push({ id: personId, displayName: speaker.displayName, email: speaker.email });
+    if (personId !== BOT.id && !people.some((candidate) => candidate.id === personId)) people.push({ id: personId, displayName: speaker.displayName, email: speaker.email });
     // The Webex app writes a mention as the mentioned name in `text`.
     const message: WebexMessage = {
       id: webexId('MESSAGE'), roomId, markdown: undefined, text: mention ? `${BOT.displayName} ${text}` : text, files: [], attachments: [],
@@ -760,7 +760,7 @@ function webexId(kind: string, uuid: string = randomUUID()): string {
   return Buffer.from(`ciscospark://us/${kind}/${uuid}`).toString('base64url');
 }
 
-/** The same person id for the same address, so GET /memberships?personId= finds what POST /memberships answered. */
+/** The same person id for the same address, so GET /memberships?personId= finds what POST /memberships answered; the bot's is its own. */
 function personIdFor(email: string): string {
-  return webexId('PEOPLE', email.toLowerCase());
+  return email.toLowerCase() === BOT.email ? BOT.id : webexId('PEOPLE', email.toLowerCase());
 }
