@@ -58,13 +58,20 @@ export interface Acknowledgement {
   readonly at: string;
 }
 
+/** Where an escalation stands: escalating until someone takes it, then resolved. */
+export const INCIDENT_STATUSES = ['escalating', 'acknowledged', 'resolved'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
+/** What a history record is: a step, or a change of the escalation, or what else was journaled. */
+export const RECORD_KINDS = ['step', 'after last step', 'debounced', 'acknowledged', 'resolved', 'reopened', 'reached', 'command'] as const;
+
 export interface Incident {
   /** Unguessable: what its cards and calls carry, so nothing of an earlier escalation (or of a lost state file) acts on it. */
   readonly id: string;
   /** For people: "Escalation 3". */
   readonly number: number;
   readonly startedAt: string;
-  readonly status: 'escalating' | 'acknowledged' | 'resolved';
+  readonly status: IncidentStatus;
   readonly acknowledged: Acknowledgement | undefined;
   readonly resolved: Acknowledgement | undefined;
   /** The next step runs by itself at `dueAt`, unless someone acknowledges first. Kept in the state, so it survives a restart. */
@@ -170,7 +177,7 @@ export interface PressRecord {
   readonly at: string;
   /** Step run by this press; undefined after the last step and for debounced presses. */
   readonly step: number | undefined;
-  readonly kind: 'step' | 'after last step' | 'debounced' | 'acknowledged' | 'resolved' | 'reopened' | 'reached' | 'command';
+  readonly kind: (typeof RECORD_KINDS)[number];
   /** What ran it: a press of the button (or the status page's), or the escalation's own timer. */
   readonly trigger?: 'press' | 'timer';
   /** Nothing failed or was given up (actions still being tried do not count against it). */

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { CardView } from '../core/card.ts';
 import type { Action } from '../core/plan.ts';
 import {
-  CHANNELS, INITIAL_STATE, STATE_VERSION, type Acknowledgement, type BotState, type Channel, type Contact, type Incident, type OutboxEntry, type PressRecord, type RoomState,
+  CHANNELS, INCIDENT_STATUSES, INITIAL_STATE, RECORD_KINDS, STATE_VERSION, type Acknowledgement, type BotState, type Channel, type Contact, type Incident, type OutboxEntry, type PressRecord, type RoomState,
 } from '../core/state.ts';
 
 type Parsed = { readonly state: BotState; readonly problem?: undefined } | { readonly state?: undefined; readonly problem: string };
@@ -59,7 +59,7 @@ function stateOf(json: Json): BotState {
   };
 }
 
-const STATUSES = new Set(['escalating', 'acknowledged', 'resolved']);
+const STATUSES: ReadonlySet<string> = new Set(INCIDENT_STATUSES);
 const CHANNEL_NAMES: ReadonlySet<string> = new Set(CHANNELS);
 
 function incident(value: unknown): Incident {
@@ -181,12 +181,12 @@ function action(value: unknown): Action {
   }
 }
 
-const RECORD_KINDS = new Set(['step', 'after last step', 'debounced', 'acknowledged', 'resolved', 'reopened', 'reached', 'command']);
+const KINDS: ReadonlySet<string> = new Set(RECORD_KINDS);
 
 /** History records are shown, never acted on: their outcomes are kept as written, their frame checked. */
 function record(value: unknown): PressRecord {
   const json = object(value, 'a history record');
-  if (!RECORD_KINDS.has(json.kind as string) || !Array.isArray(json.actions)) throw new Refused('a history record of another shape');
+  if (!KINDS.has(json.kind as string) || !Array.isArray(json.actions)) throw new Refused('a history record of another shape');
   string(json.id, 'history.id');
   isoDate(json.at, 'history.at');
   return json as unknown as PressRecord;

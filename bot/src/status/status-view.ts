@@ -4,7 +4,7 @@
 
 import { outcomeLine } from '../core/contacts.ts';
 import { describeAction, planPress, type Action } from '../core/plan.ts';
-import type { Acknowledgement, ActionOutcome, BotState, Heard, PressRecord } from '../core/state.ts';
+import type { Acknowledgement, ActionOutcome, BotState, Heard, IncidentStatus, PressRecord } from '../core/state.ts';
 import type { DescribedRequest } from '../http/transport.ts';
 import type { Settings } from '../settings/types.ts';
 
@@ -53,7 +53,7 @@ export interface PreviewAction {
 
 export interface IncidentView {
   readonly number: number;
-  readonly status: 'escalating' | 'acknowledged' | 'resolved';
+  readonly status: IncidentStatus;
   readonly startedAt: string;
   readonly acknowledged: Acknowledgement | undefined;
   readonly resolved: Acknowledgement | undefined;
