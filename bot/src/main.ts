@@ -22,7 +22,7 @@ import { twilioCallbackRoutes } from './server/twilio-callbacks.ts';
 import { webexWebhookRoutes } from './server/webex-webhook.ts';
 import { TwilioClient } from './twilio/client.ts';
 import { WebexClient } from './webex/client.ts';
-import { ensureWebhook, newWebhookSecret, webhookTarget } from './webex/webhook-registration.ts';
+import { ensureWebhooks, newWebhookSecret, webhookTarget } from './webex/webhook-registration.ts';
 
 // A function rather than top-level await: the deployed bundle is CommonJS.
 async function main(): Promise<void> {
@@ -90,6 +90,9 @@ async function main(): Promise<void> {
       } as const;
       await (click.action === 'ack' ? button.acknowledge(take) : button.resolve(take));
     },
+    command: async (message) => {
+      await button.command(message);
+    },
   })];
   const app = createApp({ button, store, buttonToken: runtime.buttonToken, log, settings, callbacks, onChange: (listener) => outbox.onChange(listener), publicUrl });
 
@@ -153,7 +156,7 @@ async function main(): Promise<void> {
 }
 
 /**
- * The bot's own Webex webhook for card clicks, with a secret made once and kept in the state. A failure is
+ * The bot's own Webex webhooks for card clicks and room commands, with a secret made once and kept in the state. A failure is
  * logged and the bot runs on: the status page still acknowledges, and the next start tries again.
  */
 async function registerWebhook(store: StateStore, webex: WebexClient, publicUrl: string, log: Logger, signal: AbortSignal): Promise<void> {
@@ -161,12 +164,12 @@ async function registerWebhook(store: StateStore, webex: WebexClient, publicUrl:
     if (store.current.webhookSecret === undefined) await store.update((state) => ({ ...state, webhookSecret: state.webhookSecret ?? newWebhookSecret() }));
     const secret = store.current.webhookSecret!;
     const call = newCall(signal);
-    const registered = await ensureWebhook({ webex, publicUrl, secret, log }, call);
-    log('webhook', { action: call.wouldSend.length > 0 ? 'dry-run' : registered.action, target: webhookTarget(publicUrl) });
+    const registered = await ensureWebhooks({ webex, publicUrl, secret, log }, call);
+    log('webhook', { action: call.wouldSend.length > 0 ? 'dry-run' : registered.map((registration) => registration.action).join(', '), target: webhookTarget(publicUrl) });
     // In dry-run, what registering would have sent, like every other call (the secret is never part of a log).
     for (const request of call.wouldSend) log('would send', { request: `${request.method} ${request.url}` });
   } catch (error) {
-    log('webhook failed', { error: error instanceof Error ? error.message : String(error), effect: 'card clicks are not received; the status page acknowledges' });
+    log('webhook failed', { error: error instanceof Error ? error.message : String(error), effect: 'card clicks and room commands are not received; the status page acknowledges' });
   }
 }
 

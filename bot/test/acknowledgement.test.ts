@@ -3,9 +3,8 @@
 // The real bot, with a public URL on loopback, against the fake Webex and Twilio.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { fakeWorld } from './support/fake-world.ts';
-import { startBot, TEST_TOKENS, until, workspace, type BotProcess } from './support/bot-process.ts';
+import { freePort, startBot, TEST_TOKENS, until, workspace, type BotProcess } from './support/bot-process.ts';
 import type { WebexMessage } from './fakes/webex.ts';
 import type { StatusView } from '../src/status/status-view.ts';
 
@@ -249,13 +248,3 @@ test('a BTTN_TOKEN shorter than 16 characters is refused at start with what to d
     /BTTN_TOKEN is 1 characters long; the press URL's secret needs at least 16/.test(error.message) && /The bot stopped/.test(error.message));
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -2,12 +2,11 @@
 // resolve from the status page and the Webex card, across a restart. The real bot against the fakes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fakeWorld } from './support/fake-world.ts';
 import type { WebexMessage } from './fakes/webex.ts';
-import { seedSettings, TEST_TOKENS, until, type BotProcess } from './support/bot-process.ts';
+import { freePort, seedSettings, TEST_TOKENS, until, type BotProcess } from './support/bot-process.ts';
 import type { StatusView } from '../src/status/status-view.ts';
 import type { BotState } from '../src/core/state.ts';
 
@@ -169,16 +168,6 @@ function escalationOf(card: WebexMessage): string {
   return content.actions[0]!.data.incident;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 test('with a public URL, 1 on the phone takes the escalation in the name of the number called, and so does an SMS reply ACK', async () => {
   const port = await freePort();

@@ -39,7 +39,7 @@ test('the 2016 seed sample loads unchanged, numbers in E.164', () => {
   assert.equal(settings.steps[0]?.file?.label, 'Current status of the server');
   assert.equal(settings.server.port, 8080);
   assert.equal(settings.server.debounceMs, 2000);
-  assert.equal(settings.server.pressTimeoutMs, 25_000);
+  assert.equal(settings.server.pressTimeoutMs, 8_000);
   assert.equal(settings.server.deliverWithinMs, 15 * 60_000);
   assert.equal(settings.webex.token, undefined);
 });
@@ -121,7 +121,7 @@ test('secrets come from the environment, and a value in the file overrides it', 
 
 const broken: [string, string, string[]][] = [
   ['a misspelt section', `${minimal}twilo:\n  from: "+33644606827"\n`,
-    ['5:1 twilo: unknown key `twilo`; did you mean `twilio`? (known here: bt.tn, webex, twilio, server, reset, escalate_after, ack_timeout)']],
+    ['5:1 twilo: unknown key `twilo`; did you mean `twilio`? (known here: bt.tn, webex, twilio, server, reset, escalate_after, ack_timeout, long_press, double_press)']],
   ['a missing room', 'bt.tn:\n  - text: "hi"\n',
     ['1:1 : missing `webex:` (or `spark:`), the section with the `room:` to use, e.g. `webex: { room: "My demo room" }`']],
   ['a port that is not a number', `${minimal}server:\n  port: eighty\n`,
@@ -144,6 +144,9 @@ const broken: [string, string, string[]][] = [
     ['5:5 bt.tn[0].label: `type` and `label` describe a `file`, and this step has no `file`']],
   ['an empty step', `${minimal}  - {}\n`, ['5:5 bt.tn[1]: this step does nothing; give it `markdown`, `text`, `file`, `sms` or `call`']],
   ['text and markdown together', `${minimal}    markdown: "**hi**"\n`, ['4:5 bt.tn[0].text: a step posts either `markdown` or `text`, not both']],
+  ['a long press that does something the bot does not know', `${minimal}long_press: ack\n`,
+    ['5:13 long_press: "ack" is not one of: next, acknowledge, resolve, reset, nothing; did you mean "acknowledge"?']],
+  ['a double press given a number', `${minimal}double_press: 2\n`, ['5:15 double_press: "2" is not one of: next, acknowledge, resolve, reset, nothing']],
   ['an empty list of steps', 'webex:\n  room: "Demo"\nbt.tn: []\n', ['3:8 bt.tn: the list is empty; add at least one step, e.g. `- text: "Hello"`']],
   ['a reset of zero minutes', `${minimal}reset: 0\n`, ['5:8 reset: expected a number 1 or more (minutes)']],
   ['an escalate_after below one second, which would run every step in one press', `${minimal}escalate_after: 0.000001\n`,
@@ -163,7 +166,7 @@ const broken: [string, string, string[]][] = [
   ['three SMS and calls with no number to send from', `${minimal}  - sms: { message: "x", to: "+352691496401" }\n    call: { say: "x", to: "+352691496401" }\n  - sms: { message: "x", to: "+352691496401" }\n`,
     ['5:5 bt.tn[1].sms: no number to send from: set `twilio:` `customer_service_number:` (your Twilio number) or `from:` here (2 more SMS or calls below have none either)']],
   ['a misspelt section that is also required', 'webx:\n  room: "Demo"\nbt.tn:\n  - text: "hi"\n',
-    ['1:1 webx: unknown key `webx`; did you mean `webex`? (known here: bt.tn, webex, twilio, server, reset, escalate_after, ack_timeout)']],
+    ['1:1 webx: unknown key `webx`; did you mean `webex`? (known here: bt.tn, webex, twilio, server, reset, escalate_after, ack_timeout, long_press, double_press)']],
   ['a webex section that is a name, not keys', 'webex: "Demo"\nbt.tn:\n  - text: "hi"\n',
     ['1:8 webex: expected keys such as `room`, `moderators`, `participants`, `token`']],
   ['an SMS that is only its text', `${minimal}  - sms: "Check"\ntwilio: { from: "+33644606827" }\n`,
@@ -284,7 +287,7 @@ test('npm run check prints the problems without a stack trace and exits non-zero
   const failure = await run.then(() => undefined, (error: { code: number; stdout: string; stderr: string }) => error);
   assert.ok(failure, 'check should fail');
   assert.equal(failure.code, 1);
-  assert.equal(failure.stderr, `${file} has 1 problem; fix it and try again:\n${file}:5:1  twilo: unknown key \`twilo\`; did you mean \`twilio\`? (known here: bt.tn, webex, twilio, server, reset, escalate_after, ack_timeout)\n`);
+  assert.equal(failure.stderr, `${file} has 1 problem; fix it and try again:\n${file}:5:1  twilo: unknown key \`twilo\`; did you mean \`twilio\`? (known here: bt.tn, webex, twilio, server, reset, escalate_after, ack_timeout, long_press, double_press)\n`);
 });
 
 test('npm run check refuses deep nesting with one line and no stack trace', async () => {

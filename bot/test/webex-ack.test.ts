@@ -13,7 +13,7 @@ import { UndiciTransport } from '../src/http/undici-transport.ts';
 import type { LogFields } from '../src/log.ts';
 import { webexWebhookRoutes, type CardClick } from '../src/server/webex-webhook.ts';
 import { WebexClient } from '../src/webex/client.ts';
-import { ensureWebhook, WEBHOOK_NAME } from '../src/webex/webhook-registration.ts';
+import { ensureWebhooks, WEBHOOK_NAME } from '../src/webex/webhook-registration.ts';
 import { startFakeWebex, type FakeWebex, type WebexMessage } from './fakes/webex.ts';
 
 const TOKEN = 'webex-test-token';
@@ -90,49 +90,53 @@ describe('with the fake Webex', () => {
 
   const logs: string[] = [];
   const log = (event: string, fields: LogFields = {}) => { logs.push(`${event} ${JSON.stringify(fields)}`); };
-  const ensure = (publicUrl: string, secret = SECRET) => ensureWebhook({ webex: client, publicUrl, secret, log }, newCall());
+  const ensure = (publicUrl: string, secret = SECRET) => ensureWebhooks({ webex: client, publicUrl, secret, log }, newCall());
+  const mentions = { name: WEBHOOK_NAME, resource: 'messages', event: 'created', filter: 'mentionedPeople=me' } as const;
   const calls = () => webex.requests.map(({ method, path }) => `${method} ${path.replace(/\/v1\/webhooks\/.+/, '/v1/webhooks/{id}')}`);
 
   describe('registering the webhook', () => {
-    test('with none of ours, it creates one for card clicks at the public URL, with the secret', async () => {
+    test('with none of ours, it creates one for card clicks and one for the messages that mention it, at the public URL, with the secret', async () => {
       webex.addWebhook({ name: 'someone else', targetUrl: 'https://other.example.com/hook', resource: 'messages', event: 'created' });
-      const registration = await ensure('https://bttn.example.com/');
-      assert.equal(registration.action, 'created');
-      const ours = webex.webhooks.find((hook) => hook.id === registration.id);
-      assert.deepEqual(
-        { name: ours?.name, targetUrl: ours?.targetUrl, resource: ours?.resource, event: ours?.event, secret: ours?.secret },
-        { name: WEBHOOK_NAME, targetUrl: 'https://bttn.example.com/webex/events', resource: 'attachmentActions', event: 'created', secret: SECRET },
-      );
-      assert.equal(webex.webhooks.length, 2, "another app's webhook is left alone");
+      const registrations = await ensure('https://bttn.example.com/');
+      assert.deepEqual(registrations.map((registration) => registration.action), ['created', 'created']);
+      const ours = registrations.map(({ id }) => webex.webhooks.find((hook) => hook.id === id)!)
+        .map(({ name, targetUrl, resource, event, secret, filter }) => ({ name, targetUrl, resource, event, secret, filter }));
+      assert.deepEqual(ours, [
+        { name: WEBHOOK_NAME, targetUrl: 'https://bttn.example.com/webex/events', resource: 'attachmentActions', event: 'created', secret: SECRET, filter: undefined },
+        { name: WEBHOOK_NAME, targetUrl: 'https://bttn.example.com/webex/events', resource: 'messages', event: 'created', secret: SECRET, filter: 'mentionedPeople=me' },
+      ]);
+      assert.equal(webex.webhooks.length, 3, "another app's webhook is left alone");
     });
 
-    test('one of ours at this address is reused, its secret set again since Webex never shows it', async () => {
+    test('ours at this address are reused, their secret set again since Webex never shows it', async () => {
       const old = webex.addWebhook({ name: WEBHOOK_NAME, targetUrl: 'https://bttn.example.com/webex/events', resource: 'attachmentActions', event: 'created', secret: 'an older secret' });
-      const registration = await ensure('https://bttn.example.com');
-      assert.deepEqual(registration, { id: old.id, action: 'reused' });
-      assert.equal(old.secret, SECRET);
-      assert.deepEqual(calls(), ['GET /v1/webhooks', 'PUT /v1/webhooks/{id}']);
+      const oldMentions = webex.addWebhook({ ...mentions, targetUrl: 'https://bttn.example.com/webex/events', secret: 'an older secret' });
+      const registrations = await ensure('https://bttn.example.com');
+      assert.deepEqual(registrations, [{ id: old.id, action: 'reused' }, { id: oldMentions.id, action: 'reused' }]);
+      assert.deepEqual([old.secret, oldMentions.secret], [SECRET, SECRET]);
+      assert.deepEqual(calls(), ['GET /v1/webhooks', 'PUT /v1/webhooks/{id}', 'PUT /v1/webhooks/{id}']);
     });
 
     test('one of ours at an older address is pointed here; a deactivated one is revived', async () => {
       const old = webex.addWebhook({ name: WEBHOOK_NAME, targetUrl: 'https://old.example.com/webex/events', resource: 'attachmentActions', event: 'created', status: 'inactive' });
-      const registration = await ensure('https://bttn.example.com');
+      const [registration] = await ensure('https://bttn.example.com');
       assert.deepEqual(registration, { id: old.id, action: 'updated' });
       assert.deepEqual({ targetUrl: old.targetUrl, status: old.status, secret: old.secret }, { targetUrl: 'https://bttn.example.com/webex/events', status: 'active', secret: SECRET });
     });
 
-    test('copies and stale webhooks of ours are deleted, after the kept one is right', async () => {
+    test('copies and stale webhooks of ours (another event, another filter) are deleted, after the kept ones are right', async () => {
       const hook = { name: WEBHOOK_NAME, resource: 'attachmentActions', event: 'created' };
       webex.addWebhook({ ...hook, targetUrl: 'https://old.example.com/webex/events' });
       const kept = webex.addWebhook({ ...hook, targetUrl: 'https://bttn.example.com/webex/events' });
       webex.addWebhook({ ...hook, targetUrl: 'https://bttn.example.com/webex/events' });
       webex.addWebhook({ ...hook, targetUrl: 'https://bttn.example.com/webex/events', resource: 'messages' });
       webex.addWebhook({ name: 'someone else', targetUrl: 'https://other.example.com/hook', resource: 'attachmentActions', event: 'created' });
-      const registration = await ensure('https://bttn.example.com');
+      const [registration, messages] = await ensure('https://bttn.example.com');
       assert.deepEqual(registration, { id: kept.id, action: 'reused' });
-      assert.deepEqual(webex.webhooks.map((item) => item.name), [WEBHOOK_NAME, 'someone else']);
+      assert.equal(messages?.action, 'created', 'a messages webhook without the mention filter is not kept');
+      assert.deepEqual(webex.webhooks.map((item) => item.name), [WEBHOOK_NAME, 'someone else', WEBHOOK_NAME]);
       const changes = calls().filter((line) => !line.startsWith('GET')); // the list takes as many pages as the fake gives
-      assert.deepEqual(changes, ['PUT /v1/webhooks/{id}', 'DELETE /v1/webhooks/{id}', 'DELETE /v1/webhooks/{id}', 'DELETE /v1/webhooks/{id}']);
+      assert.deepEqual(changes, ['PUT /v1/webhooks/{id}', 'POST /v1/webhooks', 'DELETE /v1/webhooks/{id}', 'DELETE /v1/webhooks/{id}', 'DELETE /v1/webhooks/{id}']);
     });
 
     test('a public URL that is not absolute is refused before any call', async () => {
@@ -140,17 +144,17 @@ describe('with the fake Webex', () => {
       assert.equal(webex.requests.length, 0);
     });
 
-    test('a second start finds its own webhook and creates no other', async () => {
+    test('a second start finds its own webhooks and creates no other', async () => {
       const first = await ensure('https://bttn.example.com');
       const second = await ensure('https://bttn.example.com');
-      assert.deepEqual(second, { id: first.id, action: 'reused' });
-      assert.equal(webex.webhooks.length, 1);
+      assert.deepEqual(second, first.map(({ id }) => ({ id, action: 'reused' })));
+      assert.equal(webex.webhooks.length, 2);
     });
 
     test('the fake, like Webex, never shows a webhook\'s secret', async () => {
       await ensure('https://bttn.example.com');
       const listed = await (await fetch(`${webex.url}/webhooks`, { headers: { authorization: `Bearer ${TOKEN}` } })).json() as { items: object[] };
-      assert.equal(listed.items.length, 1);
+      assert.equal(listed.items.length, 2);
       assert.ok(!JSON.stringify(listed).includes(SECRET));
     });
   });
@@ -189,6 +193,7 @@ describe('with the fake Webex', () => {
         if (failHandle) throw new Error('the state file cannot be written');
         clicks.push(click);
       },
+        command: async () => undefined,
       }));
       server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
       base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -248,7 +253,7 @@ describe('with the fake Webex', () => {
     });
 
     test('a signed event of another kind is 200 and ignored', async () => {
-      const body = JSON.stringify({ resource: 'messages', event: 'created', data: { id: 'm' } });
+      const body = JSON.stringify({ resource: 'memberships', event: 'created', data: { id: 'm' } });
       assert.equal((await post(body, { 'x-spark-signature': sign(body) })).status, 200);
       assert.deepEqual(webexCalls(), []);
     });

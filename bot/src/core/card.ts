@@ -1,11 +1,13 @@
 // The incident card posted in the Webex room: where the escalation stands, and the buttons that
 // acknowledge or resolve it. Pure: the Webex client posts it, the webhook route reads its clicks back.
 
+import type { IncidentStatus } from './state.ts';
+
 export const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
 /** The newest Adaptive Cards version Webex renders ("Buttons and Cards" guide). */
 const CARD_VERSION = '1.3';
 
-export type CardState = 'escalating' | 'acknowledged' | 'resolved';
+export type CardState = IncidentStatus;
 export type CardAction = 'ack' | 'resolve';
 
 export interface CardView {

@@ -8,6 +8,10 @@ import type { Acknowledgement, BotState, Incident } from './state.ts';
 export type Take =
   /** The status page: whoever holds its token, in the name typed there. */
   | { readonly via: 'status page'; readonly name: string }
+  /** A long or double press set to acknowledge or resolve: whoever stands at the button. */
+  | { readonly via: 'button' }
+  /** A command in a room ("@Bot on it"): who wrote it, where, and which message (answered in its thread). */
+  | { readonly via: 'Webex room'; readonly name: string; readonly personId: string; readonly botId: string; readonly roomId: string; readonly messageId: string }
   /** "1" on a call: the number called, the call's CallSid, and the escalation its Gather URL names. */
   | { readonly via: 'phone'; readonly number: string; readonly callSid: string; readonly escalation: string | undefined }
   /** An SMS reply ACK: the number that wrote and the message's MessageSid. */
@@ -27,6 +31,7 @@ export type Claim =
 export function claim(state: BotState, take: Take): Claim {
   const incident = state.incident;
   if (take.via === 'status page') return { ok: true, who: { name: take.name, via: take.via } };
+  if (take.via === 'button') return { ok: true, who: { name: 'someone at the button', via: 'button' } };
   if (incident === undefined || incident.status === 'resolved') return { ok: false, why: 'no escalation is under way' };
   switch (take.via) {
     case 'phone':
@@ -37,6 +42,10 @@ export function claim(state: BotState, take: Take): Claim {
       if (!incident.reached.includes(take.number)) return { ok: false, why: 'not a number this escalation texted or called' };
       if (incident.messageSids.includes(take.messageSid)) return { ok: false, why: 'this message was already used' };
       return { ok: true, who: { name: take.number, via: 'SMS' } };
+    case 'Webex room':
+      if (take.personId === take.botId) return { ok: false, why: 'the bot itself wrote it' };
+      if (take.roomId !== state.room?.id) return { ok: false, why: "a message outside the bot's room" };
+      return { ok: true, who: { name: take.name, via: 'Webex' } };
     case 'Webex':
       if (take.personId === take.botId) return { ok: false, why: 'the bot itself clicked' };
       if (take.roomId !== state.room?.id) return { ok: false, why: "a card outside the bot's room" };

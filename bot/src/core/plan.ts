@@ -20,7 +20,8 @@ export type Action =
     /** The escalation's id the call belongs to, so a 1 on the phone takes that one and no later one. */
     readonly incident?: string;
   }
-  | { readonly id: string; readonly kind: 'notice'; readonly text: string }
+  /** `parentId`: posted in the thread of that message (an answer to a command given in the room). */
+  | { readonly id: string; readonly kind: 'notice'; readonly text: string; readonly parentId?: string }
   /** The escalation's card, with the buttons that take or resolve it (posted anew at each change: Webex cannot edit a card). */
   | { readonly id: string; readonly kind: 'card'; readonly view: CardView }
   /** The line that tells the room an SMS was sent or a call placed (or why not), once that is known. */

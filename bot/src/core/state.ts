@@ -30,10 +30,27 @@ export interface BotState {
   readonly incidentCount: number;
   /** The secret Webex signs card clicks with; made once, given to the bot's webhook at each start. */
   readonly webhookSecret: string | undefined;
+  /** The last thing the button sent (a press or bt.tn's "not pressed" sign of life), so the page shows it is alive. */
+  readonly lastHeard: Heard | undefined;
+  /** Event ids (bt.tn's <EID>) already handled, newest first, with what handled them: a repeat is answered, not run. */
+  readonly handledEvents: readonly HandledEvent[];
 }
 
-/** Who took or closed an escalation, and how. */
-export type Channel = 'Webex' | 'phone' | 'SMS' | 'status page';
+export interface Heard {
+  readonly at: string;
+  /** The type it sent (`pressed`, `not-pressed`, ...); undefined when it sent none. */
+  readonly type: string | undefined;
+}
+
+export interface HandledEvent {
+  readonly eid: string;
+  /** The press record that handled it (or the word for what it did: `heartbeat`, `acknowledge`, ...). */
+  readonly handledBy: string;
+}
+
+/** How someone took or closed an escalation. */
+export const CHANNELS = ['Webex', 'phone', 'SMS', 'status page', 'button'] as const;
+export type Channel = (typeof CHANNELS)[number];
 
 export interface Acknowledgement {
   readonly name: string;
@@ -41,13 +58,20 @@ export interface Acknowledgement {
   readonly at: string;
 }
 
+/** Where an escalation stands: escalating until someone takes it, then resolved. */
+export const INCIDENT_STATUSES = ['escalating', 'acknowledged', 'resolved'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
+/** What a history record is: a step, or a change of the escalation, or what else was journaled. */
+export const RECORD_KINDS = ['step', 'after last step', 'debounced', 'acknowledged', 'resolved', 'reopened', 'reached', 'command'] as const;
+
 export interface Incident {
   /** Unguessable: what its cards and calls carry, so nothing of an earlier escalation (or of a lost state file) acts on it. */
   readonly id: string;
   /** For people: "Escalation 3". */
   readonly number: number;
   readonly startedAt: string;
-  readonly status: 'escalating' | 'acknowledged' | 'resolved';
+  readonly status: IncidentStatus;
   readonly acknowledged: Acknowledgement | undefined;
   readonly resolved: Acknowledgement | undefined;
   /** The next step runs by itself at `dueAt`, unless someone acknowledges first. Kept in the state, so it survives a restart. */
@@ -153,7 +177,7 @@ export interface PressRecord {
   readonly at: string;
   /** Step run by this press; undefined after the last step and for debounced presses. */
   readonly step: number | undefined;
-  readonly kind: 'step' | 'after last step' | 'debounced' | 'acknowledged' | 'resolved' | 'reopened' | 'reached';
+  readonly kind: (typeof RECORD_KINDS)[number];
   /** What ran it: a press of the button (or the status page's), or the escalation's own timer. */
   readonly trigger?: 'press' | 'timer';
   /** Nothing failed or was given up (actions still being tried do not count against it). */
@@ -169,6 +193,8 @@ export interface PressRecord {
 
 export const HISTORY_LIMIT = 50;
 export const SENT_LIMIT = 500;
+/** Far more events than a button sends while one could be repeated (bt.tn repeats within seconds). */
+export const HANDLED_EVENTS_LIMIT = 200;
 
 export const INITIAL_STATE: BotState = {
   version: STATE_VERSION,
@@ -182,7 +208,20 @@ export const INITIAL_STATE: BotState = {
   incident: undefined,
   incidentCount: 0,
   webhookSecret: undefined,
+  lastHeard: undefined,
+  handledEvents: [],
 };
+
+/** The button was heard from; an event with an id is remembered, so a repeat of it is not run again. */
+export function heardFrom(state: BotState, heard: Heard & { readonly eid: string | undefined }, handledBy: string): BotState {
+  const withHeard = { ...state, lastHeard: { at: heard.at, type: heard.type } };
+  return heard.eid === undefined ? withHeard : handled(withHeard, heard.eid, handledBy);
+}
+
+/** An event (a button's, or a Webex message's) is handled: a repeat of it is answered, not run. */
+export function handled(state: BotState, eid: string, handledBy: string): BotState {
+  return { ...state, handledEvents: [{ eid, handledBy }, ...state.handledEvents.filter((event) => event.eid !== eid)].slice(0, HANDLED_EVENTS_LIMIT) };
+}
 
 /**
  * Adds or replaces a press in the history, newest first. Real presses keep their place: debounced ones

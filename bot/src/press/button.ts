@@ -2,12 +2,14 @@
 // of the previous one counts once; while one press runs, at most one more waits, and any others are
 // answered with the waiting one, as counted with it, so a backlog never bursts out later.
 
+import type { ButtonEvent, Gesture, GestureAction } from '../core/button-event.ts';
 import { claim, used, type Take } from '../core/claims.ts';
 import { reported, type StatusReport } from '../core/contacts.ts';
 import { acknowledge, acknowledgedLine, cardView, incidentSummary, reopen, reopenedLine, resolve, resolvedLine, stillArmed, type Change } from '../core/incident.ts';
 import { entryKey, pressRecord } from '../core/outbox.ts';
 import type { Action } from '../core/plan.ts';
-import { withRecord, type Acknowledgement, type BotState, type PressRecord, type StepTimer } from '../core/state.ts';
+import { helpText, roomCommand, statusText, type CommandMessage } from '../core/room-command.ts';
+import { handled, heardFrom, withRecord, type Acknowledgement, type BotState, type PressRecord, type StepTimer } from '../core/state.ts';
 import { ApiError, newCall } from '../http/transport.ts';
 import { journal, newPressId, runPress, type PressServices } from './run-press.ts';
 import { StepTimers } from './timers.ts';
@@ -24,8 +26,10 @@ export class Button {
   private busy = false;
   private waiting: { readonly run: Promise<PressRecord>; joined: number } | undefined;
   private lastArrival = Number.NEGATIVE_INFINITY;
-  private readonly listeners = new Set<(record: PressRecord) => void>();
+  private readonly listeners = new Set<(record: PressRecord | undefined) => void>();
   private readonly timers: StepTimers;
+  /** Events with an id that are being handled, with what will have handled them: a repeat arriving meanwhile waits for the first. */
+  private readonly inFlight = new Map<string, Promise<string>>();
 
   constructor(services: ButtonServices) {
     this.services = services;
@@ -76,20 +80,42 @@ export class Button {
     return this.changeIncident('resolved', take, resolve);
   }
 
+  /**
+   * What the button sent: a press, a long or double press (each does what the settings say), or a sign of
+   * life. An event whose id was handled already (bt.tn repeating itself, before or after a restart) is
+   * answered with what handled it, and runs nothing.
+   */
+  handle(event: ButtonEvent): Promise<EventAnswer> {
+    return event.eid === undefined ? this.dispatch(event) : this.once(event.eid, () => this.dispatch(event), handledBy);
+  }
+
+  /**
+   * A command given in the bot's room ("@Bot status"), answered in the command's thread. Handled once per
+   * message, as a button's event; a message from outside the bot's room changes nothing and gets no answer.
+   */
+  command(message: CommandMessage): Promise<unknown> {
+    return this.once(message.messageId, () => this.runCommand(message), (by) => by);
+  }
+
   /** Resolves with the record of this press by its deadline (at once when debounced or counted with another). */
-  press(): Promise<PressRecord> {
+  press(event?: ButtonEvent): Promise<PressRecord> {
     const arrival = performance.now();
     const id = newPressId();
-    if (arrival - this.lastArrival < this.debounceMs) return this.debounced(id);
+    const heard = this.heard(event, id);
+    if (arrival - this.lastArrival < this.debounceMs) return this.debounced(id, heard);
     this.lastArrival = arrival;
     if (this.waiting !== undefined) {
       const waiting = this.waiting;
       waiting.joined += 1;
       this.services.log('press counted with the waiting one', { press: id });
-      return waiting.run.then((record) => ({ ...record, coalesced: waiting.joined }));
+      return waiting.run.then(async (record) => {
+        await this.services.store.update(this.heard(event, record.id), 'process-crash');
+        return { ...record, coalesced: waiting.joined };
+      });
     }
     const answerBy = Date.now() + this.services.pressTimeoutMs;
-    const run = this.enqueue(() => runPress(this.services, id, answerBy), !this.busy);
+    // The event's id goes into the press's own journal write: once the step is journaled, a repeat is known.
+    const run = this.enqueue(() => runPress(this.services, id, answerBy, { kind: 'press' }, heard), !this.busy);
     return run.then((record) => this.announce(record));
   }
 
@@ -106,8 +132,8 @@ export class Button {
     return this.services.dryRun;
   }
 
-  /** Called with every press record, for the status page. */
-  onPress(listener: (record: PressRecord) => void): () => void {
+  /** Called with every press record (undefined for an event that ran nothing), for the status page. */
+  onPress(listener: (record: PressRecord | undefined) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -192,7 +218,9 @@ export class Button {
     log(kind, { incident: incident.number, by: who.name, via: who.via });
     // Webex cannot edit a card: a new one shows the change, and the old one's buttons change nothing any more.
     const card: Action[] = this.services.cards ? [{ id: 'card', kind: 'card', view: cardView(this.services.settings, incident, Math.max(1, store.current.nextStep - 1)) }] : [];
-    const record = await this.journalChange(kind, at, [{ id: kind, kind: 'notice', text: line }, ...card], (state) => {
+    // A command given in the room is answered in its thread.
+    const thread = take.via === 'Webex room' ? { parentId: take.messageId } : {};
+    const record = await this.journalChange(kind, at, [{ id: kind, kind: 'notice', text: line, ...thread }, ...card], (state) => {
       // Applied at once to the state as it is (journal writes without waiting), the same as `first`.
       const again = change(state, claimed.who, at);
       return again.changed ? { ...again.state, incident: used(again.state.incident!, take) } : state;
@@ -216,14 +244,86 @@ export class Button {
     return pressRecord({ ...base, ...(summary === undefined ? {} : { incident: summary }) }, entries);
   }
 
-  private async debounced(id: string): Promise<PressRecord> {
+  private async debounced(id: string, heard: (state: BotState) => BotState): Promise<PressRecord> {
     const record: PressRecord = {
       id, at: this.services.now().toISOString(), step: undefined, kind: 'debounced', ok: true,
       dryRun: this.services.dryRun, durationMs: 0, actions: [],
     };
     this.services.log('press debounced', { press: id, window_ms: this.debounceMs });
-    await this.services.store.update((state) => withRecord(state, record));
+    await this.services.store.update((state) => withRecord(heard(state), record));
     return this.announce(record);
+  }
+
+  /** Runs `run` unless the event `eid` was handled or is being handled; then answers with what handled it. */
+  private once<T>(eid: string, run: () => Promise<T>, by: (result: T) => string): Promise<T | AlreadyHandled> {
+    const known = this.services.store.current.handledEvents.find((event) => event.eid === eid);
+    if (known !== undefined) return Promise.resolve({ kind: 'already handled', eid, handledBy: known.handledBy });
+    const running = this.inFlight.get(eid);
+    if (running !== undefined) return running.then((handledBy) => ({ kind: 'already handled', eid, handledBy }));
+    const result = run();
+    this.inFlight.set(eid, result.then(by, () => 'an attempt that failed'));
+    void result.catch(() => undefined).finally(() => this.inFlight.delete(eid));
+    return result;
+  }
+
+  private async runCommand(message: CommandMessage): Promise<string> {
+    const { store, settings, log, now } = this.services;
+    if (message.roomId !== store.current.room?.id) {
+      log('room command ignored', { why: "a message outside the bot's room", room: message.roomId });
+      return 'ignored';
+    }
+    const parsed = roomCommand(message.text, message.bot.name);
+    const command = 'command' in parsed ? parsed.command : undefined;
+    log('room command', { command: command ?? 'unknown', person: message.person.id });
+    const at = now();
+    const answer = (text: string) => this.journalChange('command', at, [{ id: 'reply', kind: 'notice', text, parentId: message.messageId }],
+      (state) => handled(state, message.messageId, `command ${command ?? 'unknown'}`));
+    if (command === 'acknowledge' || command === 'resolve') {
+      const take = {
+        via: 'Webex room', name: message.person.name, personId: message.person.id, botId: message.bot.id, roomId: message.roomId, messageId: message.messageId,
+      } as const;
+      const outcome = command === 'acknowledge' ? await this.acknowledge(take) : await this.resolve(take);
+      if (!outcome.changed) return (await answer(`Nothing changed: ${outcome.why}.`)).id;
+      // The room's line went into the command's thread; a repeat of the message is known from now on.
+      await store.update((state) => handled(state, message.messageId, outcome.record.id), 'process-crash');
+      return outcome.record.id;
+    }
+    if (command === 'reset') {
+      const outcome = await this.reset({ deleteRoom: false });
+      return (await answer(outcome.error ?? `Starting again: the next press runs step 1 of ${settings.steps.length} (the room stays).`)).id;
+    }
+    if (command === 'status') return (await answer(statusText(store.current, settings.steps.length, at))).id;
+    const unknown = command === 'help' || !('unknown' in parsed) || parsed.unknown === '' ? '' : `I do not know "${parsed.unknown.slice(0, 80)}". `;
+    return (await answer(`${unknown}${helpText(message.bot.name)}`)).id;
+  }
+
+  private async dispatch(event: ButtonEvent): Promise<EventAnswer> {
+    const { gesture } = event;
+    if (gesture === 'heartbeat') {
+      const at = this.services.now().toISOString();
+      this.services.log('button heard', { type: event.type, eid: event.eid });
+      await this.services.store.update(this.heard(event, 'heartbeat', at), 'process-crash');
+      this.listeners.forEach((listener) => listener(undefined));
+      return { kind: 'heartbeat', at };
+    }
+    const action: GestureAction = gesture === 'press' ? 'next' : this.services.settings.gestures[gesture];
+    if (action === 'next') return { kind: 'press', record: await this.press(event) };
+    const taker = { via: 'button' } as const;
+    const answer: EventAnswer = action === 'acknowledge' ? { kind: 'acknowledge', gesture, outcome: await this.acknowledge(taker) }
+      : action === 'resolve' ? { kind: 'resolve', gesture, outcome: await this.resolve(taker) }
+      : action === 'reset' ? { kind: 'reset', gesture, outcome: await this.reset({ deleteRoom: false }) }
+      : { kind: 'nothing', gesture };
+    this.services.log(`${gesture}: ${action}`, { eid: event.eid });
+    // After the work: a repeat after a crash in between does it again, which changes nothing the second time.
+    await this.services.store.update(this.heard(event, action), 'process-crash');
+    if (action === 'nothing') this.listeners.forEach((listener) => listener(undefined));
+    return answer;
+  }
+
+  /** The change that records the event: when the button was last heard from, and its id as handled by `handledBy`. */
+  private heard(event: ButtonEvent | undefined, handledBy: string, at = this.services.now().toISOString()): (state: BotState) => BotState {
+    if (event === undefined) return (state) => state;
+    return (state) => heardFrom(state, { at, type: event.type, eid: event.eid }, handledBy);
   }
 
   private async runReset(deleteRoom: boolean): Promise<ResetOutcome> {
@@ -253,6 +353,31 @@ export class Button {
   private announce(record: PressRecord): PressRecord {
     for (const listener of this.listeners) listener(record);
     return record;
+  }
+}
+
+/** An event whose id was handled already: what handled it. */
+export interface AlreadyHandled {
+  readonly kind: 'already handled';
+  readonly eid: string;
+  readonly handledBy: string;
+}
+
+/** What one event of the button came to, for its answer. */
+export type EventAnswer =
+  | { readonly kind: 'press'; readonly record: PressRecord }
+  | AlreadyHandled
+  | { readonly kind: 'heartbeat'; readonly at: string }
+  | { readonly kind: 'acknowledge' | 'resolve'; readonly gesture: Gesture; readonly outcome: IncidentOutcome }
+  | { readonly kind: 'reset'; readonly gesture: Gesture; readonly outcome: ResetOutcome }
+  | { readonly kind: 'nothing'; readonly gesture: Gesture };
+
+function handledBy(answer: EventAnswer): string {
+  switch (answer.kind) {
+    case 'press': return answer.record.id;
+    case 'already handled': return answer.handledBy;
+    case 'heartbeat': return 'heartbeat';
+    default: return answer.kind;
   }
 }
 

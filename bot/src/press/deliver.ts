@@ -60,7 +60,7 @@ async function perform(services: DeliverServices, entry: OutboxEntry, call: ApiC
     case 'message':
       return inRoom(services, call, (room) => webex.postMessage(room.id, action.message, action.file, call));
     case 'notice':
-      return inRoom(services, call, (room) => webex.postMessage(room.id, { format: 'text', body: action.text }, undefined, call));
+      return inRoom(services, call, (room) => webex.postMessage(room.id, { format: 'text', body: action.text }, undefined, call, action.parentId));
     case 'card':
       return inRoom(services, call, (room) => webex.postCard(room.id, incidentCard(action.view), call));
     case 'record': {

@@ -39,8 +39,13 @@ export function newEscalationId(): string {
   return randomBytes(16).toString('base64url');
 }
 
-/** `answerBy`: when the button must have its answer (ms since the epoch), counted from the press's arrival. */
-export async function runPress(services: PressServices, pressId: string, answerBy: number, trigger: Trigger = { kind: 'press' }): Promise<PressRecord> {
+/**
+ * `answerBy`: when the button must have its answer (ms since the epoch), counted from the press's arrival.
+ * `also`: what else the journal write changes (the button's event, say), so it is on disk with the step.
+ */
+export async function runPress(
+  services: PressServices, pressId: string, answerBy: number, trigger: Trigger = { kind: 'press' }, also: (state: BotState) => BotState = (state) => state,
+): Promise<PressRecord> {
   const { store, log, settings } = services;
   const at = services.now();
   const plan = planPress(settings, store.current, at, trigger);
@@ -57,7 +62,7 @@ export async function runPress(services: PressServices, pressId: string, answerB
     id: pressId, at, step: plan.step, kind: plan.step === undefined ? 'after last step' : 'step', trigger: trigger.kind,
     pressNumber: plan.pressNumber, actions,
     change: (state) => ({
-      ...state,
+      ...also(state),
       nextStep: plan.step === undefined ? state.nextStep : plan.step + 1,
       // A timer is not a press: it is not counted and does not reset the idle clock.
       pressCount: plan.pressNumber,

@@ -5,7 +5,8 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import type { PressRecord } from '../core/state.ts';
 import { scrubSecrets } from '../http/scrub.ts';
 import type { Logger } from '../log.ts';
-import type { Button } from '../press/button.ts';
+import { buttonEvent } from '../core/button-event.ts';
+import type { Button, EventAnswer } from '../press/button.ts';
 import type { Settings } from '../settings/types.ts';
 import type { StateStore } from '../state/store.ts';
 import { errorAnswer } from './error-answer.ts';
@@ -33,6 +34,8 @@ export interface BotApp extends express.Express {
 
 /** A press needs no body; one this large is not a button's. */
 const PRESS_BODY_LIMIT = '16kb';
+/** bt.tn's HTTP action sends GET, POST or PUT. */
+const PRESS_METHODS: readonly string[] = ['GET', 'POST', 'PUT'];
 
 export function createApp(services: AppServices): BotApp {
   const app = express();
@@ -48,21 +51,25 @@ export function createApp(services: AppServices): BotApp {
         next('route'); // on to the 404 below, as for any unknown address
       } else if (!fromThisSite(req, res)) {
         // Answered: another site's page (an <img>, a form) does not press.
-      } else if (req.method !== 'GET' && req.method !== 'POST') {
+      } else if (!PRESS_METHODS.includes(req.method)) {
         // HEAD too, though Express would answer it with GET's handler: a HEAD must carry the headers the
         // GET would, and those depend on a press it must not make. Probes have /health.
-        res.status(405).set('allow', 'GET, POST').json({ error: 'press with GET or POST' });
+        res.status(405).set('allow', PRESS_METHODS.join(', ')).json({ error: `press with ${PRESS_METHODS.join(', ')}` });
       } else {
         next();
       }
     },
-    // Read (and drop) whatever body comes, so that an oversized one is refused before it presses.
+    // Read whatever body comes, so that an oversized one is refused before it presses.
     express.raw({ type: () => true, limit: PRESS_BODY_LIMIT }),
-    async (_req, res) => {
-      const record = await services.button.press();
-      // 202: nothing failed, and some actions are still being tried after the press deadline.
-      const pending = record.actions.some((action) => action.status === 'pending');
-      res.status(!record.ok ? 502 : pending ? 202 : 200).json(pressAnswer(record));
+    async (req, res) => {
+      const read = pressArguments(req);
+      const event = read.args === undefined ? read : buttonEvent(read.args);
+      if ('error' in event) {
+        res.status(400).json({ error: event.error });
+        return;
+      }
+      const answer = await services.button.handle(event);
+      res.status(eventStatus(answer)).json(eventAnswer(answer));
     },
   ];
   app.all('/press/:token', ...press);
@@ -92,6 +99,56 @@ export function createApp(services: AppServices): BotApp {
     else res.status(answer.status).json({ error: scrubSecrets(answer.error, [services.buttonToken]) });
   });
   return Object.assign(app, { closeStreams: () => streams.close() });
+}
+
+/**
+ * The press's arguments, from the query string and a form or JSON body (as bt.tn's HTTP action sends
+ * them), the body's winning; a body of another type is not read.
+ */
+function pressArguments(req: Request): { readonly args: Record<string, unknown> } | { readonly args?: undefined; readonly error: string } {
+  const args: Record<string, unknown> = { ...(req.query as Record<string, unknown>) };
+  const body = Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body.toString('utf8') : undefined;
+  if (body === undefined) return { args };
+  if (req.is('application/x-www-form-urlencoded')) {
+    for (const [key, value] of new URLSearchParams(body)) args[key] = value;
+    return { args };
+  }
+  if (!req.is(['application/json', '+json'])) return { args };
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return { error: 'the body is not valid JSON; send {"eid": "<EID>", "type": "<ETYPE>"} or no body' };
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return { error: 'the JSON body must be an object, such as {"eid": "<EID>", "type": "<ETYPE>"}' };
+  return { args: { ...args, ...(json as Record<string, unknown>) } };
+}
+
+/** 2xx for everything the button should show green; a step that failed is 502, so its LED shows red. */
+function eventStatus(answer: EventAnswer): number {
+  switch (answer.kind) {
+    case 'press': {
+      // 202: nothing failed, and some actions are still being tried after the press deadline.
+      const pending = answer.record.actions.some((action) => action.status === 'pending');
+      return !answer.record.ok ? 502 : pending ? 202 : 200;
+    }
+    case 'reset': return answer.outcome.error === undefined ? 200 : 502;
+    default: return 200;
+  }
+}
+
+function eventAnswer(answer: EventAnswer): object {
+  switch (answer.kind) {
+    case 'press': return pressAnswer(answer.record);
+    case 'already handled': return { alreadyHandled: true, eid: answer.eid, handledBy: answer.handledBy };
+    case 'heartbeat': return { heartbeat: true, at: answer.at };
+    case 'acknowledge': case 'resolve': {
+      const { outcome } = answer;
+      return { gesture: answer.gesture, did: answer.kind, changed: outcome.changed, ...(outcome.changed ? { line: outcome.line } : { why: outcome.why }) };
+    }
+    case 'reset': return { gesture: answer.gesture, did: 'reset', ...answer.outcome };
+    case 'nothing': return { gesture: answer.gesture, did: 'nothing' };
+  }
 }
 
 /** What the button (and curl) gets back: the step and the outcome of each action, never a secret. */

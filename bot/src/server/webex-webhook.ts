@@ -1,13 +1,14 @@
-// Where Webex delivers card clicks (POST /webex/events): the signature is checked on the raw bytes before
-// anything else, then the click and the person are read from Webex (deliveries carry neither), and the
-// caller's `handle` acknowledges or resolves the incident.
+// Where Webex delivers card clicks and the messages that mention the bot (POST /webex/events): the
+// signature is checked on the raw bytes before anything else, then the click or the message and the person
+// are read from Webex (deliveries carry ids only), and the caller's `handle` or `command` acts on it.
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { parseCardSubmission, type CardAction } from '../core/card.ts';
+import type { CommandMessage } from '../core/room-command.ts';
 import { newCall, type ApiCall } from '../http/transport.ts';
 import type { Logger } from '../log.ts';
-import type { WebexClient } from '../webex/client.ts';
+import type { Person, WebexClient } from '../webex/client.ts';
 import { WEBEX_EVENTS_PATH } from '../webex/webhook-registration.ts';
 
 /** A delivery is a few hundred bytes; anything near this is not from Webex. */
@@ -36,6 +37,8 @@ export interface WebexWebhookServices {
    * two webhooks of ours exist for a moment), and a click for an incident already past that state is a no-op.
    */
   readonly handle: (click: CardClick) => Promise<void>;
+  /** Acts on a command given in a room. Must be idempotent too: a delivery may come twice. */
+  readonly command: (message: CommandMessage) => Promise<void>;
   readonly log: Logger;
   readonly limitBytes?: number;
   /** Bound on the Webex reads (`handle` bounds its own work). */
@@ -50,15 +53,34 @@ export interface WebexWebhookServices {
  * change, well within the time a webhook target is given.
  */
 export function webexWebhookRoutes(services: WebexWebhookServices): express.Router {
-  const { webex, handle, log } = services;
+  const { webex, log } = services;
   const deadlineMs = services.deadlineMs ?? DEFAULT_DEADLINE_MS;
   const router = express.Router();
   // Who the bot is does not change while it runs: asked once, again only after a failure.
-  let botId: Promise<string> | undefined;
-  const me = (call: ApiCall): Promise<string> => (botId ??= webex.me(call).catch((error: unknown) => {
-    botId = undefined;
+  let bot: Promise<Person> | undefined;
+  const me = (call: ApiCall): Promise<Person> => (bot ??= webex.self(call).catch((error: unknown) => {
+    bot = undefined;
     throw error;
   }));
+  /** What a delivery names, read from Webex: the work to do and what the log says of it; undefined when it is not ours to do. */
+  const read = async (resource: 'attachmentActions' | 'messages', id: string, call: ApiCall): Promise<Work | { readonly ignored: string }> => {
+    if (resource === 'attachmentActions') {
+      const action = await webex.getAttachmentAction(id, call);
+      const submission = parseCardSubmission(action.inputs);
+      if (submission === undefined) return { ignored: 'not one of our cards' };
+      const [person, self] = await Promise.all([webex.getPerson(action.personId, call), me(call)]);
+      const click: CardClick = { ...submission, person: { id: person.id, name: person.displayName }, messageId: action.messageId, roomId: action.roomId, botId: self.id };
+      return { run: () => services.handle(click), fields: { action: click.action, incident: click.incident, person: click.person.id, message: click.messageId } };
+    }
+    const [message, self] = await Promise.all([webex.getMessage(id, call), me(call)]);
+    if (message.personId === self.id) return { ignored: "the bot's own message" };
+    const person = await webex.getPerson(message.personId, call);
+    const command: CommandMessage = {
+      messageId: message.id, roomId: message.roomId, person: { id: person.id, name: person.displayName }, text: message.text,
+      bot: { id: self.id, name: self.displayName },
+    };
+    return { run: () => services.command(command), fields: { command: message.id, person: person.id, room: message.roomId } };
+  };
 
   router.post(
     WEBEX_EVENTS_PATH,
@@ -86,40 +108,36 @@ export function webexWebhookRoutes(services: WebexWebhookServices): express.Rout
         res.status(400).json({ error: 'expected a Webex webhook event as a JSON object' });
         return;
       }
-      if (event.resource !== 'attachmentActions' || event.event !== 'created') {
+      if ((event.resource !== 'attachmentActions' && event.resource !== 'messages') || event.event !== 'created') {
         res.status(200).json({ ignored: `${event.resource}/${event.event}` });
         return;
       }
-      if (event.actionId === undefined) {
-        res.status(400).json({ error: 'a card click event without data.id' });
+      if (event.dataId === undefined) {
+        res.status(400).json({ error: `a ${event.resource} event without data.id` });
         return;
       }
-      const call = newCall(AbortSignal.timeout(deadlineMs));
-      const actionId = event.actionId;
-      let click: CardClick;
+      const what = event.resource === 'messages' ? 'message' : 'click';
+      let work: Work | { readonly ignored: string };
       try {
-        const action = await webex.getAttachmentAction(actionId, call);
-        const submission = parseCardSubmission(action.inputs);
-        if (submission === undefined) {
-          log('webex click ignored', { why: 'not one of our cards', message: action.messageId });
-          res.status(200).json({ ignored: 'not one of our cards' });
-          return;
-        }
-        const [person, botId] = await Promise.all([webex.getPerson(action.personId, call), me(call)]);
-        click = { ...submission, person: { id: person.id, name: person.displayName }, messageId: action.messageId, roomId: action.roomId, botId };
+        work = await read(event.resource, event.dataId, newCall(AbortSignal.timeout(deadlineMs)));
       } catch (error) {
-        log('webex click unread', { error: message(error) });
-        res.status(502).json({ error: 'could not read the click from Webex' });
+        log(`webex ${what} unread`, { error: message(error) });
+        res.status(502).json({ error: `could not read the ${what} from Webex` });
+        return;
+      }
+      if ('ignored' in work) {
+        log(`webex ${what} ignored`, { why: work.ignored });
+        res.status(200).json({ ignored: work.ignored });
         return;
       }
       try {
-        await handle(click);
+        await work.run();
       } catch (error) {
-        log('webex click failed', { action: click.action, incident: click.incident, error: message(error) });
-        res.status(500).json({ error: 'the click could not be handled' });
+        log(`webex ${what} failed`, { ...work.fields, error: message(error) });
+        res.status(500).json({ error: `the ${what} could not be handled` });
         return;
       }
-      log('webex click', { action: click.action, incident: click.incident, person: click.person.id, message: click.messageId });
+      log(`webex ${what}`, work.fields);
       res.status(200).json({ ok: true });
     },
   );
@@ -144,7 +162,12 @@ function signedWith(raw: Buffer, signature: string | undefined, secret: string):
   return timingSafeEqual(Buffer.from(signature, 'hex'), expected);
 }
 
-function parseEvent(raw: Buffer): { resource: string; event: string; actionId: string | undefined } | undefined {
+interface Work {
+  readonly run: () => Promise<void>;
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+function parseEvent(raw: Buffer): { resource: string; event: string; dataId: string | undefined } | undefined {
   let value: unknown;
   try {
     value = JSON.parse(raw.toString('utf8'));
@@ -153,9 +176,9 @@ function parseEvent(raw: Buffer): { resource: string; event: string; actionId: s
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const { resource, event, data } = value as Record<string, unknown>;
-  const actionId = typeof data === 'object' && data !== null ? (data as Record<string, unknown>).id : undefined;
+  const dataId = typeof data === 'object' && data !== null ? (data as Record<string, unknown>).id : undefined;
   if (typeof resource !== 'string' || typeof event !== 'string') return undefined;
-  return { resource, event, actionId: typeof actionId === 'string' && actionId !== '' ? actionId : undefined };
+  return { resource, event, dataId: typeof dataId === 'string' && dataId !== '' ? dataId : undefined };
 }
 
 function message(error: unknown): string {

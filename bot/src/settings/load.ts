@@ -150,6 +150,10 @@ class Reader {
     const escalateAfter = this.minutesOrNever(top.get('escalate_after'));
     const ackTimeout = this.minutesOrNever(top.get('ack_timeout'));
     const steps = this.steps(top.get('bt.tn'), root, senderWritten, { escalateAfter, ackTimeout });
+    const gestures = {
+      'long press': this.choice(top.get('long_press'), SETTINGS.keys.long_press.value),
+      'double press': this.choice(top.get('double_press'), SETTINGS.keys.double_press.value),
+    };
     this.reportWithoutSender();
     if (webex === undefined || steps === undefined) return undefined;
     return {
@@ -159,6 +163,7 @@ class Reader {
       twilio,
       server,
       resetAfterMs: resetMinutes === undefined ? undefined : resetMinutes * 60_000,
+      gestures,
     };
   }
 
@@ -535,6 +540,21 @@ class Reader {
       return undefined;
     }
     return value;
+  }
+
+  /** One of the words `rule` allows, else its default (after reporting the word, with the one it looks like). */
+  private choice<T extends string>(entry: Entry | undefined, rule: { readonly values: readonly T[]; readonly default: T }): T {
+    if (entry === undefined) return rule.default;
+    const node = entry.value;
+    const value = isScalar(node) ? node.value : undefined;
+    const found = rule.values.find((allowed) => allowed === value);
+    if (found !== undefined) return found;
+    // A shortening ("ack") names the word it starts, when only one does.
+    const starts = typeof value === 'string' && value !== '' ? rule.values.filter((allowed) => allowed.startsWith(value.toLowerCase())) : [];
+    const guess = starts.length === 1 ? starts[0] : typeof value === 'string' ? closest(value, rule.values) : undefined;
+    const written = typeof value === 'string' || typeof value === 'number' ? `"${value}"` : 'this';
+    this.report(node ?? entry.key, entry.path, `${written} is not one of: ${rule.values.join(', ')}${guess === undefined ? '' : `; did you mean "${guess}"?`}`);
+    return rule.default;
   }
 
   private missing(entry: Entry, key: string, what: string): undefined {

@@ -27,6 +27,7 @@ function valueSchema(value: Value, defs: Record<string, JsonSchema>): JsonSchema
   switch (value.kind) {
     case 'number': return rangeSchema(value.range);
     case 'schema': return value.schema;
+    case 'choice': return { enum: value.values, default: value.default };
     case 'list': return {
       type: 'array',
       ...(value.min === undefined ? {} : { minItems: value.min }),

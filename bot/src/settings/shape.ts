@@ -3,6 +3,8 @@
 // key tables and number limits from here, and adds the checks a schema cannot make (files exist, E.164,
 // message and TwiML lengths) as code; settings.schema.json is generated from here (`npm run schema`).
 
+import { GESTURE_ACTIONS } from '../core/button-event.ts';
+
 /** A JSON Schema (2020-12) fragment, written as it appears in settings.schema.json. */
 export type JsonSchema = { readonly [keyword: string]: unknown };
 
@@ -19,7 +21,9 @@ export type Value =
   | { readonly kind: 'number'; readonly range: NumberRange }
   | { readonly kind: 'schema'; readonly schema: JsonSchema }
   | { readonly kind: 'mapping'; readonly mapping: Mapping }
-  | { readonly kind: 'list'; readonly of: Value; readonly min?: number; readonly max?: number };
+  | { readonly kind: 'list'; readonly of: Value; readonly min?: number; readonly max?: number }
+  /** One of a few words; `default` is what the bot uses when the key is not written. */
+  | { readonly kind: 'choice'; readonly values: readonly [string, ...string[]]; readonly default: string };
 
 export interface Key {
   /** The names a user may write, the first one shown in messages ("known here: ..."); the others are aliases. */
@@ -101,6 +105,7 @@ const schema = (value: JsonSchema) => ({ kind: 'schema', schema: value }) as con
 const ref = (name: keyof typeof definitions) => schema({ $ref: `#/$defs/${name}` });
 const number = <R extends NumberRange>(range: R) => ({ kind: 'number', range }) as const;
 const mapping = <M extends Mapping>(value: M) => ({ kind: 'mapping', mapping: value }) as const;
+const gestureAction = { kind: 'choice', values: GESTURE_ACTIONS, default: 'next' } as const;
 
 export const WEBEX = {
   def: 'webex',
@@ -133,8 +138,8 @@ export const SERVER = {
       description: 'Seconds during which a second press counts once.',
     },
     press_timeout: {
-      names: ['press_timeout'], value: number({ above: 0, max: 120, unit: 'seconds', default: 25 }),
-      description: 'Seconds by which a press always gets its answer, whatever is still pending.',
+      names: ['press_timeout'], value: number({ above: 0, max: 120, unit: 'seconds', default: 8 }),
+      description: 'Seconds by which a press always gets its answer, whatever is still pending (bt.tn gives up after about 10).',
     },
     deliver_within: {
       names: ['deliver_within'], value: number({ above: 0, max: 1440, unit: 'minutes', default: 15 }),
@@ -215,6 +220,14 @@ export const SETTINGS = {
     ack_timeout: {
       names: ['ack_timeout'], value: ref('ackTimeout'),
       description: 'The default `ack_timeout` of every step that sets none. Without any, a taken escalation stays taken until resolved.',
+    },
+    long_press: {
+      names: ['long_press'], value: gestureAction,
+      description: 'What a long press (bt.tn `pressed-long`, Flic `hold`, Shelly `long`) does: `next` step (the default), `acknowledge`, `resolve`, `reset` or `nothing`.',
+    },
+    double_press: {
+      names: ['double_press'], value: gestureAction,
+      description: 'What a double press (Flic `double_click`, Shelly `double`) does: `next` step (the default), `acknowledge`, `resolve`, `reset` or `nothing`.',
     },
   },
 } as const satisfies Mapping;

@@ -1,6 +1,8 @@
 // The settings after validation and normalisation: what the rest of the bot sees.
 // Every form a user may write in settings.yaml (2016 seed forms, today's names) ends up in this one shape.
 
+import type { GestureAction } from '../core/button-event.ts';
+
 export interface Settings {
   /** Absolute path of the settings file; referenced files are resolved against its folder. */
   readonly sourcePath: string;
@@ -10,6 +12,8 @@ export interface Settings {
   readonly server: ServerSettings;
   /** Idle time after which the next press starts the sequence again at step 1; undefined: never. */
   readonly resetAfterMs: number | undefined;
+  /** What a long press and a double press do (`long_press:`, `double_press:`); a plain press runs the next step. */
+  readonly gestures: Readonly<Record<'long press' | 'double press', GestureAction>>;
 }
 
 export interface WebexSettings {

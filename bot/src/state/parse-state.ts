@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { CardView } from '../core/card.ts';
 import type { Action } from '../core/plan.ts';
 import {
-  INITIAL_STATE, STATE_VERSION, type Acknowledgement, type BotState, type Channel, type Contact, type Incident, type OutboxEntry, type PressRecord, type RoomState,
+  CHANNELS, INCIDENT_STATUSES, INITIAL_STATE, RECORD_KINDS, STATE_VERSION, type Acknowledgement, type BotState, type Channel, type Contact, type Incident, type OutboxEntry, type PressRecord, type RoomState,
 } from '../core/state.ts';
 
 type Parsed = { readonly state: BotState; readonly problem?: undefined } | { readonly state?: undefined; readonly problem: string };
@@ -48,18 +48,26 @@ function stateOf(json: Json): BotState {
     incident: optional(json.incident, incident),
     incidentCount: Number.isInteger(json.incidentCount) ? json.incidentCount as number : 0,
     webhookSecret: optional(json.webhookSecret, (v) => string(v, 'webhookSecret')),
+    lastHeard: optional(json.lastHeard, (v) => {
+      const heard = object(v, 'lastHeard');
+      return { at: isoDate(heard.at, 'lastHeard.at'), type: optional(heard.type, (t) => string(t, 'lastHeard.type')) };
+    }),
+    handledEvents: list(json.handledEvents, 'handledEvents').map((v) => {
+      const event = object(v, 'handledEvents');
+      return { eid: string(event.eid, 'handledEvents.eid'), handledBy: string(event.handledBy, 'handledEvents.handledBy') };
+    }),
   };
 }
 
-const STATUSES = new Set(['escalating', 'acknowledged', 'resolved']);
-const CHANNELS = new Set(['Webex', 'phone', 'SMS', 'status page']);
+const STATUSES: ReadonlySet<string> = new Set(INCIDENT_STATUSES);
+const CHANNEL_NAMES: ReadonlySet<string> = new Set(CHANNELS);
 
 function incident(value: unknown): Incident {
   const json = object(value, 'incident');
   if (!Number.isInteger(json.number) || !STATUSES.has(json.status as string)) throw new Refused('an incident without its number or status');
   const who = (v: unknown): Acknowledgement => {
     const w = object(v, 'incident.acknowledged');
-    if (!CHANNELS.has(w.via as string)) throw new Refused('an acknowledgement through an unknown channel');
+    if (!CHANNEL_NAMES.has(w.via as string)) throw new Refused('an acknowledgement through an unknown channel');
     return { name: string(w.name, 'acknowledgement.name'), via: w.via as Channel, at: isoDate(w.at, 'acknowledgement.at') };
   };
   const strings = (key: string) => list(json[key] ?? [], `incident.${key}`).map((v) => string(v, `incident.${key}`));
@@ -130,7 +138,7 @@ function action(value: unknown): Action {
   const text = (key: string) => string(json[key], `action.${key}`);
   switch (json.kind) {
     case 'member': return { id, kind: 'member', email: text('email'), moderator: json.moderator === true };
-    case 'notice': return { id, kind: 'notice', text: text('text') };
+    case 'notice': return { id, kind: 'notice', text: text('text'), ...(json.parentId === undefined ? {} : { parentId: text('parentId') }) };
     case 'card': {
       const view = object(json.view, 'action.view');
       if (!Number.isInteger(view.incident) || !Number.isInteger(view.step) || !Number.isInteger(view.steps) || !STATUSES.has(view.state as string)) {
@@ -173,12 +181,12 @@ function action(value: unknown): Action {
   }
 }
 
-const RECORD_KINDS = new Set(['step', 'after last step', 'debounced', 'acknowledged', 'resolved', 'reopened', 'reached']);
+const KINDS: ReadonlySet<string> = new Set(RECORD_KINDS);
 
 /** History records are shown, never acted on: their outcomes are kept as written, their frame checked. */
 function record(value: unknown): PressRecord {
   const json = object(value, 'a history record');
-  if (!RECORD_KINDS.has(json.kind as string) || !Array.isArray(json.actions)) throw new Refused('a history record of another shape');
+  if (!KINDS.has(json.kind as string) || !Array.isArray(json.actions)) throw new Refused('a history record of another shape');
   string(json.id, 'history.id');
   isoDate(json.at, 'history.at');
   return json as unknown as PressRecord;

@@ -147,9 +147,11 @@ function stepsHtml(view: StatusView): string {
 }
 
 function pressesLine(view: StatusView): string {
-  if (view.lastPressAt === undefined) return 'No press counted yet.';
   const count = view.pressCount === 1 ? '1 press counted' : `${view.pressCount} presses counted`;
-  return `${count}, the last at ${timeHtml(view.lastPressAt)}.`;
+  const presses = view.lastPressAt === undefined ? 'No press counted yet.' : `${count}, the last at ${timeHtml(view.lastPressAt)}.`;
+  const heard = view.lastHeard === undefined ? ''
+    : ` The button was last heard from at ${timeHtml(view.lastHeard.at)}${view.lastHeard.type === undefined ? '' : ` (it sent <code>${esc(view.lastHeard.type)}</code>)`}.`;
+  return presses + heard;
 }
 
 function nextHtml(next: NextPressView, steps: number): string {
@@ -178,12 +180,14 @@ function historyHtml(history: readonly PressView[]): string {
   return `<h2 id="history-title">Press history <span class="muted">newest first</span></h2>${list}`;
 }
 
+/** What each kind of record is called in the history (a step is named by its number). */
+const KIND_TITLE: Readonly<Record<Exclude<PressView['kind'], 'step'>, string>> = {
+  'after last step': 'After the last step', debounced: 'Counted once', acknowledged: 'Taken', resolved: 'Resolved',
+  reopened: 'Escalating again: taken, not resolved in time', reached: 'Twilio reports', command: 'Command in the room',
+};
+
 function pressHtml(press: PressView): string {
-  const title = press.kind === 'step' ? `Step ${press.step}${press.trigger === 'timer' ? ', run by its timer' : ''}`
-    : press.kind === 'after last step' ? 'After the last step'
-    : press.kind === 'acknowledged' ? 'Taken' : press.kind === 'resolved' ? 'Resolved'
-    : press.kind === 'reopened' ? 'Escalating again: taken, not resolved in time'
-    : press.kind === 'reached' ? 'Twilio reports' : 'Counted once';
+  const title = press.kind === 'step' ? `Step ${press.step}${press.trigger === 'timer' ? ', run by its timer' : ''}` : KIND_TITLE[press.kind];
   const verdict = press.kind === 'debounced' ? '<span class="badge muted-badge">pressed again within the debounce window</span>'
     : press.ok ? `<span class="badge ok">${press.dryRun ? 'ran in dry-run' : 'all delivered'}</span>`
     : `<span class="badge failed">${press.actions.filter((action) => action.outcome === 'failed' || action.outcome === 'given up').length} failed</span>`;

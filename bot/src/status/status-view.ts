@@ -4,7 +4,7 @@
 
 import { outcomeLine } from '../core/contacts.ts';
 import { describeAction, planPress, type Action } from '../core/plan.ts';
-import type { Acknowledgement, ActionOutcome, BotState, PressRecord } from '../core/state.ts';
+import type { Acknowledgement, ActionOutcome, BotState, Heard, IncidentStatus, PressRecord } from '../core/state.ts';
 import type { DescribedRequest } from '../http/transport.ts';
 import type { Settings } from '../settings/types.ts';
 
@@ -18,6 +18,8 @@ export interface StatusView {
   readonly stepReached: number;
   readonly pressCount: number;
   readonly lastPressAt: string | undefined;
+  /** The last thing the button sent, a press or a sign of life (bt.tn's `not-pressed`). */
+  readonly lastHeard: Heard | undefined;
   readonly next: NextPressView;
   /** The escalation under way or the last one; undefined before the first step. */
   readonly incident: IncidentView | undefined;
@@ -51,7 +53,7 @@ export interface PreviewAction {
 
 export interface IncidentView {
   readonly number: number;
-  readonly status: 'escalating' | 'acknowledged' | 'resolved';
+  readonly status: IncidentStatus;
   readonly startedAt: string;
   readonly acknowledged: Acknowledgement | undefined;
   readonly resolved: Acknowledgement | undefined;
@@ -105,6 +107,7 @@ export function statusView(settings: Settings, state: BotState, dryRun: boolean,
     stepReached: state.nextStep - 1,
     pressCount: state.pressCount,
     lastPressAt: state.lastPressAt,
+    lastHeard: state.lastHeard,
     next: {
       step: plan.step,
       restarts: plan.restarted,

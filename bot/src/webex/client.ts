@@ -30,6 +30,8 @@ export interface Webhook {
   readonly event: string;
   /** Webex deactivates a webhook whose deliveries keep failing; a PUT with status 'active' revives it. */
   readonly status: 'active' | 'inactive';
+  /** Which deliveries it makes, e.g. `mentionedPeople=me`; Webex cannot change it later. */
+  readonly filter: string | undefined;
 }
 
 /** What the bot sets on a webhook; Webex keeps the secret and signs every delivery with it. */
@@ -48,6 +50,15 @@ export interface AttachmentAction {
   readonly messageId: string;
   /** The button's data merged with the card's input fields; parsed by whoever made the card. */
   readonly inputs: unknown;
+}
+
+/** A person's message, as the bot may read it (one that mentions the bot, in a group space). */
+export interface PersonMessage {
+  readonly id: string;
+  readonly roomId: string;
+  readonly personId: string;
+  /** Plain text, the mention written as the bot's name. */
+  readonly text: string;
 }
 
 export interface Person {
@@ -96,13 +107,16 @@ export class WebexClient {
     }
   }
 
-  /** One message: the text and, when given, the file (Webex takes one file per message, as multipart). Resolves with its id. */
-  async postMessage(roomId: string, message: RoomMessage | undefined, file: StepFile | undefined, call: ApiCall): Promise<string> {
+  /**
+   * One message: the text and, when given, the file (Webex takes one file per message, as multipart), in
+   * the thread of `parentId` when given. Resolves with its id.
+   */
+  async postMessage(roomId: string, message: RoomMessage | undefined, file: StepFile | undefined, call: ApiCall, parentId?: string): Promise<string> {
     const url = `${this.base}/messages`;
     const text = message === undefined ? {} : { [message.format]: message.body };
     let request: HttpRequest;
     if (file === undefined) {
-      request = this.request('POST', url, { roomId, ...text });
+      request = this.request('POST', url, { roomId, ...(parentId === undefined ? {} : { parentId }), ...text });
     } else {
       const form = new FormData();
       form.set('roomId', roomId);
@@ -144,9 +158,10 @@ export class WebexClient {
    * Registers a webhook. Not repeatable: a copy made by a lost answer is found and deleted by the next
    * ensureWebhook, which lists before it creates.
    */
-  async createWebhook(spec: WebhookSpec & { readonly resource: string; readonly event: string }, call: ApiCall): Promise<Webhook> {
-    const { name, targetUrl, resource, event, secret } = spec;
-    const response = await this.transport.send(this.request('POST', `${this.base}/webhooks`, { name, targetUrl, resource, event, secret }), call);
+  async createWebhook(spec: WebhookSpec & { readonly resource: string; readonly event: string; readonly filter?: string }, call: ApiCall): Promise<Webhook> {
+    const { name, targetUrl, resource, event, secret, filter } = spec;
+    const body = { name, targetUrl, resource, event, ...(filter === undefined ? {} : { filter }), secret };
+    const response = await this.transport.send(this.request('POST', `${this.base}/webhooks`, body), call);
     return webhook(jsonObject(response, 'the new webhook'), 'the new webhook');
   }
 
@@ -172,12 +187,17 @@ export class WebexClient {
     };
   }
 
+  /** A message by the id a webhook delivery names (deliveries carry no text: it is read here). */
+  async getMessage(id: string, call: ApiCall): Promise<PersonMessage> {
+    const what = 'the message';
+    const item = jsonObject(await this.transport.send(this.request('GET', `${this.base}/messages/${encodeURIComponent(id)}`), call), what);
+    const text = item.text ?? '';
+    if (typeof text !== 'string') throw new AnswerError(what, 'no valid `text`');
+    return { id: stringField(item, 'id', what), roomId: stringField(item, 'roomId', what), personId: stringField(item, 'personId', what), text };
+  }
+
   async getPerson(id: string, call: ApiCall): Promise<Person> {
-    const what = 'the person';
-    const item = jsonObject(await this.transport.send(this.request('GET', `${this.base}/people/${encodeURIComponent(id)}`), call), what);
-    const emails = item.emails ?? [];
-    if (!Array.isArray(emails) || !emails.every((email) => typeof email === 'string')) throw new AnswerError(what, 'no valid `emails` list');
-    return { id: stringField(item, 'id', what), displayName: stringField(item, 'displayName', what), emails };
+    return person(jsonObject(await this.transport.send(this.request('GET', `${this.base}/people/${encodeURIComponent(id)}`), call), 'the person'), 'the person');
   }
 
   /** Deletes the room for everyone when the bot may (a moderator, or any member of a space that is not moderated); else Webex only removes the bot. */
@@ -198,8 +218,13 @@ export class WebexClient {
 
   /** The bot's own person id. */
   async me(call: ApiCall): Promise<string> {
+    return (await this.self(call)).id;
+  }
+
+  /** The bot as a person: its id and the name people mention it by. */
+  async self(call: ApiCall): Promise<Person> {
     const response = await this.transport.send(this.request('GET', `${this.base}/people/me`), call);
-    return stringField(jsonObject(response, 'the bot\'s person'), 'id', 'the bot\'s person');
+    return person(jsonObject(response, 'the bot\'s person'), 'the bot\'s person');
   }
 
   /** Whether this person moderates the room; undefined when they are not in it. */
@@ -247,12 +272,19 @@ function room(item: JsonObject, what: string): Room {
   return { id: stringField(item, 'id', what), title: stringField(item, 'title', what), isLocked: item.isLocked === true };
 }
 
+function person(item: JsonObject, what: string): Person {
+  const emails = item.emails ?? [];
+  if (!Array.isArray(emails) || !emails.every((email) => typeof email === 'string')) throw new AnswerError(what, 'no valid `emails` list');
+  return { id: stringField(item, 'id', what), displayName: stringField(item, 'displayName', what), emails };
+}
+
 function webhook(item: JsonObject, what: string): Webhook {
   const status = item.status ?? 'active';
   if (status !== 'active' && status !== 'inactive') throw new AnswerError(what, 'no valid `status`');
   return {
     id: stringField(item, 'id', what), name: stringField(item, 'name', what), targetUrl: stringField(item, 'targetUrl', what),
     resource: stringField(item, 'resource', what), event: stringField(item, 'event', what), status,
+    filter: typeof item.filter === 'string' && item.filter !== '' ? item.filter : undefined,
   };
 }
 

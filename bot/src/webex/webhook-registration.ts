@@ -1,6 +1,7 @@
-// The bot registers its own Webex webhook for card clicks at start-up: one webhook, named as the bot's,
-// pointing at this deployment and signed with this deployment's secret. Whatever else carries that name
-// (an older address, a copy left by a lost answer) is deleted.
+// The bot registers its own Webex webhooks at start-up: one for card clicks, one for the messages that
+// mention it (commands in the room), each named as the bot's, pointing at this deployment and signed with
+// this deployment's secret. Whatever else carries that name (an older address, a copy left by a lost
+// answer, another event) is deleted.
 
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.ts';
@@ -9,10 +10,20 @@ import type { WebexClient, Webhook } from './client.ts';
 
 /** Marks a webhook as this bot's: the only ones it updates or deletes. */
 export const WEBHOOK_NAME = 'bttn escalation';
-/** Where Webex delivers card clicks, under the bot's public URL. */
+/** Where Webex delivers card clicks and commands, under the bot's public URL. */
 export const WEBEX_EVENTS_PATH = '/webex/events';
-const RESOURCE = 'attachmentActions';
-const EVENT = 'created';
+
+/** What the bot listens to. A bot hears a group space's messages only when mentioned; the filter says so. */
+export const SUBSCRIPTIONS = [
+  { resource: 'attachmentActions', event: 'created', filter: undefined },
+  { resource: 'messages', event: 'created', filter: 'mentionedPeople=me' },
+] as const satisfies readonly Subscription[];
+
+interface Subscription {
+  readonly resource: string;
+  readonly event: string;
+  readonly filter: string | undefined;
+}
 
 export interface WebhookRegistration {
   readonly id: string;
@@ -47,39 +58,44 @@ export function webhookTarget(publicUrl: string): string {
 }
 
 /**
- * Makes sure exactly one webhook of ours delivers card clicks to this deployment with this secret.
+ * Makes sure exactly one webhook of ours delivers each subscription to this deployment with this secret.
  *
  * Webex never shows a webhook's secret, so a webhook that looks right may carry an older one: the kept
  * webhook always gets the current secret by PUT. An update rather than delete-and-create keeps its id and
- * leaves no moment without a webhook, in which a click would be lost. The kept one is made right before
+ * leaves no moment without a webhook, in which a click would be lost. The kept ones are made right before
  * the others are deleted, for the same reason.
  */
-export async function ensureWebhook(options: EnsureWebhookOptions, call: ApiCall): Promise<WebhookRegistration> {
+export async function ensureWebhooks(options: EnsureWebhookOptions, call: ApiCall): Promise<WebhookRegistration[]> {
   const { webex, secret, log } = options;
   const targetUrl = webhookTarget(options.publicUrl);
   const spec = { name: WEBHOOK_NAME, targetUrl, secret };
   const ours = (await webex.listWebhooks(call)).filter((hook) => hook.name === WEBHOOK_NAME);
-  const clicks = ours.filter((hook) => hook.resource === RESOURCE && hook.event === EVENT);
-  const kept = clicks.find((hook) => hook.targetUrl === targetUrl) ?? clicks[0];
-
-  let registration: WebhookRegistration;
-  if (kept === undefined) {
-    const created = await webex.createWebhook({ ...spec, resource: RESOURCE, event: EVENT }, call);
-    registration = { id: created.id, action: 'created' };
-  } else {
-    const revive = kept.status === 'inactive';
-    await webex.updateWebhook(kept.id, revive ? { ...spec, status: 'active' } : spec, call);
-    registration = { id: kept.id, action: kept.targetUrl === targetUrl && !revive ? 'reused' : 'updated' };
+  const registrations: WebhookRegistration[] = [];
+  for (const subscription of SUBSCRIPTIONS) {
+    // Webex cannot change a webhook's filter: one with another filter is replaced.
+    const same = ours.filter((hook) => hook.resource === subscription.resource && hook.event === subscription.event && hook.filter === subscription.filter);
+    const kept = same.find((hook) => hook.targetUrl === targetUrl) ?? same[0];
+    let registration: WebhookRegistration;
+    if (kept === undefined) {
+      const created = await webex.createWebhook({ ...spec, ...subscription }, call);
+      registration = { id: created.id, action: 'created' };
+    } else {
+      const revive = kept.status === 'inactive';
+      await webex.updateWebhook(kept.id, revive ? { ...spec, status: 'active' } : spec, call);
+      registration = { id: kept.id, action: kept.targetUrl === targetUrl && !revive ? 'reused' : 'updated' };
+    }
+    log('webex webhook', { id: registration.id, resource: subscription.resource, action: registration.action, target: targetUrl });
+    registrations.push(registration);
   }
-  for (const stale of ours.filter((hook) => hook.id !== registration.id)) {
+  for (const stale of ours.filter((hook) => !registrations.some((registration) => registration.id === hook.id))) {
     await webex.deleteWebhook(stale.id, call);
     log('webex webhook deleted', { id: stale.id, target: stale.targetUrl, why: why(stale, targetUrl) });
   }
-  log('webex webhook', { id: registration.id, action: registration.action, target: targetUrl });
-  return registration;
+  return registrations;
 }
 
 function why(stale: Webhook, targetUrl: string): string {
-  if (stale.resource !== RESOURCE || stale.event !== EVENT) return `another event (${stale.resource}/${stale.event})`;
+  const wanted = SUBSCRIPTIONS.some((subscription) => stale.resource === subscription.resource && stale.event === subscription.event && stale.filter === subscription.filter);
+  if (!wanted) return `another event (${stale.resource}/${stale.event}${stale.filter === undefined ? '' : `, ${stale.filter}`})`;
   return stale.targetUrl === targetUrl ? 'a copy' : 'another address';
 }

@@ -1,5 +1,8 @@
 // The fakes' own checks: each test sends what a buggy (or correct) bot could send and looks at the answer.
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import twilio from 'twilio';
 import { startRecorder } from './recorder.ts';
@@ -314,7 +317,6 @@ describe('fake Webex', () => {
     ['isLocked as a string', '/rooms', { title: 'Escalation', isLocked: 'yes' }, /isLocked must be a boolean/],
     ['an unknown property of a membership', '/memberships', { roomId: 'r', personEmail: 'ops@example.com', role: 'admin' }, /Unknown property\(ies\) for POST \/v1\/memberships: role/],
     ['an unknown property of a message', '/messages', { roomId: 'r', text: 'hi', html: '<b>hi</b>' }, /Unknown property\(ies\) for POST \/v1\/messages: html/],
-    ['a thread reply, which the contract allows but the fake does not model,', '/messages', { roomId: 'r', text: 'hi', parentId: 'm' }, /parentId: in Webex's API but not modelled by this fake/],
   ] as const) {
     test(`${what} is 400 naming it`, async () => {
       const response = await postJson(path, body);
@@ -322,6 +324,61 @@ describe('fake Webex', () => {
       assert.match((await response.json() as { message: string }).message, problem);
     });
   }
+
+  test('a reply in a thread names a message of its room, and a reply cannot be answered in its turn', async () => {
+    const room = webex.addRoom('Escalation');
+    const first = await (await postJson('/messages', { roomId: room.id, text: 'first' })).json() as { id: string };
+    const reply = await postJson('/messages', { roomId: room.id, text: 'reply', parentId: first.id });
+    assert.equal(reply.status, 200);
+    assert.equal(webex.messages[1]!.parentId, first.id);
+    const { id } = await reply.json() as { id: string };
+    const nested = await postJson('/messages', { roomId: room.id, text: 'nested', parentId: id });
+    assert.equal(nested.status, 400);
+    assert.match((await nested.json() as { message: string }).message, /first message of a thread/);
+    assert.equal((await postJson('/messages', { roomId: room.id, text: 'x', parentId: 'nope' })).status, 400);
+  });
+
+  test('a person\'s message reaches the bot only when it mentions it: a signed delivery of ids, then GET /messages/{id}', async () => {
+    const room = webex.addRoom('Escalation');
+    const deliveries: { body: string; signature: string | undefined }[] = [];
+    const target = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk)).on('end', () => {
+        deliveries.push({ body: Buffer.concat(chunks).toString(), signature: req.headers['x-spark-signature'] as string | undefined });
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    const targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}/hook`;
+    const secret = 'hook-secret';
+    await postJson('/webhooks', { name: 'commands', targetUrl, resource: 'messages', event: 'created', secret, filter: `roomId=${room.id}` });
+    const other = webex.addRoom('Elsewhere');
+    const heard = await webex.say(room.id, 'status');
+    assert.deepEqual(heard.statuses, [200]);
+    assert.deepEqual((await webex.say(room.id, 'just chatting', undefined, { mention: false })).statuses, []);
+    assert.deepEqual((await webex.say(other.id, 'status')).statuses, [], 'the filter keeps out other rooms');
+    assert.equal(deliveries.length, 1);
+    const delivery = JSON.parse(deliveries[0]!.body) as { resource: string; data: Record<string, unknown> };
+    assert.equal(delivery.resource, 'messages');
+    assert.equal(deliveries[0]!.signature, createHmac('sha1', secret).update(deliveries[0]!.body).digest('hex'));
+    assert.equal(delivery.data.id, heard.message.id);
+    assert.equal('text' in delivery.data, false, 'a delivery carries ids, not the text');
+    const read = await send(`/messages/${heard.message.id}`);
+    assert.equal(read.status, 200);
+    const message = await read.json() as Record<string, unknown>;
+    assert.equal(message.text, 'Fake Bot status');
+    assert.deepEqual(message.mentionedPeople, [webex.bot.id]);
+    assert.deepEqual(undeclared(message, WEBEX_CONTRACT.properties('Message')), []);
+    const unheard = webex.messages.find((candidate) => candidate.text === 'just chatting')!;
+    assert.equal((await send(`/messages/${unheard.id}`)).status, 404, 'a bot cannot read what does not mention it');
+    target.close();
+  });
+
+  test('a webhook filter this fake does not apply is refused by name', async () => {
+    const response = await postJson('/webhooks', { name: 'x', targetUrl: 'https://bot.example/hook', resource: 'messages', event: 'created', filter: 'hasFiles=true' });
+    assert.equal(response.status, 400);
+    assert.match((await response.json() as { message: string }).message, /filter hasFiles/);
+  });
 
   test('a multipart message with a field the contract does not list is 400', async () => {
     const room = webex.addRoom('Escalation');

@@ -50,6 +50,13 @@ export interface WebexMessage {
   /** How many times PUT changed it (Webex allows 10). */
   edits: number;
   readonly created: string;
+  /** Who posted it: the bot, or a person through say(). */
+  readonly personId: string;
+  readonly personEmail: string;
+  /** The message it answers in a thread. */
+  readonly parentId: string | undefined;
+  /** People @mentioned in it (the bot's id when a person mentions it). */
+  readonly mentionedPeople: readonly string[];
 }
 
 export interface WebexCardAttachment {
@@ -67,6 +74,8 @@ export interface WebexWebhook {
   secret: string | undefined;
   status: 'active' | 'inactive';
   readonly created: string;
+  /** "Filtering Webhooks": `roomId=...`, `mentionedPeople=me` and the like, joined with `&`. */
+  readonly filter: string | undefined;
 }
 
 /** A click on a card button, as GET /attachment/actions/{id} shows it. */
@@ -117,7 +126,7 @@ export interface FakeWebex extends FakeServer {
   /** People who clicked (GET /people/{personId} finds them, and the bot). */
   readonly people: WebexPerson[];
   /** Register a webhook as if an earlier run (or another deployment) had made it. */
-  addWebhook(webhook: Pick<WebexWebhook, 'name' | 'targetUrl' | 'resource' | 'event'> & Partial<Pick<WebexWebhook, 'secret' | 'status'>>): WebexWebhook;
+  addWebhook(webhook: Pick<WebexWebhook, 'name' | 'targetUrl' | 'resource' | 'event'> & Partial<Pick<WebexWebhook, 'secret' | 'status' | 'filter'>>): WebexWebhook;
   /**
    * A person clicks a button of the card in message `messageId`, submitting `inputs`: records the attachment
    * action and POSTs a delivery to every active webhook for attachmentActions/created, as Webex does, signed with
@@ -125,6 +134,13 @@ export interface FakeWebex extends FakeServer {
    * status each target answered, in webhook order.
    */
   clickCard(messageId: string, inputs: Record<string, unknown>, person?: { displayName: string; email: string }, options?: { signature?: 'valid' | 'forged' | 'missing' }): Promise<number[]>;
+  /**
+   * A person posts `text` in room `roomId`. With `mention` (the default) it starts with an @mention of the bot,
+   * as the Webex app writes it, and Webex POSTs a delivery to every active webhook for messages/created whose
+   * filter lets it through, signed like clickCard's; without one, a bot hears nothing of a group space's
+   * messages, and cannot read them. Resolves with the message and the status each target answered.
+   */
+  say(roomId: string, text: string, person?: { displayName: string; email: string }, options?: { mention?: boolean; signature?: 'valid' | 'forged' | 'missing' }): Promise<{ message: WebexMessage; statuses: number[] }>;
 }
 
 export interface FakeWebexOptions {
@@ -193,6 +209,7 @@ export async function startFakeWebex(options: FakeWebexOptions): Promise<FakeWeb
       case 'POST /memberships': return createMembership(call);
       case 'POST /messages': return createMessage(call);
       case 'PUT /messages/{messageId}': return updateMessage(call, id);
+      case 'GET /messages/{messageId}': return getMessage(id);
       case 'GET /webhooks': return listWebhooks(call);
       case 'POST /webhooks': return createWebhook(call);
       case 'GET /webhooks/{webhookId}': return { status: 200, body: webhookResource(findWebhook(id)) };
@@ -289,7 +306,17 @@ export async function startFakeWebex(options: FakeWebexOptions): Promise<FakeWeb
         reject(400, `${name} is ${Buffer.byteLength(value)} bytes; the maximum message length is ${MAX_MESSAGE_BYTES} bytes.`);
       }
     }
-    const message: WebexMessage = { id: webexId('MESSAGE'), roomId, markdown, text, files, attachments, edits: 0, created: new Date().toISOString() };
+    const parentId = fields.parentId;
+    if (parentId !== undefined) {
+      // "Threads": a reply names a message of the same room, and a reply cannot be answered in its turn.
+      const parent = messages.find((candidate) => candidate.id === parentId && candidate.roomId === roomId);
+      if (parent === undefined) reject(400, `parentId ${parentId} is not a message of room ${roomId}.`);
+      if (parent.parentId !== undefined) reject(400, 'parentId must be the first message of a thread, not a reply.');
+    }
+    const message: WebexMessage = {
+      id: webexId('MESSAGE'), roomId, markdown, text, files, attachments, edits: 0, created: new Date().toISOString(),
+      personId: BOT.id, personEmail: BOT.email, parentId, mentionedPeople: [],
+    };
     messages.push(message);
     room.lastActivity = message.created;
     const fileUrls = files.map((_, i) => `${call.origin}/v1/contents/${message.id}/${i}`);
@@ -334,6 +361,15 @@ export async function startFakeWebex(options: FakeWebexOptions): Promise<FakeWeb
     };
   }
 
+  /** A bot reads its own messages, and a person's only where they mention it ("Bots" guide). */
+  function getMessage(id: string): Answer {
+    const message = messages.find((candidate) => candidate.id === id);
+    const readable = message !== undefined && (message.personId === BOT.id || message.mentionedPeople.includes(BOT.id));
+    if (!readable) reject(404, 'Could not find a message with provided ID.');
+    botRoom(message.roomId);
+    return { status: 200, body: messageResource(message) };
+  }
+
   function listWebhooks(call: Call): Answer {
     unmodelled(call.query, ['ownedBy']);
     return page(call, webhooks.map(webhookResource), 100);
@@ -341,12 +377,14 @@ export async function startFakeWebex(options: FakeWebexOptions): Promise<FakeWeb
 
   function createWebhook(call: Call): Answer {
     const body = jsonBody(call, CONTRACT.find('POST', '/v1/webhooks'));
-    unmodelled(body, ['filter', 'ownedBy']);
+    unmodelled(body, ['ownedBy']);
+    const filter = optionalString(body, 'filter');
+    if (filter !== undefined) webhookFilter(filter);
     const name = body.name as string;
     if (name.trim() === '') reject(400, 'name is required and must not be empty.');
     const webhook = addWebhook({
       name, targetUrl: targetUrl(body.targetUrl as string), resource: body.resource as string, event: body.event as string,
-      secret: optionalString(body, 'secret'),
+      secret: optionalString(body, 'secret'), filter,
     });
     return { status: 200, body: webhookResource(webhook) };
   }
@@ -375,10 +413,10 @@ export async function startFakeWebex(options: FakeWebexOptions): Promise<FakeWeb
     return webhooks.find((candidate) => candidate.id === id) ?? reject(404, 'Could not find a webhook with provided ID.');
   }
 
-  function addWebhook(spec: Pick<WebexWebhook, 'name' | 'targetUrl' | 'resource' | 'event'> & Partial<Pick<WebexWebhook, 'secret' | 'status'>>): WebexWebhook {
+  function addWebhook(spec: Pick<WebexWebhook, 'name' | 'targetUrl' | 'resource' | 'event'> & Partial<Pick<WebexWebhook, 'secret' | 'status' | 'filter'>>): WebexWebhook {
     const webhook: WebexWebhook = {
       id: webexId('WEBHOOK'), name: spec.name, targetUrl: spec.targetUrl, resource: spec.resource, event: spec.event,
-      secret: spec.secret, status: spec.status ?? 'active', created: new Date().toISOString(),
+      secret: spec.secret, status: spec.status ?? 'active', created: new Date().toISOString(), filter: spec.filter,
     };
     webhooks.push(webhook);
     return webhook;
@@ -408,21 +446,54 @@ export async function startFakeWebex(options: FakeWebexOptions): Promise<FakeWeb
     const message = messages.find((candidate) => candidate.id === messageId);
     if (message === undefined || message.attachments.length === 0) throw new Error(`clickCard: no card in message ${messageId}`);
     // The bot's own address clicks as the bot, as Webex would show a click made with the bot's token.
-    const personId = clicker.email === BOT.email ? BOT.id : personIdFor(clicker.email);
+    const personId = personIdFor(clicker.email);
     if (personId !== BOT.id && !people.some((candidate) => candidate.id === personId)) people.push({ id: personId, displayName: clicker.displayName, email: clicker.email });
     const action: WebexAttachmentAction = {
       id: webexId('ATTACHMENT_ACTION'), personId, roomId: message.roomId, messageId, inputs, created: new Date().toISOString(),
     };
     attachmentActions.push(action);
-    const targets = webhooks.filter((hook) => hook.status === 'active' && hook.resource === 'attachmentActions' && hook.event === 'created');
-    if (targets.length === 0) throw new Error('clickCard: no active webhook for attachmentActions/created is registered');
+    const data = { id: action.id, type: 'submit', messageId, personId, roomId: message.roomId, created: action.created };
+    return deliver('attachmentActions', data, personId, { roomId: message.roomId, personId }, signature);
+  }
+
+  async function say(
+    roomId: string, text: string,
+    speaker: { displayName: string; email: string } = { displayName: 'Alex Example', email: 'alex@example.com' },
+    { mention = true, signature = 'valid' }: { mention?: boolean; signature?: 'valid' | 'forged' | 'missing' } = {},
+  ): Promise<{ message: WebexMessage; statuses: number[] }> {
+    const room = rooms.find((candidate) => candidate.id === roomId) ?? reject(404, NO_ROOM);
+    const personId = personIdFor(speaker.email);
+    if (personId !== BOT.id && !people.some((candidate) => candidate.id === personId)) people.push({ id: personId, displayName: speaker.displayName, email: speaker.email });
+    // The Webex app writes a mention as the mentioned name in `text`.
+    const message: WebexMessage = {
+      id: webexId('MESSAGE'), roomId, markdown: undefined, text: mention ? `${BOT.displayName} ${text}` : text, files: [], attachments: [],
+      edits: 0, created: new Date().toISOString(), personId, personEmail: speaker.email, parentId: undefined, mentionedPeople: mention ? [BOT.id] : [],
+    };
+    messages.push(message);
+    room.lastActivity = message.created;
+    // "Bots": in a group space a bot hears only the messages that mention it.
+    if (!mention || !room.botIsMember) return { message, statuses: [] };
+    const data = { id: message.id, roomId, roomType: 'group', personId, personEmail: speaker.email, mentionedPeople: [BOT.id], created: message.created };
+    return { message, statuses: await deliver('messages', data, personId, { roomId, personId, personEmail: speaker.email, mentionedPeople: 'me' }, signature) };
+  }
+
+  /**
+   * POSTs a delivery for `resource`/created to every active webhook whose filter matches, signed with its secret
+   * in X-Spark-Signature ('forged': with another secret; 'missing': no header); the status each answered, in order.
+   */
+  async function deliver(
+    kind: 'attachmentActions' | 'messages', data: Record<string, unknown>, actorId: string, facts: Record<string, string>, signature: 'valid' | 'forged' | 'missing',
+  ): Promise<number[]> {
+    const targets = webhooks.filter((hook) => hook.status === 'active' && hook.resource === kind && hook.event === 'created'
+      && Object.entries(webhookFilter(hook.filter ?? '')).every(([name, value]) => facts[name] === value));
+    if (targets.length === 0 && kind === 'attachmentActions') throw new Error('clickCard: no active webhook for attachmentActions/created is registered');
     const statuses: number[] = [];
     for (const hook of targets) {
-      // The envelope of the "Webhooks" guide; like every encrypted resource, it names the action but not its inputs.
+      // The envelope of the "Webhooks" guide: ids only, like every encrypted resource (read the rest by id).
       const body = JSON.stringify({
         id: hook.id, name: hook.name, targetUrl: hook.targetUrl, resource: hook.resource, event: hook.event,
-        orgId: ORG_ID, createdBy: BOT.id, appId: APP_ID, ownedBy: 'creator', status: hook.status, actorId: personId,
-        data: { id: action.id, type: 'submit', messageId, personId, roomId: message.roomId, created: action.created },
+        ...(hook.filter === undefined ? {} : { filter: hook.filter }),
+        orgId: ORG_ID, createdBy: BOT.id, appId: APP_ID, ownedBy: 'creator', status: hook.status, actorId, data,
       });
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       const key = signature === 'forged' ? 'not the secret' : hook.secret;
@@ -470,7 +541,7 @@ export async function startFakeWebex(options: FakeWebexOptions): Promise<FakeWeb
       people.length = 0;
     },
   });
-  return Object.assign(fake, { rooms, memberships, messages, bot: BOT, addRoom, webhooks, attachmentActions, people, addWebhook, clickCard });
+  return Object.assign(fake, { rooms, memberships, messages, bot: BOT, addRoom, webhooks, attachmentActions, people, addWebhook, clickCard, say });
 }
 
 function person(): Record<string, unknown> {
@@ -481,8 +552,27 @@ function person(): Record<string, unknown> {
 }
 
 function webhookResource(webhook: WebexWebhook): Record<string, unknown> {
-  const { id, name, targetUrl, resource: kind, event, status, created } = webhook;
-  return resource('Webhook', { id, name, targetUrl, resource: kind, event, status, created, ownedBy: 'creator' });
+  const { id, name, targetUrl, resource: kind, event, status, created, filter } = webhook;
+  return resource('Webhook', { id, name, targetUrl, resource: kind, event, filter, status, created, ownedBy: 'creator' });
+}
+
+function messageResource(message: WebexMessage): Record<string, unknown> {
+  const { id, roomId, text, markdown, personId, personEmail, mentionedPeople, created } = message;
+  return resource('Message', {
+    id, roomId, roomType: 'group', text: text ?? markdown, markdown, personId, personEmail,
+    mentionedPeople: mentionedPeople.length > 0 ? mentionedPeople : undefined, created,
+  });
+}
+
+/** The filters of the "Filtering Webhooks" guide that this fake applies; another is refused rather than ignored. */
+const FILTERS = ['roomId', 'personId', 'personEmail', 'mentionedPeople'];
+
+function webhookFilter(filter: string): Record<string, string> {
+  const pairs = Object.fromEntries(new URLSearchParams(filter));
+  const unknown = Object.keys(pairs).filter((name) => !FILTERS.includes(name));
+  if (unknown.length > 0) reject(400, `filter ${unknown.join(', ')}: in Webex's API but not modelled by this fake.`);
+  if (pairs.mentionedPeople !== undefined && pairs.mentionedPeople !== 'me') reject(400, 'mentionedPeople in a filter must be "me" for a bot.');
+  return pairs;
 }
 
 function attachmentActionResource(action: WebexAttachmentAction): Record<string, unknown> {
@@ -614,9 +704,11 @@ function messageParts(call: Call): { fields: Record<string, string | undefined>;
     const object = jsonObject(call);
     checkFields(op, object, false);
     if (object.files !== undefined) reject(400, 'files by URL are not supported by this fake; upload the file as multipart/form-data.');
-    unmodelled(object, ['parentId']);
     return {
-      fields: { roomId: optionalString(object, 'roomId'), text: optionalString(object, 'text'), markdown: optionalString(object, 'markdown') },
+      fields: {
+        roomId: optionalString(object, 'roomId'), text: optionalString(object, 'text'), markdown: optionalString(object, 'markdown'),
+        parentId: optionalString(object, 'parentId'),
+      },
       files: [],
       attachments: object.attachments === undefined ? [] : cardAttachments(object.attachments),
     };
@@ -625,7 +717,7 @@ function messageParts(call: Call): { fields: Record<string, string | undefined>;
   if (body.fields.files !== undefined) reject(400, 'files must be a file part (with a filename), not a text field.');
   checkFields(op, body.fields, true);
   // A card goes as JSON; as a multipart field it would arrive as text.
-  unmodelled(body.fields, ['parentId', 'attachments']);
+  unmodelled(body.fields, ['attachments']);
   const files = body.files.filter((file) => file.field === 'files');
   const strays = body.files.filter((file) => file.field !== 'files').map((file) => file.field);
   if (strays.length > 0) reject(400, `File parts must be named "files", got ${strays.join(', ')}.`);
@@ -634,8 +726,8 @@ function messageParts(call: Call): { fields: Record<string, string | undefined>;
     if (file.name === '') reject(400, 'The files part has no file name (Content-Disposition filename).');
     if (file.type === '') reject(400, `The files part "${file.name}" has no Content-Type.`);
   }
-  const { roomId, text, markdown } = body.fields;
-  return { fields: { roomId, text, markdown }, files: files.map(({ name, type, bytes }) => ({ name, type, bytes })), attachments: [] };
+  const { roomId, text, markdown, parentId } = body.fields;
+  return { fields: { roomId, text, markdown, parentId }, files: files.map(({ name, type, bytes }) => ({ name, type, bytes })), attachments: [] };
 }
 
 function jsonObject(call: Call): Record<string, unknown> {
@@ -668,7 +760,7 @@ function webexId(kind: string, uuid: string = randomUUID()): string {
   return Buffer.from(`ciscospark://us/${kind}/${uuid}`).toString('base64url');
 }
 
-/** The same person id for the same address, so GET /memberships?personId= finds what POST /memberships answered. */
+/** The same person id for the same address, so GET /memberships?personId= finds what POST /memberships answered; the bot's is its own. */
 function personIdFor(email: string): string {
-  return webexId('PEOPLE', email.toLowerCase());
+  return email.toLowerCase() === BOT.email ? BOT.id : webexId('PEOPLE', email.toLowerCase());
 }
