@@ -16,7 +16,7 @@ import { RoomKeeper } from './press/rooms.ts';
 import { createApp } from './server/app.ts';
 import { loadSettings, SettingsError } from './settings/load.ts';
 import type { Settings } from './settings/types.ts';
-import { StateStore } from './state/store.ts';
+import { savedState, StateStore } from './state/store.ts';
 import { gatherActionUrl } from './core/twiml.ts';
 import { twilioCallbackRoutes } from './server/twilio-callbacks.ts';
 import { webexWebhookRoutes } from './server/webex-webhook.ts';
@@ -178,14 +178,14 @@ async function openState(directory: string, dryRun: boolean, continueFromDryRun:
   const warn = (message: string) => log('warning', { message });
   const store = await StateStore.open(directory, dryRun ? 'dry-run' : 'live', warn);
   if (dryRun || store.current.pressCount > 0) return store;
-  const rehearsal = await StateStore.open(directory, 'dry-run', warn);
-  if (rehearsal.current.pressCount === 0) return store;
+  const rehearsal = savedState(directory, 'dry-run');
+  if (rehearsal === undefined || rehearsal.pressCount === 0) return store;
   if (!continueFromDryRun) {
-    console.log(`Live run: the escalation starts at step 1. The dry-run rehearsal had reached step ${rehearsal.current.nextStep}; `
+    console.log(`Live run: the escalation starts at step 1. The dry-run rehearsal had reached step ${rehearsal.nextStep}; `
       + 'start with BTTN_CONTINUE_FROM_DRY_RUN=1 to go on from there instead.');
     return store;
   }
-  const { nextStep, pressCount, lastPressAt } = rehearsal.current;
+  const { nextStep, pressCount, lastPressAt } = rehearsal;
   await store.update((state) => ({ ...state, nextStep, pressCount, lastPressAt }));
   console.log(`Live run: continuing from the dry-run rehearsal at step ${nextStep}, as BTTN_CONTINUE_FROM_DRY_RUN asks.`);
   return store;
