@@ -4,7 +4,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { fakeWorld } from './support/fake-world.ts';
 import { seedSettings, TEST_TOKENS, until, type BotProcess } from './support/bot-process.ts';
 import type { StatusView } from '../src/status/status-view.ts';
