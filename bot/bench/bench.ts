@@ -8,7 +8,8 @@
 // - resident memory after 1,000 presses, beside the floor with Express (the bot's own server library), under
 //   the same flags. Goal ≤ 1.15. Then 3,000 presses with escalation timers and open status pages: no growth.
 // BENCH_BASELINE=<folder of another checkout, npm-installed> runs that release's bundle beside this one in
-// every round, for before-and-after figures from the same minute. BENCH_ROUNDS sets the rounds (default 7).
+// every round, for before-and-after figures from the same minute. BENCH_ROUNDS sets the rounds (default 7);
+// BENCH_PARTS=presses,startup,memory runs only those parts.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ const LATENCY_MS = 50;
 /** Dependent round trips per press of the seed: find room → create room → (members ∥ message); SMS/call → record line. */
 const CRITICAL_PATH = [3, 2, 2, 1, 1, 1, 1];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const parts = new Set((process.env.BENCH_PARTS ?? 'presses,startup,memory').split(','));
 const seed = `${readFileSync(seedSettings, 'utf8')}    debounce: 0\n`;
 const floorEntry = path.join(repoRoot, 'bot/bench/floor.ts');
 
@@ -45,24 +47,31 @@ const cpus = (await import('node:os')).cpus().length;
 console.log(`Machine: ${cpus} cores, load average ${(await import('node:os')).loadavg().map((load) => load.toFixed(2)).join(' ')}; node ${process.version}.`);
 
 // ── Presses ────────────────────────────────────────────────────────────────────────────────────────────────
-console.log(`\nPresses of the seed sample, bundle run as the unit runs it; fakes answer ${LATENCY_MS} ms after each request arrives; median of ${ROUNDS} rounds, each with fresh servers taking turns:`);
-const times = new Map<string, number[][]>([...bots.map(({ name }) => [name, []] as [string, number[][]]), ['floor', []]]);
-for (let round = 0; round < ROUNDS; round++) {
-  resetFakes();
-  const floor = await startFloor({});
-  const started = await Promise.all(bots.map(async (bot) => ({ name: bot.name, bot: await startBot({ folder: workspace(seed), env: envOf(bot), entry: bot.entry, nodeFlags: LEAN_NODE_FLAGS }) })));
-  const row = new Map<string, number[]>([...times.keys()].map((name) => [name, []]));
-  for (let press = 0; press < CRITICAL_PATH.length; press++) {
-    // Who goes first changes with each round and press, so neither always follows the other.
-    const turns = [...started.map(({ name, bot }) => ({ name, go: () => timed(() => bot.press().then(check(name, press))) })),
-      { name: 'floor', go: () => timed(() => floor.press(CRITICAL_PATH[press]!)) }];
-    for (let turn = 0; turn < turns.length; turn++) {
-      const { name, go } = turns[(turn + round + press) % turns.length]!;
-      row.get(name)!.push(await go());
+if (parts.has('presses')) await presses();
+if (parts.has('startup')) await startUp();
+if (parts.has('memory')) await memoryUse();
+await Promise.all([webex, ...bots.flatMap((contestant) => [contestant.webex, contestant.twilio])].map((fake) => fake.close()));
+process.exit(0);
+
+async function presses(): Promise<void> {
+  console.log(`\nPresses of the seed sample, bundle run as the unit runs it; fakes answer ${LATENCY_MS} ms after each request arrives; median of ${ROUNDS} rounds, each with fresh servers taking turns:`);
+  const times = new Map<string, number[][]>([...bots.map(({ name }) => [name, []] as [string, number[][]]), ['floor', []]]);
+  for (let round = 0; round < ROUNDS; round++) {
+    resetFakes();
+    const floor = await startFloor({});
+    const started = await Promise.all(bots.map(async (bot) => ({ name: bot.name, bot: await startBot({ folder: workspace(seed), env: envOf(bot), entry: bot.entry, nodeFlags: LEAN_NODE_FLAGS }) })));
+    const row = new Map<string, number[]>([...times.keys()].map((name) => [name, []]));
+    for (let press = 0; press < CRITICAL_PATH.length; press++) {
+      // Who goes first changes with each round and press, so neither always follows the other.
+      const turns = [...started.map(({ name, bot }) => ({ name, go: () => timed(() => bot.press().then(check(name, press))) })),
+        { name: 'floor', go: () => timed(() => floor.press(CRITICAL_PATH[press]!)) }];
+      for (let turn = 0; turn < turns.length; turn++) {
+        const { name, go } = turns[(turn + round + press) % turns.length]!;
+        row.get(name)!.push(await go());
+      }
     }
-  }
-  for (const [name, row_] of row) times.get(name)!.push(row_);
-  await Promise.all([floor.stop(), ...started.map(({ bot }) => bot.stop())]);
+    for (const [name, row_] of row) times.get(name)!.push(row_);
+    await Promise.all([floor.stop(), ...started.map(({ bot }) => bot.stop())]);
 }
 const medianOf = (name: string, press: number) => median(times.get(name)!.map((row) => row[press]!));
 CRITICAL_PATH.forEach((trips, press) => {
@@ -77,34 +86,40 @@ for (const { name } of bots) {
     + ` (median of per-round ratios: worst ${Math.max(...perRound).toFixed(3)}, each ${perRound.map((ratio) => ratio.toFixed(3)).join(' ')}; goal ≤ 1.05)`);
 }
 
-// ── Start-up ───────────────────────────────────────────────────────────────────────────────────────────────
-const starts: { readonly name: string; readonly run: () => Promise<number> }[] = [
-  { name: 'node -e 0', run: () => timed(() => new Promise((resolve) => spawn(process.execPath, ['-e', '0']).once('exit', resolve))) },
-  ...bots.map((bot) => ({ name: `${bot.name} bundle`, run: () => timeToHealth(bot.entry, envOf(bot), LEAN_NODE_FLAGS) })),
-  { name: 'bot source (npm start)', run: () => timeToHealth(path.join(repoRoot, 'bot/src/start.ts'), liveEnv(bots[0]!.webex.url, bots[0]!.twilio.url), []) },
-];
-for (const start of starts) await start.run(); // warms the compile caches and the file cache
-const startTimes = new Map<string, number[]>(starts.map(({ name }) => [name, []]));
-for (let run = 0; run < ROUNDS; run++) for (const { name, run: go } of starts) startTimes.get(name)!.push(await go());
-const bare = median(startTimes.get('node -e 0')!);
-console.log(`\nStart-up to the first healthy answer, median of ${ROUNDS} starts, taking turns (bundles as the unit runs them, compile cache warm):`);
-for (const [name, samples] of startTimes) console.log(`  ${name}: ${median(samples).toFixed(0)} ms, ${(median(samples) / bare).toFixed(2)}× node -e 0${name.includes('bundle') ? ' (goal ≤ 5×)' : ''}`);
+}
 
-// ── Memory ─────────────────────────────────────────────────────────────────────────────────────────────────
-setLatency(0);
-console.log('\nResident memory after 1,000 presses, each under the unit\'s flags:');
-const floorMemory = await startFloor({ FLOOR_EXPRESS: '1' });
-const bareFloorMemory = await startFloor({});
-for (let press = 0; press < 1000; press++) await Promise.all([floorMemory.press(CRITICAL_PATH[press % CRITICAL_PATH.length]!), bareFloorMemory.press(1)]);
-const floorRss = memory(floorMemory.pid);
-console.log(`  floor (Express, undici): ${mb(floorRss.rss)} MB (${mb(floorRss.anon)} MB private); bare floor (node:http, undici): ${mb(memory(bareFloorMemory.pid).rss)} MB`);
-await Promise.all([floorMemory.stop(), bareFloorMemory.stop()]);
-for (const contestant of bots) {
-  const bot = await startBot({ folder: workspace(seed), env: envOf(contestant), entry: contestant.entry, nodeFlags: LEAN_NODE_FLAGS });
-  await pressSequences(bot, 1000);
-  const rss = memory(bot.pid);
-  console.log(`  ${contestant.name}: ${mb(rss.rss)} MB (${mb(rss.anon)} MB private, ${mb(rss.file)} MB mapped from files, mostly the node binary), ${(rss.rss / floorRss.rss).toFixed(3)}× the floor (goal ≤ 1.15)`);
-  await bot.stop();
+async function startUp(): Promise<void> {
+  // ── Start-up ───────────────────────────────────────────────────────────────────────────────────────────────
+  const starts: { readonly name: string; readonly run: () => Promise<number> }[] = [
+    { name: 'node -e 0', run: () => timed(() => new Promise((resolve) => spawn(process.execPath, ['-e', '0']).once('exit', resolve))) },
+    ...bots.map((bot) => ({ name: `${bot.name} bundle`, run: () => timeToHealth(bot.entry, envOf(bot), LEAN_NODE_FLAGS) })),
+    { name: 'bot source (npm start)', run: () => timeToHealth(path.join(repoRoot, 'bot/src/start.ts'), liveEnv(bots[0]!.webex.url, bots[0]!.twilio.url), []) },
+  ];
+  for (const start of starts) await start.run(); // warms the compile caches and the file cache
+  const startTimes = new Map<string, number[]>(starts.map(({ name }) => [name, []]));
+  for (let run = 0; run < ROUNDS; run++) for (const { name, run: go } of starts) startTimes.get(name)!.push(await go());
+  const bare = median(startTimes.get('node -e 0')!);
+  console.log(`\nStart-up to the first healthy answer, median of ${ROUNDS} starts, taking turns (bundles as the unit runs them, compile cache warm):`);
+  for (const [name, samples] of startTimes) console.log(`  ${name}: ${median(samples).toFixed(0)} ms, ${(median(samples) / bare).toFixed(2)}× node -e 0${name.includes('bundle') ? ' (goal ≤ 5×)' : ''}`);
+
+}
+
+async function memoryUse(): Promise<void> {
+  // ── Memory ─────────────────────────────────────────────────────────────────────────────────────────────────
+  setLatency(0);
+  console.log('\nResident memory after 1,000 presses, each under the unit\'s flags:');
+  const floorMemory = await startFloor({ FLOOR_EXPRESS: '1' });
+  const bareFloorMemory = await startFloor({});
+  for (let press = 0; press < 1000; press++) await Promise.all([floorMemory.press(CRITICAL_PATH[press % CRITICAL_PATH.length]!), bareFloorMemory.press(1)]);
+  const floorRss = memory(floorMemory.pid);
+  console.log(`  floor (Express, undici): ${mb(floorRss.rss)} MB (${mb(floorRss.anon)} MB private); bare floor (node:http, undici): ${mb(memory(bareFloorMemory.pid).rss)} MB`);
+  await Promise.all([floorMemory.stop(), bareFloorMemory.stop()]);
+  for (const contestant of bots) {
+    const bot = await startBot({ folder: workspace(seed), env: envOf(contestant), entry: contestant.entry, nodeFlags: LEAN_NODE_FLAGS });
+    await pressSequences(bot, 1000);
+    const rss = memory(bot.pid);
+    console.log(`  ${contestant.name}: ${mb(rss.rss)} MB (${mb(rss.anon)} MB private, ${mb(rss.file)} MB mapped from files, mostly the node binary), ${(rss.rss / floorRss.rss).toFixed(3)}× the floor (goal ≤ 1.15)`);
+    await bot.stop();
 }
 
 // Timers that step the escalation by themselves between presses, and three status pages kept open.
@@ -121,8 +136,7 @@ console.log(`  bot, escalating by timers with 3 status pages open: ${growth.map(
   + ` growth from 1,000 to 3,000: ${((growth[2]! / growth[0]! - 1) * 100).toFixed(1)} %`);
 pages.abort();
 await bot.stop();
-await Promise.all([webex, ...bots.flatMap((contestant) => [contestant.webex, contestant.twilio])].map((fake) => fake.close()));
-process.exit(0);
+}
 
 // ── Helpers ────────────────────────────────────────────────────────────────────────────────────────────────
 

@@ -89,6 +89,10 @@ async function main(): Promise<void> {
   })];
   const app = createApp({ button, store, buttonToken: runtime.buttonToken, log, settings, callbacks, onChange: (listener) => outbox.onChange(listener) });
 
+  // The Twilio SDK's load holds the event loop (a few milliseconds from the bundle, which keeps only what the
+  // bot uses of it; far more from the source): before listening, it makes no press or health check wait, and
+  // the first SMS is no slower than the next. A failure to load shows on the first SMS or call.
+  if (settings.steps.some((step) => step.sms !== undefined || step.call !== undefined)) await twilio.load().catch(() => undefined);
   const port = runtime.port ?? settings.server.port;
   // Without HOST, Node listens on every address, IPv6 too where the machine has it.
   const server = runtime.host === undefined ? app.listen(port) : app.listen(port, runtime.host);
@@ -108,9 +112,7 @@ async function main(): Promise<void> {
       const missing = [!webexLive && 'CISCO_SPARK_BTTN_BOT (Webex)', !twilioLive && 'TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (Twilio)'].filter(Boolean).join(', ');
       console.log(`Dry-run: no ${missing}, so those calls are only logged and kept in the state, not sent.`);
     }
-    // The first request through undici and the first use of the Twilio SDK cost tens of milliseconds
-    // (parser compilation, lazy modules): pay them now that the bot answers, not on the first press.
-    if (settings.steps.some((step) => step.sms !== undefined || step.call !== undefined)) void twilio.load().catch(() => undefined); // a failure shows on the first SMS or call
+    // The first request through undici costs milliseconds (parser compilation): paid now, not on the first press.
     const self = runtime.host === undefined || runtime.host === '::' || runtime.host === '0.0.0.0' ? '127.0.0.1' : runtime.host;
     void live.send({ method: 'GET', url: `http://${self.includes(':') ? `[${self}]` : self}:${actual}/health`, headers: {} }, newCall()).catch(() => undefined);
     if (runtime.buttonTokenGenerated) {
