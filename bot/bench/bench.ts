@@ -12,6 +12,7 @@
 // BENCH_PARTS=presses,startup,memory runs only those parts.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { build } from 'esbuild';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -27,7 +28,9 @@ const CRITICAL_PATH = [3, 2, 2, 1, 1, 1, 1];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const parts = new Set((process.env.BENCH_PARTS ?? 'presses,startup,memory').split(','));
 const seed = `${readFileSync(seedSettings, 'utf8')}    debounce: 0\n`;
-const floorEntry = path.join(repoRoot, 'bot/bench/floor.ts');
+/** The floor, bundled like the bot: no type stripping, one file to compile. */
+const floorEntry = path.join(mkdtempSync(path.join(tmpdir(), 'bttn-floor-')), 'floor.cjs');
+await build({ entryPoints: [path.join(repoRoot, 'bot/bench/floor.ts')], outfile: floorEntry, bundle: true, platform: 'node', target: 'node22', format: 'cjs', minify: true, logLevel: 'warning' });
 
 /** Fakes of their own for each server, so that none finds the room another made. */
 const fakes = async () => ({

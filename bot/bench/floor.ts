@@ -2,7 +2,8 @@
 // POST /press/<n> makes n dependent requests (one after the other) to the fake Webex through undici, as the
 // bot's critical path does, and answers; GET /health answers at once. Plain node:http, or Express with
 // FLOOR_EXPRESS=1 (the bot's own server library, for the memory floor). It prints its port once listening.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+// The bench runs it bundled, as the bot runs.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
 
@@ -36,19 +37,19 @@ function answer(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-let server;
-if (process.env.FLOOR_EXPRESS === '1') {
+// A function rather than top-level await: the bench bundles the floor as CommonJS, as the bot's bundle is.
+async function listen(): Promise<Server> {
+  if (process.env.FLOOR_EXPRESS !== '1') return createServer(handle).listen(0, '127.0.0.1');
   const { default: express } = await import('express');
   const app = express();
   app.use(express.json());
   app.use((req, res) => handle(req, res));
-  server = app.listen(0, '127.0.0.1');
-} else {
-  server = createServer(handle).listen(0, '127.0.0.1');
+  return app.listen(0, '127.0.0.1');
 }
-server.on('listening', () => {
+
+void listen().then((server) => server.on('listening', () => {
   const port = (server.address() as AddressInfo).port;
   // The bot pays its first undici request at start (main.ts); so does the floor.
   void request(`http://127.0.0.1:${port}/health`, { dispatcher: agent }).then((warm) => warm.body.text()).finally(() => console.log(`listening port=${port}`));
-});
+}));
 process.once('SIGTERM', () => process.exit(0));
