@@ -9,7 +9,7 @@
 //   the same flags. Goal ≤ 1.15. Then 3,000 presses with escalation timers and open status pages: no growth.
 // BENCH_BASELINE=<folder of another checkout, npm-installed> runs that release's bundle beside this one in
 // every round, for before-and-after figures from the same minute. BENCH_ROUNDS sets the rounds (default 7);
-// BENCH_PARTS=presses,startup,memory runs only those parts.
+// BENCH_PARTS=presses,startup,memory,flags runs only those parts.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { build } from 'esbuild';
@@ -26,7 +26,7 @@ const LATENCY_MS = 50;
 /** Dependent round trips per press of the seed: find room → create room → (members ∥ message); SMS/call → record line. */
 const CRITICAL_PATH = [3, 2, 2, 1, 1, 1, 1];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
-const parts = new Set((process.env.BENCH_PARTS ?? 'presses,startup,memory').split(','));
+const parts = new Set((process.env.BENCH_PARTS ?? 'presses,startup,memory,flags').split(','));
 const seed = `${readFileSync(seedSettings, 'utf8')}    debounce: 0\n`;
 /** The floor, bundled like the bot: no type stripping, one file to compile. */
 const floorEntry = path.join(mkdtempSync(path.join(tmpdir(), 'bttn-floor-')), 'floor.cjs');
@@ -53,6 +53,7 @@ console.log(`Machine: ${cpus} cores, load average ${(await import('node:os')).lo
 if (parts.has('presses')) await presses();
 if (parts.has('startup')) await startUp();
 if (parts.has('memory')) await memoryUse();
+if (parts.has('flags')) await flagGains();
 await Promise.all([webex, ...bots.flatMap((contestant) => [contestant.webex, contestant.twilio])].map((fake) => fake.close()));
 process.exit(0);
 
@@ -139,6 +140,33 @@ console.log(`  bot, escalating by timers with 3 status pages open: ${growth.map(
   + ` growth from 1,000 to 3,000: ${((growth[2]! / growth[0]! - 1) * 100).toFixed(1)} %`);
 pages.abort();
 await bot.stop();
+}
+
+/** Each of the unit's memory flags, and the candidates, by the resident memory they leave after 1,000 presses. */
+async function flagGains(): Promise<void> {
+  setLatency(0);
+  const variants: { readonly name: string; readonly flags: readonly string[]; readonly env: Record<string, string> }[] = [
+    { name: 'no flags', flags: [], env: {} },
+    { name: 'the unit\'s flags', flags: LEAN_NODE_FLAGS, env: LEAN_ENVIRONMENT },
+    { name: '  without --max-semi-space-size=1', flags: LEAN_NODE_FLAGS.filter((flag) => !flag.startsWith('--max-semi-space-size')), env: LEAN_ENVIRONMENT },
+    { name: '  without --max-old-space-size', flags: LEAN_NODE_FLAGS.filter((flag) => !flag.startsWith('--max-old-space-size')), env: LEAN_ENVIRONMENT },
+    { name: '  without MALLOC_ARENA_MAX', flags: LEAN_NODE_FLAGS, env: Object.fromEntries(Object.entries(LEAN_ENVIRONMENT).filter(([name]) => name !== 'MALLOC_ARENA_MAX')) },
+    { name: '  with MALLOC_ARENA_MAX=1', flags: LEAN_NODE_FLAGS, env: { ...LEAN_ENVIRONMENT, MALLOC_ARENA_MAX: '1' } },
+    { name: '  with --v8-pool-size=1', flags: [...LEAN_NODE_FLAGS, '--v8-pool-size=1'], env: LEAN_ENVIRONMENT },
+    { name: '  with UV_THREADPOOL_SIZE=1', flags: LEAN_NODE_FLAGS, env: { ...LEAN_ENVIRONMENT, UV_THREADPOOL_SIZE: '1' } },
+  ];
+  console.log(`\nResident memory of the bot after 1,000 presses, by flags (median of ${Math.min(ROUNDS, 3)} runs; the unit's: ${[...LEAN_NODE_FLAGS, ...Object.entries(LEAN_ENVIRONMENT).map(([name, value]) => `${name}=${value}`)].join(' ')}):`);
+  const contestant = bots[0]!;
+  for (const variant of variants) {
+    const samples: number[] = [];
+    for (let run = 0; run < Math.min(ROUNDS, 3); run++) {
+      const bot = await startBot({ folder: workspace(seed), env: { ...liveEnv(contestant.webex.url, contestant.twilio.url), ...variant.env }, entry: contestant.entry, nodeFlags: variant.flags });
+      await pressSequences(bot, 1000);
+      samples.push(memory(bot.pid).rss);
+      await bot.stop();
+    }
+    console.log(`  ${variant.name}: ${mb(median(samples))} MB`);
+  }
 }
 
 // ── Helpers ────────────────────────────────────────────────────────────────────────────────────────────────

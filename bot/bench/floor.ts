@@ -39,17 +39,23 @@ function answer(res: ServerResponse, status: number, body: unknown): void {
 
 // A function rather than top-level await: the bench bundles the floor as CommonJS, as the bot's bundle is.
 async function listen(): Promise<Server> {
-  if (process.env.FLOOR_EXPRESS !== '1') return createServer(handle).listen(0, '127.0.0.1');
-  const { default: express } = await import('express');
-  const app = express();
-  app.use(express.json());
-  app.use((req, res) => handle(req, res));
-  return app.listen(0, '127.0.0.1');
+  let server: Server;
+  if (process.env.FLOOR_EXPRESS === '1') {
+    const { default: express } = await import('express');
+    const app = express();
+    app.use(express.json());
+    app.use((req, res) => handle(req, res));
+    server = app.listen(0, '127.0.0.1');
+  } else {
+    server = createServer(handle).listen(0, '127.0.0.1');
+  }
+  return new Promise((resolve) => server.once('listening', () => resolve(server)));
 }
 
-void listen().then((server) => server.on('listening', () => {
+void listen().then(async (server) => {
   const port = (server.address() as AddressInfo).port;
   // The bot pays its first undici request at start (main.ts); so does the floor.
-  void request(`http://127.0.0.1:${port}/health`, { dispatcher: agent }).then((warm) => warm.body.text()).finally(() => console.log(`listening port=${port}`));
-}));
+  await (await request(`http://127.0.0.1:${port}/health`, { dispatcher: agent })).body.text();
+  console.log(`listening port=${port}`);
+});
 process.once('SIGTERM', () => process.exit(0));
