@@ -22,11 +22,13 @@ test('each change is appended to the journal in its own size, and the snapshot a
   for (let count = 1; count <= 40; count++) await store.update(press(count), 'process-crash');
   await store.update((state) => ({ ...state, room: { id: 'R1', title: 'Green Power', membersAdded: true } }));
   await store.update((state) => ({ ...state, room: undefined, sent: ['SM1', ...state.sent] }));
+  for (let sid = 2; sid <= 100; sid++) await store.update((state) => ({ ...state, sent: [`SM${sid}`, ...state.sent] }), 'process-crash');
   assert.deepEqual(savedState(directory, 'live'), store.current);
   const lines = readFileSync(path.join(directory, 'state.journal'), 'utf8').trimEnd().split('\n');
-  assert.equal(lines.length, 42);
+  assert.equal(lines.length, 141);
   const historyBytes = JSON.stringify(store.current.history).length;
   assert.ok(lines[39]!.length < 400, `the 40th press is one small line, not its history of ${historyBytes} bytes: ${lines[39]}`);
+  assert.ok(lines[140]!.length < 100, `the 100th sent id is one small line, not the list of them: ${lines[140]}`);
   assert.equal(existsSync(path.join(directory, 'state.json')), false, 'no snapshot is written before the first compaction');
 });
 

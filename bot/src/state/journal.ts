@@ -37,9 +37,10 @@ function diff(before: unknown, after: unknown, path: Path, changes: PathChange[]
 }
 
 function arrayChange(before: readonly unknown[], after: readonly unknown[]): Element[] {
+  // Objects by reference, plain values (the sent ids) by value: any equal element writes the same JSON.
   const index = new Map<unknown, number>();
   before.forEach((element, i) => {
-    if (typeof element === 'object' && element !== null && !index.has(element)) index.set(element, i);
+    if (!index.has(element)) index.set(element, i);
   });
   const elements: Element[] = [];
   let run: { o: number; n: number } | undefined;
