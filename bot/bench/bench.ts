@@ -153,6 +153,7 @@ async function flagGains(): Promise<void> {
     ...Object.entries(LEAN_ENVIRONMENT).map(([name, value]) => ({ name: `  without ${name}=${value}`, flags: LEAN_NODE_FLAGS, env: without(name) })),
     // Candidates left out, and the unit's earlier choice.
     { name: '  with MALLOC_ARENA_MAX=2 instead', flags: LEAN_NODE_FLAGS, env: { ...LEAN_ENVIRONMENT, MALLOC_ARENA_MAX: '2' } },
+    { name: '  with --v8-pool-size=1', flags: [...LEAN_NODE_FLAGS, '--v8-pool-size=1'], env: LEAN_ENVIRONMENT },
     { name: '  with UV_THREADPOOL_SIZE=1', flags: LEAN_NODE_FLAGS, env: { ...LEAN_ENVIRONMENT, UV_THREADPOOL_SIZE: '1' } },
   ];
   console.log(`\nResident memory of the bot after 1,000 presses, by flags (median of ${Math.min(ROUNDS, 3)} runs; the unit's: ${[...LEAN_NODE_FLAGS, ...Object.entries(LEAN_ENVIRONMENT).map(([name, value]) => `${name}=${value}`)].join(' ')}):`);
