@@ -1,10 +1,20 @@
-// `npm run bench`: prints how fast the bot presses, starts and how much memory it keeps.
-// - Each press of the 2016 seed sample against fakes that answer 50 ms after each request arrives, divided by its
-//   critical path (the dependent round trips it cannot avoid, times 50 ms). Goal: 1.15 or less.
-// - Start-up: from spawning node to the first answer of /health, for the source and the bundle. Goal: under 300 ms.
-// - Resident memory of the bot (the bundle, run as the systemd unit runs it) after 1,000 presses. Goal: under 80 MB.
+// `npm run bench`: how fast the bot presses and starts, and how much memory it keeps, each beside a floor
+// measured in the same run on the same machine (a figure alone says as much about the machine as the bot):
+// - each press of the 2016 seed against fakes that answer 50 ms after each request arrives, beside the floor
+//   (bot/bench/floor.ts: node:http and undici making as many dependent requests to the same fake as that
+//   press's critical path); bot and floor start fresh in each round and take turns, press by press. Goal ≤ 1.05.
+// - start-up, from spawning node to the first healthy answer, for the bundle (run as the systemd unit runs
+//   it, its compile cache warm) and the source, beside `node -e 0`. Goal: the bundle within 5×.
+// - resident memory after 1,000 presses, beside the floor with Express (the bot's own server library), under
+//   the same flags. Goal ≤ 1.15. Then 3,000 presses with escalation timers and open status pages: no growth.
+// BENCH_BASELINE=<folder of another checkout, npm-installed> runs that release's bundle beside this one in
+// every round, for before-and-after figures from the same minute. BENCH_ROUNDS sets the rounds (default 7);
+// BENCH_PARTS=presses,startup,memory,flags runs only those parts.
 
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { build } from 'esbuild';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildBot } from '../../scripts/build.ts';
 import { LEAN_ENVIRONMENT, LEAN_NODE_FLAGS } from '../src/config/lean-memory.ts';
@@ -15,95 +25,266 @@ import { liveEnv, repoRoot, seedSettings, startBot, TEST_TOKENS, workspace, type
 const LATENCY_MS = 50;
 /** Dependent round trips per press of the seed: find room → create room → (members ∥ message); SMS/call → record line. */
 const CRITICAL_PATH = [3, 2, 2, 1, 1, 1, 1];
-const settings = `${readFileSync(seedSettings, 'utf8')}    debounce: 0\n`;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const parts = new Set((process.env.BENCH_PARTS ?? 'presses,startup,memory,flags').split(','));
+const seed = `${readFileSync(seedSettings, 'utf8')}    debounce: 0\n`;
+/** The floor, bundled like the bot: no type stripping, one file to compile. */
+const floorEntry = path.join(mkdtempSync(path.join(tmpdir(), 'bttn-floor-')), 'floor.cjs');
+await build({ entryPoints: [path.join(repoRoot, 'bot/bench/floor.ts')], outfile: floorEntry, bundle: true, platform: 'node', target: 'node22', format: 'cjs', minify: true, logLevel: 'warning' });
 
-const webex = await startFakeWebex({ token: TEST_TOKENS.webex, latencyMs: LATENCY_MS });
-const twilio = await startFakeTwilio({ accountSid: TEST_TOKENS.accountSid, authToken: TEST_TOKENS.authToken, latencyMs: LATENCY_MS });
-const env = liveEnv(webex.url, twilio.url);
-
-const bundle = await buildBot();
-console.log(`Presses of the seed sample by the bundle, run as the systemd unit runs it; fakes answer ${LATENCY_MS} ms after each request arrives (median of 9 runs):`);
-const runs: number[][] = [];
-/** Per run and press, where the time beyond the round trips went (see `split`). */
-const splits: Split[][] = [];
-for (let run = 0; run < 9; run++) {
-  webex.reset();
-  twilio.reset();
-  const bot = await startBot({ folder: workspace(settings), env: { ...env, ...LEAN_ENVIRONMENT }, entry: bundle, nodeFlags: LEAN_NODE_FLAGS });
-  await new Promise((resolve) => setTimeout(resolve, 300)); // let the Twilio SDK finish loading in the background
-  const times: number[] = [];
-  const runSplits: Split[] = [];
-  for (let press = 0; press < CRITICAL_PATH.length; press++) {
-    const seen = { webex: webex.requests.length, twilio: twilio.requests.length };
-    const started = performance.now();
-    const answer = await bot.press();
-    const ended = performance.now();
-    if (answer.status !== 200) throw new Error(`press ${press + 1} failed: ${JSON.stringify(answer.body)}`);
-    times.push(ended - started);
-    runSplits.push(split(started, ended, [...webex.requests.slice(seen.webex), ...twilio.requests.slice(seen.twilio)], CRITICAL_PATH[press]!));
-  }
-  runs.push(times);
-  splits.push(runSplits);
-  await bot.stop();
-}
-let worst = 0;
-CRITICAL_PATH.forEach((trips, index) => {
-  const median = runs.map((times) => times[index]!).sort((a, b) => a - b)[4]!;
-  const ratio = median / (trips * LATENCY_MS);
-  worst = Math.max(worst, ratio);
-  const part = (name: keyof Split) => splits.map((run) => run[index]![name]).sort((a, b) => a - b)[4]!.toFixed(1);
-  console.log(`  press ${index + 1}: ${median.toFixed(1)} ms, critical path ${trips} × ${LATENCY_MS} ms, ratio ${ratio.toFixed(3)}`
-    + ` (beyond the round trips: ${part('beforeFirst')} ms before the first request, ${part('between')} ms between them, ${part('afterLast')} ms after the last answer)`);
+/** Fakes of their own for each server, so that none finds the room another made. */
+const fakes = async () => ({
+  webex: await startFakeWebex({ token: TEST_TOKENS.webex, latencyMs: LATENCY_MS }),
+  twilio: await startFakeTwilio({ accountSid: TEST_TOKENS.accountSid, authToken: TEST_TOKENS.authToken, latencyMs: LATENCY_MS }),
 });
-console.log(`  worst ratio: ${worst.toFixed(3)} (goal ≤ 1.15)`);
+const { webex } = await fakes(); // the floor's
+const bundle = await buildBot();
+const compileCache = mkdtempSync(path.join(tmpdir(), 'bttn-compile-cache-'));
+/** As each release's unit runs it: the memory flags, and (this release) a compile cache of its own. */
+const bots = [{ name: 'bot', entry: bundle, ...(await fakes()), unitEnv: { ...LEAN_ENVIRONMENT, NODE_COMPILE_CACHE: compileCache } }];
+if (process.env.BENCH_BASELINE !== undefined) bots.push({ name: 'baseline', entry: buildBaseline(process.env.BENCH_BASELINE), ...(await fakes()), unitEnv: { ...LEAN_ENVIRONMENT } as typeof bots[0]['unitEnv'] });
+const envOf = (bot: typeof bots[number]) => ({ ...liveEnv(bot.webex.url, bot.twilio.url), ...bot.unitEnv });
+const resetFakes = () => { for (const fake of [webex, ...bots.flatMap((bot) => [bot.webex, bot.twilio])]) fake.reset(); };
+const setLatency = (ms: number) => { for (const fake of [webex, ...bots.flatMap((bot) => [bot.webex, bot.twilio])]) fake.latencyMs = ms; };
+const cpus = (await import('node:os')).cpus().length;
+console.log(`Machine: ${cpus} cores, load average ${(await import('node:os')).loadavg().map((load) => load.toFixed(2)).join(' ')}; node ${process.version}.`);
 
-interface Split {
-  /** From sending the press to the first request reaching a fake: planning and the journal write. */
-  readonly beforeFirst: number;
-  /** From the first request to the last answer, beyond the round trips on the critical path. */
-  readonly between: number;
-  /** From the last answer leaving a fake to the button's answer: recording the outcome. */
-  readonly afterLast: number;
+// ── Presses ────────────────────────────────────────────────────────────────────────────────────────────────
+if (parts.has('presses')) await presses();
+if (parts.has('startup')) await startUp();
+if (parts.has('memory')) await memoryUse();
+if (parts.has('flags')) await flagGains();
+await Promise.all([webex, ...bots.flatMap((contestant) => [contestant.webex, contestant.twilio])].map((fake) => fake.close()));
+process.exit(0);
+
+async function presses(): Promise<void> {
+  console.log(`\nPresses of the seed sample, bundle run as the unit runs it; fakes answer ${LATENCY_MS} ms after each request arrives; median of ${ROUNDS} rounds, each with fresh servers taking turns:`);
+  const times = new Map<string, number[][]>([...bots.map(({ name }) => [name, []] as [string, number[][]]), ['floor', []]]);
+  for (let round = 0; round < ROUNDS; round++) {
+    resetFakes();
+    const floor = await startFloor({});
+    const started = await Promise.all(bots.map(async (bot) => ({ name: bot.name, bot: await startBot({ folder: workspace(seed), env: envOf(bot), entry: bot.entry, nodeFlags: LEAN_NODE_FLAGS }) })));
+    const row = new Map<string, number[]>([...times.keys()].map((name) => [name, []]));
+    for (let press = 0; press < CRITICAL_PATH.length; press++) {
+      // Who goes first changes with each round and press, so neither always follows the other.
+      const turns = [...started.map(({ name, bot }) => ({ name, go: () => timed(() => bot.press().then(check(name, press))) })),
+        { name: 'floor', go: () => timed(() => floor.press(CRITICAL_PATH[press]!)) }];
+      for (let turn = 0; turn < turns.length; turn++) {
+        const { name, go } = turns[(turn + round + press) % turns.length]!;
+        row.get(name)!.push(await go());
+      }
+    }
+    for (const [name, row_] of row) times.get(name)!.push(row_);
+    await Promise.all([floor.stop(), ...started.map(({ bot }) => bot.stop())]);
+}
+const medianOf = (name: string, press: number) => median(times.get(name)!.map((row) => row[press]!));
+CRITICAL_PATH.forEach((trips, press) => {
+  const floor = medianOf('floor', press);
+  const ratios = bots.map(({ name }) => `${name} ${medianOf(name, press).toFixed(1)} ms, ratio ${(medianOf(name, press) / floor).toFixed(3)}`);
+  console.log(`  press ${press + 1} (${trips} round trips): floor ${floor.toFixed(1)} ms; ${ratios.join('; ')}`);
+});
+for (const { name } of bots) {
+  // The ratio of each round's press to the same round's floor, then the median: the noise of a round cancels.
+  const perRound = CRITICAL_PATH.map((_, press) => median(times.get(name)!.map((row, round) => row[press]! / times.get('floor')![round]![press]!)));
+  console.log(`  ${name}: worst press ${Math.max(...CRITICAL_PATH.map((_, press) => medianOf(name, press) / medianOf('floor', press))).toFixed(3)}× the floor`
+    + ` (median of per-round ratios: worst ${Math.max(...perRound).toFixed(3)}, each ${perRound.map((ratio) => ratio.toFixed(3)).join(' ')}; goal ≤ 1.05)`);
 }
 
-/** Where a press's time went, from the arrival times the fakes recorded (the same clock as this process's). */
-function split(started: number, ended: number, requests: readonly { at: number }[], trips: number): Split {
-  if (requests.length === 0) return { beforeFirst: ended - started, between: 0, afterLast: 0 };
-  const first = Math.min(...requests.map((request) => request.at));
-  const lastAnswer = Math.max(...requests.map((request) => request.at + LATENCY_MS));
-  return { beforeFirst: first - started, between: lastAnswer - first - trips * LATENCY_MS, afterLast: ended - lastAnswer };
 }
 
-for (const [name, entry] of [['source (node bot/src/main.ts)', path.join(repoRoot, 'bot/src/main.ts')], ['bundle (node dist/bot.cjs)', bundle]] as const) {
-  const samples: number[] = [];
-  for (let run = 0; run < 7; run++) {
-    const started = performance.now();
-    const bot = await startBot({ folder: workspace(settings), env, entry });
-    while ((await fetch(`${bot.baseUrl}/health`).catch(() => undefined))?.status !== 200) { /* until it answers */ }
-    samples.push(performance.now() - started);
+async function startUp(): Promise<void> {
+  // ── Start-up ───────────────────────────────────────────────────────────────────────────────────────────────
+  const starts: { readonly name: string; readonly run: () => Promise<number> }[] = [
+    { name: 'node -e 0', run: () => timed(() => new Promise((resolve) => spawn(process.execPath, ['-e', '0']).once('exit', resolve))) },
+    ...bots.map((bot) => ({ name: `${bot.name} bundle`, run: () => timeToHealth(bot.entry, envOf(bot), LEAN_NODE_FLAGS) })),
+    { name: 'bot source (npm start)', run: () => timeToHealth(path.join(repoRoot, 'bot/src/start.ts'), liveEnv(bots[0]!.webex.url, bots[0]!.twilio.url), []) },
+  ];
+  for (const start of starts) await start.run(); // warms the compile caches and the file cache
+  const startTimes = new Map<string, number[]>(starts.map(({ name }) => [name, []]));
+  for (let run = 0; run < ROUNDS; run++) for (const { name, run: go } of starts) startTimes.get(name)!.push(await go());
+  const bare = median(startTimes.get('node -e 0')!);
+  console.log(`\nStart-up to the first healthy answer, median of ${ROUNDS} starts, taking turns (bundles as the unit runs them, compile cache warm):`);
+  for (const [name, samples] of startTimes) console.log(`  ${name}: ${median(samples).toFixed(0)} ms, ${(median(samples) / bare).toFixed(2)}× node -e 0${name.includes('bundle') ? ' (goal ≤ 5×)' : ''}`);
+
+}
+
+async function memoryUse(): Promise<void> {
+  // ── Memory ─────────────────────────────────────────────────────────────────────────────────────────────────
+  setLatency(0);
+  console.log('\nResident memory after 1,000 presses, each under the unit\'s flags:');
+  const floorMemory = await startFloor({ FLOOR_EXPRESS: '1' });
+  const bareFloorMemory = await startFloor({});
+  for (let press = 0; press < 1000; press++) await Promise.all([floorMemory.press(CRITICAL_PATH[press % CRITICAL_PATH.length]!), bareFloorMemory.press(1)]);
+  const floorRss = memory(floorMemory.pid);
+  console.log(`  floor (Express, undici): ${mb(floorRss.rss)} MB (${mb(floorRss.anon)} MB private); bare floor (node:http, undici): ${mb(memory(bareFloorMemory.pid).rss)} MB`);
+  await Promise.all([floorMemory.stop(), bareFloorMemory.stop()]);
+  for (const contestant of bots) {
+    const bot = await startBot({ folder: workspace(seed), env: envOf(contestant), entry: contestant.entry, nodeFlags: LEAN_NODE_FLAGS });
+    await pressSequences(bot, 1000);
+    const rss = memory(bot.pid);
+    console.log(`  ${contestant.name}: ${mb(rss.rss)} MB (${mb(rss.anon)} MB private, ${mb(rss.file)} MB mapped from files, mostly the node binary), ${(rss.rss / floorRss.rss).toFixed(3)}× the floor (goal ≤ 1.15)`);
     await bot.stop();
-  }
-  const median = samples.sort((a, b) => a - b)[3]!;
-  console.log(`Start-up, ${name}: median ${median.toFixed(0)} ms over 7 starts (goal < 300 ms)`);
 }
 
-webex.latencyMs = 0;
-twilio.latencyMs = 0;
-webex.reset();
-twilio.reset();
-// Run as the systemd unit runs it.
-const bot: BotProcess = await startBot({ folder: workspace(settings), env: { ...env, ...LEAN_ENVIRONMENT }, entry: bundle, nodeFlags: LEAN_NODE_FLAGS });
-const statusUrl = bot.pressUrl.replace('/press/', '/status/');
-for (let press = 1; press <= 1000; press++) {
-  await bot.press();
-  // Start the sequence again after each round so every kind of step (uploads, SMS, calls) keeps running.
-  if (press % CRITICAL_PATH.length === 0) {
-    await fetch(`${statusUrl}/reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"deleteRoom":false}' });
+// Timers that step the escalation by themselves between presses, and three status pages kept open.
+const escalating = seed.replace('\nbt.tn:', '\nescalate_after: 0.005\nbt.tn:');
+const bot = await startBot({ folder: workspace(escalating), env: envOf(bots[0]!), entry: bundle, nodeFlags: LEAN_NODE_FLAGS });
+const pages = new AbortController();
+for (let page = 0; page < 3; page++) void readStream(`${bot.pressUrl.replace('/press/', '/status/')}/events`, pages.signal);
+const growth: number[] = [];
+for (let thousand = 1; thousand <= 3; thousand++) {
+  await pressSequences(bot, 1000);
+  growth.push(memory(bot.pid).rss);
+}
+console.log(`  bot, escalating by timers with 3 status pages open: ${growth.map((rss, i) => `${mb(rss)} MB after ${(i + 1) * 1000}`).join(', ')} presses;`
+  + ` growth from 1,000 to 3,000: ${((growth[2]! / growth[0]! - 1) * 100).toFixed(1)} %`);
+pages.abort();
+await bot.stop();
+}
+
+/** Each of the unit's memory flags, and the candidates, by the resident memory they leave after 1,000 presses. */
+async function flagGains(): Promise<void> {
+  setLatency(0);
+  const without = (name: string) => Object.fromEntries(Object.entries(LEAN_ENVIRONMENT).filter(([key]) => key !== name));
+  const variants: { readonly name: string; readonly flags: readonly string[]; readonly env: Record<string, string> }[] = [
+    { name: 'no flags', flags: [], env: {} },
+    { name: 'the unit\'s flags', flags: LEAN_NODE_FLAGS, env: LEAN_ENVIRONMENT },
+    ...LEAN_NODE_FLAGS.map((flag) => ({ name: `  without ${flag}`, flags: LEAN_NODE_FLAGS.filter((other) => other !== flag), env: LEAN_ENVIRONMENT })),
+    ...Object.entries(LEAN_ENVIRONMENT).map(([name, value]) => ({ name: `  without ${name}=${value}`, flags: LEAN_NODE_FLAGS, env: without(name) })),
+    // Candidates left out, and the unit's earlier choice.
+    { name: '  with MALLOC_ARENA_MAX=2 instead', flags: LEAN_NODE_FLAGS, env: { ...LEAN_ENVIRONMENT, MALLOC_ARENA_MAX: '2' } },
+    { name: '  with --v8-pool-size=1', flags: [...LEAN_NODE_FLAGS, '--v8-pool-size=1'], env: LEAN_ENVIRONMENT },
+    { name: '  with UV_THREADPOOL_SIZE=1', flags: LEAN_NODE_FLAGS, env: { ...LEAN_ENVIRONMENT, UV_THREADPOOL_SIZE: '1' } },
+  ];
+  console.log(`\nResident memory of the bot after 1,000 presses, by flags (median of ${Math.min(ROUNDS, 3)} runs; the unit's: ${[...LEAN_NODE_FLAGS, ...Object.entries(LEAN_ENVIRONMENT).map(([name, value]) => `${name}=${value}`)].join(' ')}):`);
+  const contestant = bots[0]!;
+  for (const variant of variants) {
+    const samples: number[] = [];
+    for (let run = 0; run < Math.min(ROUNDS, 3); run++) {
+      const bot = await startBot({ folder: workspace(seed), env: { ...liveEnv(contestant.webex.url, contestant.twilio.url), ...variant.env }, entry: contestant.entry, nodeFlags: variant.flags });
+      await pressSequences(bot, 1000);
+      samples.push(memory(bot.pid).rss);
+      await bot.stop();
+    }
+    console.log(`  ${variant.name}: ${mb(median(samples))} MB`);
   }
 }
-const status = readFileSync(`/proc/${bot.pid}/status`, 'utf8');
-const mb = (field: string) => (Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1]) / 1024).toFixed(1);
-console.log(`Resident memory after 1,000 presses (bundle): ${mb('VmRSS')} MB (goal < 80 MB), of which ${mb('RssAnon')} MB private`
-  + ` and ${mb('RssFile')} MB mapped from files (mostly the node binary); fakes received ${webex.requests.length + twilio.requests.length} requests`);
-await bot.stop();
-await Promise.all([webex.close(), twilio.close()]);
+
+// ── Helpers ────────────────────────────────────────────────────────────────────────────────────────────────
+
+interface Floor {
+  readonly pid: number;
+  press(trips: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function startFloor(extra: Record<string, string>): Promise<Floor> {
+  const child = spawn(process.execPath, [...LEAN_NODE_FLAGS, floorEntry], {
+    env: { PATH: process.env.PATH, ...LEAN_ENVIRONMENT, FLOOR_TARGET: webex.url, FLOOR_TOKEN: TEST_TOKENS.webex, ...extra },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening port=(\d+)/.exec(output);
+      if (match !== null) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`the floor exited (${code}): ${output}`)));
+  });
+  return {
+    pid: child.pid!,
+    async press(trips) {
+      const answer = await fetch(`http://127.0.0.1:${port}/press/${trips}`, { method: 'POST' });
+      if (answer.status !== 200) throw new Error(`the floor failed: ${await answer.text()}`);
+      await answer.arrayBuffer();
+    },
+    stop: () => stop(child),
+  };
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+function check(name: string, press: number) {
+  return (answer: { status: number; body: unknown }) => {
+    if (answer.status !== 200) throw new Error(`${name}: press ${press + 1} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  };
+}
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await work();
+  return performance.now() - started;
+}
+
+/** From spawning node to the first 200 of /health (polled as fast as the bench can). */
+async function timeToHealth(entry: string, environment: Record<string, string>, flags: readonly string[]): Promise<number> {
+  const folder = workspace(seed);
+  const state = mkdtempSync(path.join(tmpdir(), 'bttn-state-'));
+  const started = performance.now();
+  const child = spawn(process.execPath, [...flags, entry], {
+    cwd: folder, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, BTTN_TOKEN: TEST_TOKENS.button, PORT: '0', HOST: '127.0.0.1', BTTN_STATE_DIR: state, ...environment },
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  let port: number | undefined;
+  for (;;) {
+    port ??= Number(/^started .*\bport=(\d+)/m.exec(output)?.[1]) || undefined;
+    if (port !== undefined && (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.status === 200) break;
+    if (child.exitCode !== null) throw new Error(`${entry} exited: ${output}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const elapsed = performance.now() - started;
+  await stop(child);
+  return elapsed;
+}
+
+/** Presses whole sequences, and starts the sequence again after each, so every kind of step keeps running. */
+async function pressSequences(bot: BotProcess, presses: number): Promise<void> {
+  const statusUrl = bot.pressUrl.replace('/press/', '/status/');
+  for (let press = 1; press <= presses; press++) {
+    await bot.press();
+    if (press % CRITICAL_PATH.length === 0) {
+      await fetch(`${statusUrl}/reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"deleteRoom":false}' });
+    }
+  }
+}
+
+async function readStream(url: string, signal: AbortSignal): Promise<void> {
+  try {
+    const response = await fetch(url, { signal });
+    for await (const chunk of response.body!) void chunk;
+  } catch {
+    // Aborted at the end of the bench.
+  }
+}
+
+function memory(pid: number): { rss: number; anon: number; file: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1]) * 1024;
+  return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
+}
+
+function mb(bytes: number): string {
+  return (bytes / 1024 / 1024).toFixed(1);
+}
+
+function median(samples: readonly number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** The other release's bundle, built by its own build script from its own folder. */
+function buildBaseline(folder: string): string {
+  const built = spawnSync(process.execPath, ['scripts/build.ts'], { cwd: folder, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`the baseline in ${folder} did not build: ${built.stderr}`);
+  return path.join(folder, 'dist', 'bot.cjs');
+}

@@ -16,7 +16,7 @@ import { RoomKeeper } from './press/rooms.ts';
 import { createApp } from './server/app.ts';
 import { loadSettings, SettingsError } from './settings/load.ts';
 import type { Settings } from './settings/types.ts';
-import { StateStore } from './state/store.ts';
+import { savedState, StateStore } from './state/store.ts';
 import { gatherActionUrl, STATUS_PATH } from './core/twiml.ts';
 import { twilioCallbackRoutes } from './server/twilio-callbacks.ts';
 import { webexWebhookRoutes } from './server/webex-webhook.ts';
@@ -96,6 +96,10 @@ async function main(): Promise<void> {
   })];
   const app = createApp({ button, store, buttonToken: runtime.buttonToken, log, settings, callbacks, onChange: (listener) => outbox.onChange(listener), publicUrl });
 
+  // The Twilio SDK's load holds the event loop (a few milliseconds from the bundle, which keeps only what the
+  // bot uses of it; far more from the source): before listening, it makes no press or health check wait, and
+  // the first SMS is no slower than the next. A failure to load shows on the first SMS or call.
+  if (settings.steps.some((step) => step.sms !== undefined || step.call !== undefined)) await twilio.load().catch(() => undefined);
   const port = runtime.port ?? settings.server.port;
   // Without HOST, Node listens on every address, IPv6 too where the machine has it.
   const server = runtime.host === undefined ? app.listen(port) : app.listen(port, runtime.host);
@@ -115,9 +119,7 @@ async function main(): Promise<void> {
       const missing = [!webexLive && 'CISCO_SPARK_BTTN_BOT (Webex)', !twilioLive && 'TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (Twilio)'].filter(Boolean).join(', ');
       console.log(`Dry-run: no ${missing}, so those calls are only logged and kept in the state, not sent.`);
     }
-    // The first request through undici and the first use of the Twilio SDK cost tens of milliseconds
-    // (parser compilation, lazy modules): pay them now that the bot answers, not on the first press.
-    if (settings.steps.some((step) => step.sms !== undefined || step.call !== undefined)) void twilio.load().catch(() => undefined); // a failure shows on the first SMS or call
+    // The first request through undici costs milliseconds (parser compilation): paid now, not on the first press.
     const self = runtime.host === undefined || runtime.host === '::' || runtime.host === '0.0.0.0' ? '127.0.0.1' : runtime.host;
     void live.send({ method: 'GET', url: `http://${self.includes(':') ? `[${self}]` : self}:${actual}/health`, headers: {} }, newCall()).catch(() => undefined);
     if (runtime.buttonTokenGenerated) {
@@ -185,14 +187,14 @@ async function openState(directory: string, dryRun: boolean, continueFromDryRun:
   const warn = (message: string) => log('warning', { message });
   const store = await StateStore.open(directory, dryRun ? 'dry-run' : 'live', warn);
   if (dryRun || store.current.pressCount > 0) return store;
-  const rehearsal = await StateStore.open(directory, 'dry-run', warn);
-  if (rehearsal.current.pressCount === 0) return store;
+  const rehearsal = savedState(directory, 'dry-run');
+  if (rehearsal === undefined || rehearsal.pressCount === 0) return store;
   if (!continueFromDryRun) {
-    console.log(`Live run: the escalation starts at step 1. The dry-run rehearsal had reached step ${rehearsal.current.nextStep}; `
+    console.log(`Live run: the escalation starts at step 1. The dry-run rehearsal had reached step ${rehearsal.nextStep}; `
       + 'start with BTTN_CONTINUE_FROM_DRY_RUN=1 to go on from there instead.');
     return store;
   }
-  const { nextStep, pressCount, lastPressAt } = rehearsal.current;
+  const { nextStep, pressCount, lastPressAt } = rehearsal;
   await store.update((state) => ({ ...state, nextStep, pressCount, lastPressAt }));
   console.log(`Live run: continuing from the dry-run rehearsal at step ${nextStep}, as BTTN_CONTINUE_FROM_DRY_RUN asks.`);
   return store;

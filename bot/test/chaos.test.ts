@@ -13,6 +13,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildBot } from '../../scripts/build.ts';
 import type { OutboxEntry } from '../src/core/state.ts';
+import { savedState } from '../src/state/store.ts';
 import type { RecordedRequest } from './fakes/fake-server.ts';
 import { startFakeTwilio, type FakeTwilio } from './fakes/twilio.ts';
 import { startFakeWebex, type FakeWebex } from './fakes/webex.ts';
@@ -63,14 +64,9 @@ interface DiskState {
   readonly outbox: readonly OutboxEntry[];
 }
 
-/** The state file as the bot left it (renamed into place whole, so never read half-written). */
+/** The state as the bot left it on disk: its snapshot and the journal's whole lines. */
 function readState(directory: string): DiskState {
-  try {
-    return JSON.parse(readFileSync(path.join(directory, 'state.json'), 'utf8')) as DiskState;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { nextStep: 1, outbox: [] };
-    throw error;
-  }
+  return savedState(directory, 'live') ?? { nextStep: 1, outbox: [] };
 }
 
 /** One name per room post, the same for every copy of it, whichever way it was sent. */

@@ -3,12 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { fakeWorld } from './support/fake-world.ts';
 import type { WebexMessage } from './fakes/webex.ts';
 import { freePort, seedSettings, TEST_TOKENS, until, type BotProcess } from './support/bot-process.ts';
 import type { StatusView } from '../src/status/status-view.ts';
 import type { BotState } from '../src/core/state.ts';
+import { savedState } from '../src/state/store.ts';
 
 /** Three steps; `escalate_after` minutes between them (0.02 is 1.2 s). */
 const escalation = (escalateAfter: string) => `
@@ -34,7 +34,7 @@ async function status(button: BotProcess): Promise<StatusView> {
   return (await fetch(statusUrl(button), { headers: { accept: 'application/json' } })).json() as Promise<StatusView>;
 }
 function state(button: BotProcess): BotState {
-  return JSON.parse(readFileSync(path.join(button.stateDirectory, 'state.json'), 'utf8')) as BotState;
+  return savedState(button.stateDirectory, 'live')!;
 }
 async function take(button: BotProcess, what: 'ack' | 'resolve', name: string) {
   const response = await fetch(`${statusUrl(button)}/${what}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });

@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { fakeWorld } from './support/fake-world.ts';
 import { liveEnv, repoRoot, seedSettings, startBot, TEST_TOKENS, until, workspace, type BotProcess } from './support/bot-process.ts';
 import { describeRequest, since } from './support/requests.ts';
+import { savedState } from '../src/state/store.ts';
 
 const seed = readFileSync(seedSettings, 'utf8');
 /** The seed with the debounce window off, so a test can press quickly. */
@@ -301,7 +302,7 @@ test('without credentials the bot runs in dry-run: nothing is sent, and what wou
   assert.deepEqual(twilio.requests, []);
   assert.ok(answer.body.actions!.every((action) => action.status === 'dry-run'), 'each action says dry-run, not delivered');
   assert.equal(existsSync(path.join(button.stateDirectory, 'state.json')), false, 'a rehearsal never writes the live state');
-  const state = JSON.parse(readFileSync(path.join(button.stateDirectory, 'dry-run-state.json'), 'utf8')) as { history: { actions: { wouldSend?: { method: string; url: string; body: Record<string, string> }[] }[] }[] };
+  const state = savedState(button.stateDirectory, 'dry-run') as unknown as { history: { actions: { wouldSend?: { method: string; url: string; body: Record<string, string> }[] }[] }[] };
   const wouldSend = state.history[0]!.actions.flatMap((action) => action.wouldSend ?? []);
   assert.ok(wouldSend.some((request) => request.url.endsWith('/Messages.json') && request.body.Body === 'Check Cisco Spark' && request.body.To === '+352691496401'));
   assert.ok(wouldSend.some((request) => request.url === `${webex.url}/messages` && request.body.files === `(file IncidentReportForm.pdf, application/pdf, ${fileBytes('IncidentReportForm.pdf')} bytes)`));
@@ -310,13 +311,13 @@ test('without credentials the bot runs in dry-run: nothing is sent, and what wou
 
 test('when the state cannot be written, nothing is sent and the button gets a 500 that says why', async () => {
   const button = await bot();
-  mkdirSync(path.join(button.stateDirectory, 'state.json.tmp')); // the next write of the state fails
+  mkdirSync(path.join(button.stateDirectory, 'state.journal')); // the next write of the state fails
   const answer = await button.press();
   assert.equal(answer.status, 500);
   assert.match(answer.body.error!, /^the state file .*state\.json could not be written \(EISDIR\)$/);
   assert.deepEqual(webex.requests.filter((request) => request.method !== 'GET'), [], 'nothing is created or posted without the journal');
   assert.deepEqual(twilio.requests, []);
-  rmdirSync(path.join(button.stateDirectory, 'state.json.tmp'));
+  rmdirSync(path.join(button.stateDirectory, 'state.journal'));
   const next = await button.press();
   assert.equal(next.status, 200, 'the bot recovers once the state can be written again');
   assert.equal(next.body.step, 1);

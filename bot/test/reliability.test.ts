@@ -10,6 +10,7 @@ import { startRecorder } from './fakes/recorder.ts';
 import { fakeWorld } from './support/fake-world.ts';
 import { liveEnv, seedSettings, startBot, TEST_TOKENS, until, workspace, type BotProcess } from './support/bot-process.ts';
 import { describeRequest } from './support/requests.ts';
+import { savedState as diskState } from '../src/state/store.ts';
 
 const seed = readFileSync(seedSettings, 'utf8');
 const TITLE = 'Green Power Demonstration';
@@ -36,8 +37,8 @@ interface SavedState {
   history: { id: string; kind: string; actions: { summary: string; status: string; error?: string }[] }[];
 }
 
-const stateText = (button: BotProcess) => readFileSync(path.join(button.stateDirectory, 'state.json'), 'utf8');
-const savedState = (button: BotProcess) => JSON.parse(stateText(button)) as SavedState;
+const savedState = (button: BotProcess) => diskState(button.stateDirectory, 'live') as unknown as SavedState;
+const stateText = (button: BotProcess) => JSON.stringify(savedState(button));
 
 interface StatusJson {
   late: { summary: string; pressNumber: number; reason?: string; nextAttemptAt?: string }[];
@@ -342,7 +343,7 @@ for (const { name, text, reason } of [
 
 test('the health check answers 503 with the reason while the state cannot be written, and 200 once a press writes it again', async () => {
   const button = await bot();
-  const obstacle = path.join(button.stateDirectory, 'state.json.tmp');
+  const obstacle = path.join(button.stateDirectory, 'state.journal');
   mkdirSync(obstacle);
   assert.equal((await button.press()).status, 500);
   const failing = await fetch(`${button.baseUrl}/health`);

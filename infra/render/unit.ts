@@ -22,7 +22,9 @@ Type=simple
 ExecStart=/usr/bin/node ${LEAN_NODE_FLAGS.join(' ')} ${current}/${RELEASE_FILES.bundle}
 WorkingDirectory=${current}
 Environment=NODE_ENV=production
-${Object.entries(LEAN_ENVIRONMENT).map(([name, value]) => `Environment=${name}=${value}\n`).join('')}Environment=HOST=127.0.0.1
+${Object.entries(LEAN_ENVIRONMENT).map(([name, value]) => `Environment=${name}=${value}\n`).join('')}# Node's compile cache: a start reads the bundle's compiled code instead of compiling it again (%S is /var/lib).
+Environment=NODE_COMPILE_CACHE=%S/${layout.unitName}/compile-cache
+Environment=HOST=127.0.0.1
 Environment=PORT=${layout.botPort}
 Environment=BTTN_SETTINGS=${current}/${RELEASE_FILES.settings}
 # BTTN_PUBLIC_URL: known only once the droplet has its address, so each release carries it.

@@ -1,7 +1,7 @@
 // The real transport: keep-alive connections through undici, retrying as http/retry.ts decides, each
 // attempt bounded by a timeout and every wait cancelled by the caller's signal.
 
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, NetworkError, isRepeatable, type ApiCall, type HttpRequest, type HttpResponse, type NoAnswer, type Transport } from './transport.ts';
 import { DEFAULT_RETRY, pauseBeforeRetry, type RetryPolicy } from './retry.ts';
@@ -47,11 +47,14 @@ export class UndiciTransport implements Transport {
     if (signal?.aborted) throw new NetworkError(req, { kind: 'cancelled' });
     const timeout = AbortSignal.timeout(this.policy.attemptTimeoutMs);
     try {
-      const answer = await request(req.url, {
+      const url = new URL(req.url);
+      // The agent's own request(): undici's top-level request() only adds this parsing of the URL.
+      const answer = await this.agent.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
         method: req.method,
         headers: req.headers,
         body: req.body,
-        dispatcher: this.agent,
         signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
       });
       return { status: answer.statusCode, headers: answer.headers, body: await answer.body.text() };

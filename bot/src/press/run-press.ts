@@ -121,8 +121,9 @@ export async function carryOut(services: PressServices, work: Work, answerBy: nu
     ? pressRecord(timing, open, roomOutcome)
     : { ...settledRecord, ...timing, ok: settledRecord.ok && roomOutcome.every((outcome) => outcome.status !== 'failed'), actions: [...roomOutcome, ...settledRecord.actions.filter((action) => action.kind !== 'room')] };
   // Not awaited: every outcome is already in the journal; this write only adds the timing and the room's
-  // line to the history. The flush that follows puts all of it on the disk.
-  void store.update((state) => withRecord(state, record), 'process-crash').then(() => store.flush()).catch(() => undefined);
+  // line to the history, and its flush to the disk (which puts the press's earlier lines there too) runs
+  // beside the answer, not in front of it.
+  void store.update((state) => withRecord(state, record), 'power-loss').catch(() => undefined);
   log(`${work.kind === 'step' || work.kind === 'after last step' ? work.trigger ?? 'press' : work.kind} done`, {
     press: work.id, step: work.step, ok: record.ok, pending: open.length || undefined, ms: record.durationMs,
   });

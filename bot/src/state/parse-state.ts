@@ -20,6 +20,11 @@ export function parseState(text: string): Parsed {
   } catch {
     return { problem: 'not JSON' };
   }
+  return stateFromJson(value);
+}
+
+/** The state from the file's JSON, once parsed (and its journal replayed onto it). */
+export function stateFromJson(value: unknown): Parsed {
   try {
     return { state: stateOf(object(value, 'the state')) };
   } catch (error) {

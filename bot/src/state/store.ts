@@ -1,13 +1,19 @@
-// The state file: read once at start, rewritten atomically (temporary file, rename; fsync where asked)
-// after every change, so a crash at any moment leaves either the old state or the new one on disk.
-// Dry-run and live runs keep separate files, so a rehearsal never leaks into the real escalation.
+// The state on disk: a snapshot (`state.json`) and a journal beside it (`state.journal`), one line per
+// change, appended to an open file at once (and flushed to the disk where a change must survive a power
+// loss), so a change costs its own size and not the whole state's. Now and then, and at every clean stop,
+// the state is compacted: written whole as the next snapshot (temporary file, fsync, rename), which makes
+// the journal's lines stale (each carries the generation of the snapshot it follows), and the journal
+// starts afresh. A crash at any moment leaves a snapshot and the lines that follow it; a line cut short
+// by the crash is left out. Dry-run and live runs keep separate files, so a rehearsal never leaks into the
+// real escalation.
 
-import { renameSync, writeFileSync } from 'node:fs';
-import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
+import { closeSync, fdatasync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { INITIAL_STATE, type BotState } from '../core/state.ts';
 import type { Environment } from '../settings/load.ts';
-import { parseState } from './parse-state.ts';
+import { changesBetween, replay } from './journal.ts';
+import { stateFromJson } from './parse-state.ts';
 
 /** What a write must survive before update() resolves. */
 export type Durability = 'power-loss' | 'process-crash';
@@ -15,37 +21,46 @@ export type StateMode = 'live' | 'dry-run';
 
 type Change = (state: BotState) => BotState;
 
+/** The snapshot's field that names its generation (older snapshots have none, and no journal). */
+const GENERATION = 'journalGeneration';
+/** A journal this long is folded into a new snapshot, after the answer that made it grow. */
+const COMPACT_AT_BYTES = 512 * 1024;
+
 export class StateStore {
   readonly file: string;
-  /** The state as last written to the file. */
-  private written: BotState;
-  /** Changes applied in memory and not yet written, oldest first. */
-  private unwritten: Change[] = [];
+  readonly journalFile: string;
   private state: BotState;
-  private writes: Promise<void> = Promise.resolve();
-  /** The write that has not started yet; every change made before it starts is in it. */
-  private next: Promise<void> | undefined;
-  private flushNext = false;
+  private generation: number;
+  /** The journal, opened for appending at the first change (and again after a failed append). */
+  private journal: number | undefined;
+  private journalBytes: number;
   private failure: string | undefined;
+  /** Appended lines not yet flushed to the disk. */
+  private unsynced = false;
+  private syncing: Promise<void> | undefined;
+  private nextSync: Promise<void> | undefined;
+  private compactionDue = false;
+  private readonly warn: (message: string) => void;
 
-  private constructor(file: string, state: BotState) {
+  private constructor(file: string, saved: Saved, warn: (message: string) => void) {
     this.file = file;
-    this.state = state;
-    this.written = state;
+    this.journalFile = journalFile(file);
+    this.state = saved.state;
+    this.generation = saved.generation;
+    this.journalBytes = saved.journalBytes;
+    this.warn = warn;
   }
 
   /** Opens (and creates) the state of this mode in `directory`; a file that cannot be used is kept aside, never silently lost. */
   static async open(directory: string, mode: StateMode, warn: (message: string) => void): Promise<StateStore> {
     await makeFolder(directory);
     const file = stateFile(directory, mode);
-    const text = await readIfThere(file);
-    if (text === undefined) return new StateStore(file, INITIAL_STATE);
-    const parsed = parseState(text);
-    if (parsed.state !== undefined) return new StateStore(file, parsed.state);
-    const aside = `${file}.unreadable-${Date.now()}`;
-    await rename(file, aside);
-    warn(`the state file ${file} could not be used (${parsed.problem}); it was kept as ${aside} and the sequence starts at step 1`);
-    return new StateStore(file, INITIAL_STATE);
+    const saved = readSaved(file, warn);
+    const store = new StateStore(file, saved, warn);
+    // A journal to fold (after a crash), or a snapshot of an older bot that names no generation: a fresh
+    // snapshot, so that the journal only ever holds lines of this run.
+    if (saved.compact) store.compact();
+    return store;
   }
 
   get current(): BotState {
@@ -58,40 +73,127 @@ export class StateStore {
   }
 
   /**
-   * Applies a change and resolves once it is written: flushed to the disk ('power-loss'), or handed to the
-   * kernel, which keeps it if the process dies ('process-crash'). Changes made while a write is under way
-   * are written together by the next one. When a write fails, only the changes it carried are undone (and
-   * their callers told); later changes stay, and go with the next write.
+   * Applies a change and appends it to the journal at once; resolves when it is flushed to the disk
+   * ('power-loss', several changes share a flush) or right away ('process-crash': the kernel has it, and
+   * keeps it if the process dies). A change that cannot be appended is undone, and the promise says why.
    */
   update(change: Change, durability: Durability = 'power-loss'): Promise<void> {
-    this.state = change(this.state);
-    this.unwritten.push(change);
-    this.flushNext ||= durability === 'power-loss';
-    this.next ??= this.writes.then(async () => {
-      const flush = this.flushNext;
-      const snapshot = this.state;
-      this.next = undefined;
-      this.flushNext = false;
-      this.unwritten = [];
+    const before = this.state;
+    const after = change(before);
+    if (after !== before) {
       try {
-        await writeAtomically(this.file, JSON.stringify(snapshot), flush);
-        this.written = snapshot;
-        this.failure = undefined;
+        this.append(`${JSON.stringify({ g: this.generation, c: changesBetween(before, after) })}\n`);
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code ?? String(error);
-        this.failure = `the state file ${this.file} could not be written (${code})`;
-        // What could not be written did not happen; what came after it still stands.
-        this.state = this.unwritten.reduce((state, later) => later(state), this.written);
-        throw new Error(this.failure, { cause: error });
+        return Promise.reject(this.failed(error));
       }
-    });
-    this.writes = this.next.catch(() => undefined); // a failed write does not stop the next one
-    return this.next;
+      this.state = after;
+      this.failure = undefined;
+      if (this.journalBytes >= COMPACT_AT_BYTES) this.compactSoon();
+    }
+    return durability === 'power-loss' ? this.synced() : Promise.resolve();
   }
 
-  /** Writes the current state again, synced to the disk. */
+  /** Writes the whole state as a new snapshot, synced to the disk, and empties the journal: at a clean stop. */
   flush(): Promise<void> {
-    return this.update((state) => state, 'power-loss');
+    try {
+      this.compact();
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(this.failed(error));
+    }
+  }
+
+  private append(line: string): void {
+    try {
+      this.journal ??= openSync(this.journalFile, 'a', 0o600);
+      const bytes = Buffer.from(line);
+      for (let done = 0; done < bytes.length;) done += writeSync(this.journal, bytes, done);
+      this.journalBytes += bytes.length;
+      this.unsynced = true;
+    } catch (error) {
+      this.dropJournal();
+      throw error;
+    }
+  }
+
+  /** After a failed append: what it may have written in part goes, and the next change opens the journal again. */
+  private dropJournal(): void {
+    if (this.journal === undefined) return;
+    try {
+      ftruncateSync(this.journal, this.journalBytes);
+      closeSync(this.journal);
+    } catch {
+      // The journal is unusable either way; its next opening says why.
+    }
+    this.journal = undefined;
+  }
+
+  /** The snapshot and its journal are one state file to the reader of an error. */
+  private failed(error: unknown): Error {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    this.failure = `the state file ${this.file} could not be written (${code})`;
+    return new Error(this.failure, { cause: error });
+  }
+
+  /** Resolves once every line appended so far is on the disk; a flush under way is joined by the next one. */
+  private synced(): Promise<void> {
+    if (!this.unsynced && this.syncing === undefined) return Promise.resolve();
+    this.nextSync ??= (this.syncing ?? Promise.resolve()).catch(() => undefined).then(() => {
+      this.nextSync = undefined;
+      this.syncing = this.syncJournal().finally(() => { this.syncing = undefined; });
+      return this.syncing;
+    });
+    return this.nextSync;
+  }
+
+  private syncJournal(): Promise<void> {
+    const journal = this.journal;
+    this.unsynced = false;
+    if (journal === undefined) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      fdatasync(journal, (error) => (error === null ? resolve() : reject(this.failed(error))));
+    });
+  }
+
+  private compactSoon(): void {
+    if (this.compactionDue) return;
+    this.compactionDue = true;
+    setImmediate(() => {
+      this.compactionDue = false;
+      try {
+        this.compact();
+      } catch (error) {
+        // Nothing is lost: the journal keeps every change, and the next change tries again.
+        this.warn(`the state file ${this.file} could not be compacted (${(error as NodeJS.ErrnoException).code ?? String(error)}); its journal keeps growing`);
+      }
+    }).unref();
+  }
+
+  private compact(): void {
+    const generation = this.generation + 1;
+    const temporary = `${this.file}.tmp`;
+    const snapshot = openSync(temporary, 'w', 0o600);
+    try {
+      writeSync(snapshot, JSON.stringify({ ...this.state, [GENERATION]: generation }));
+      fsyncSync(snapshot);
+    } finally {
+      closeSync(snapshot);
+    }
+    renameSync(temporary, this.file);
+    // The rename on the disk before the journal is emptied: a power loss in between must not leave the
+    // old snapshot with an empty journal.
+    const folder = openSync(path.dirname(this.file), 'r');
+    try {
+      fsyncSync(folder);
+    } finally {
+      closeSync(folder);
+    }
+    this.generation = generation;
+    // The journal's lines are stale now (another generation); emptying it only saves reading them.
+    this.journal ??= openSync(this.journalFile, 'a', 0o600);
+    ftruncateSync(this.journal, 0);
+    this.journalBytes = 0;
+    this.unsynced = false;
   }
 }
 
@@ -99,9 +201,83 @@ export function stateFile(directory: string, mode: StateMode): string {
   return path.join(directory, mode === 'live' ? 'state.json' : 'dry-run-state.json');
 }
 
-async function readIfThere(file: string): Promise<string | undefined> {
+function journalFile(file: string): string {
+  return file.replace(/\.json$/, '.journal');
+}
+
+interface Saved {
+  readonly state: BotState;
+  readonly generation: number;
+  readonly journalBytes: number;
+  /** Write a fresh snapshot before the first change. */
+  readonly compact: boolean;
+}
+
+/**
+ * The state as the files in `directory` hold it, read without changing anything (for a look at the
+ * rehearsal's state, and for tests); undefined when there is none, or none that can be used.
+ */
+export function savedState(directory: string, mode: StateMode): BotState | undefined {
+  const file = stateFile(directory, mode);
+  const snapshot = readIfThere(file);
+  if (snapshot === undefined && readIfThere(journalFile(file)) === undefined) return undefined;
+  const saved = readFiles(file, snapshot);
+  return 'problem' in saved ? undefined : saved.state;
+}
+
+/** Reads the snapshot and replays its journal; a snapshot that cannot be used is kept aside (with its journal), with a warning. */
+function readSaved(file: string, warn: (message: string) => void): Saved {
+  const snapshot = readIfThere(file);
+  const saved = readFiles(file, snapshot);
+  if (!('problem' in saved)) {
+    if (saved.journalProblem !== undefined) {
+      const aside = keepAside(journalFile(file));
+      warn(`the state file's journal ${journalFile(file)} was read up to where ${saved.journalProblem}; it was kept as ${aside}`);
+    }
+    return saved;
+  }
+  const aside = keepAside(file);
+  const journal = readIfThere(journalFile(file)) === undefined ? '' : ` (its journal as ${keepAside(journalFile(file))})`;
+  warn(`the state file ${file} could not be used (${saved.problem}); it was kept as ${aside}${journal} and the sequence starts at step 1`);
+  return { state: INITIAL_STATE, generation: 0, journalBytes: 0, compact: false };
+}
+
+function readFiles(file: string, snapshot: string | undefined): (Saved & { readonly journalProblem?: string }) | { readonly problem: string } {
+  let json: Record<string, unknown> = {};
+  if (snapshot !== undefined) {
+    try {
+      const value: unknown = JSON.parse(snapshot);
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return { problem: 'the state is not an object' };
+      json = value as Record<string, unknown>;
+    } catch {
+      return { problem: 'not JSON' };
+    }
+  }
+  const named = json[GENERATION];
+  // A snapshot of an older bot: today's state.json, read as before, without a journal.
+  const olderBot = snapshot !== undefined && !Number.isInteger(named);
+  const generation = olderBot ? 0 : (named as number | undefined) ?? 0;
+  const journal = olderBot ? undefined : readIfThere(journalFile(file));
+  const replayed = journal === undefined ? { applied: 0 } : replay(json, journal, generation);
+  if (snapshot === undefined && replayed.applied === 0) return { state: INITIAL_STATE, generation, journalBytes: 0, compact: journal !== undefined && journal !== '' };
+  const parsed = stateFromJson(json);
+  if (parsed.state === undefined) return { problem: replayed.applied > 0 ? `${parsed.problem}, after its journal` : parsed.problem };
+  const journalBytes = journal === undefined ? 0 : Buffer.byteLength(journal);
+  return {
+    state: parsed.state, generation, journalBytes, compact: olderBot || journalBytes > 0,
+    ...(replayed.stopped === undefined || replayed.stopped.last ? {} : { journalProblem: replayed.stopped.why }),
+  };
+}
+
+function keepAside(file: string): string {
+  const aside = `${file}.unreadable-${Date.now()}`;
+  renameSync(file, aside);
+  return aside;
+}
+
+function readIfThere(file: string): string | undefined {
   try {
-    return await readFile(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new Error(`the state file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
@@ -129,25 +305,6 @@ async function exists(file: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function writeAtomically(file: string, text: string, flush: boolean): Promise<void> {
-  const temporary = `${file}.tmp`;
-  if (!flush) {
-    // Without a flush, a synchronous write and rename take half the time of four trips to the thread pool,
-    // and they sit on the path of every press.
-    writeFileSync(temporary, text, { mode: 0o600 });
-    renameSync(temporary, file);
-    return;
-  }
-  const handle = await open(temporary, 'w', 0o600);
-  try {
-    await handle.writeFile(text);
-    if (flush) await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temporary, file);
 }
 
 /** Where state lives: systemd's STATE_DIRECTORY (first entry), else BTTN_STATE_DIR, else ./.state. */

@@ -5,7 +5,8 @@
 // Twilio has no idempotency key: after a send whose answer was lost, the bot lists what Twilio has
 // (by To, From and creation time) before it sends again.
 
-import type TwilioSDK from 'twilio';
+import type RequestClient from 'twilio/lib/base/RequestClient.js';
+import type Twilio from 'twilio/lib/rest/Twilio.js';
 import { callTwiml, type Gather } from '../core/twiml.ts';
 import { AnswerError, type ApiCall, type HttpRequest, type Transport } from '../http/transport.ts';
 
@@ -17,7 +18,7 @@ const CALL_SID = /^CA[0-9a-f]{32}$/;
 /** How far back a check with Twilio looks: newest first, a page of 50, at most this many pages. */
 const MAX_CHECK_PAGES = 4;
 
-type Sdk = typeof TwilioSDK;
+type Sdk = typeof Twilio;
 
 /** What identifies an SMS or a call of ours in Twilio's lists. */
 export interface SentQuery {
@@ -81,23 +82,24 @@ export class TwilioClient {
     return firstMatch(client.calls.page({ from: query.from, to: query.to, pageSize: 50 }), query, CALL_SID, 'the list of calls', () => true);
   }
 
-  private async client(call: ApiCall): Promise<TwilioSDK.Twilio> {
-    const sdk = await this.load();
+  private async client(call: ApiCall): Promise<Twilio> {
+    const Client = await this.load();
     const httpClient = new TransportHttpClient(this.transport, this.base, call);
     // The SDK only ever calls request() on its httpClient (its documented custom-client contract).
-    return sdk(this.accountSid, this.authToken, { httpClient: httpClient as unknown as TwilioSDK.RequestClient });
+    return new Client(this.accountSid, this.authToken, { httpClient: httpClient as unknown as RequestClient });
   }
 
   /**
-   * The SDK is large and loads its API modules lazily: it is loaded after start-up (see main.ts) or on the
-   * first SMS or call, whichever comes first, with the modules for messages and calls.
+   * The SDK's REST client alone (the package's index also loads its webhook, JWT and TwiML helpers, which
+   * the bot does not use), with the modules for messages and calls, which it loads on first use: at
+   * start-up when the settings send SMS or place calls (see main.ts), else on the first use.
    */
   load(): Promise<Sdk> {
-    this.sdk ??= import('twilio').then((module) => {
-      const sdk = module.default;
-      const idle = sdk(this.accountSid, this.authToken, { httpClient: {} as TwilioSDK.RequestClient });
+    this.sdk ??= import('twilio/lib/rest/Twilio.js').then((module) => {
+      const Client = module.default;
+      const idle = new Client(this.accountSid, this.authToken, { httpClient: {} as RequestClient });
       void [idle.messages, idle.calls];
-      return sdk;
+      return Client;
     });
     return this.sdk;
   }

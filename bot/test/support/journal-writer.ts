@@ -1,0 +1,15 @@
+// Changes the state in `argv[2]` for ever, as presses would, compacting it every 25 changes, and prints the
+// press count once each change is written: the state journal's test kills it (SIGKILL) at random instants.
+import { withRecord, type PressRecord } from '../../src/core/state.ts';
+import { StateStore } from '../../src/state/store.ts';
+
+const store = await StateStore.open(process.argv[2]!, 'live', (message) => console.error(message));
+for (;;) {
+  const count = store.current.pressCount + 1;
+  const record: PressRecord = { id: `p${count}`, at: new Date().toISOString(), step: 1, kind: 'step', dryRun: false, durationMs: count, ok: true, actions: [] };
+  await store.update((state) => withRecord({ ...state, pressCount: count, nextStep: count + 1 }, record), 'process-crash');
+  process.stdout.write(`${count}\n`);
+  if (count % 25 === 0) await store.flush();
+  // Lets the parent's kill land between writes as well as inside them.
+  await new Promise((resolve) => setImmediate(resolve));
+}
