@@ -22,6 +22,14 @@ const SECRET = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6';
 interface Card { type: string; version: string; body: { type: string; text?: string; facts?: { title: string; value: string }[] }[]; actions: { type: string; title: string; data: unknown }[] }
 const cardOf = (view: CardView): Card => incidentCard(view).attachments[0].content as Card;
 
+/** JSON text with the same meaning as JSON.stringify's, other bytes. */
+const DELIVERY_BYTES: readonly (readonly [string, (envelope: Record<string, unknown>) => string])[] = [
+  ['spaces and new lines', (envelope) => JSON.stringify(envelope, null, 2)],
+  ['its keys in another order', (envelope) => JSON.stringify(Object.fromEntries(Object.entries(envelope).reverse()))],
+  ['slashes escaped as \\/', (envelope) => JSON.stringify(envelope).replaceAll('/', '\\/')],
+  ['letters escaped as \\u', (envelope) => JSON.stringify(envelope).replace(/"(?:[^"\\]|\\.)*"/g, (text) => text.replaceAll('a', '\\u0061'))],
+];
+
 describe('the incident card', () => {
   test('while escalating, it shows the step and the next step time, with both buttons', () => {
     const card = incidentCard({ incident: 7, step: 2, steps: 4, state: 'escalating', nextStepAt: '2026-11-25T17:05:00.000Z' });
@@ -220,6 +228,17 @@ describe('with the fake Webex', () => {
         assert.deepEqual(await webex.clickCard(card.id, { action: 'resolve', incident: 4 }, undefined, { signature }), [403]);
         assert.equal(clicks.length, 0);
         assert.deepEqual(webexCalls(), []);
+      });
+    }
+
+    // Webex's bytes need not be those of JSON.stringify: the signature is checked over the bytes received,
+    // never over a body parsed and written again.
+    for (const [name, encode] of DELIVERY_BYTES) {
+      test(`a delivery with ${name} is taken when signed over its bytes, refused when signed over the compact form`, async () => {
+        assert.deepEqual(await webex.clickCard(card.id, { action: 'ack', incident: 4 }, undefined, { encode }), [200]);
+        assert.equal(clicks.length, 1);
+        assert.deepEqual(await webex.clickCard(card.id, { action: 'ack', incident: 4 }, undefined, { encode, signOver: 'compact' }), [403]);
+        assert.equal(clicks.length, 1, 'the second delivery changed nothing');
       });
     }
 

@@ -124,7 +124,18 @@ export interface FakeWebex extends FakeServer {
    * its secret in X-Spark-Signature ('forged': with another secret; 'missing': no header). Resolves with the
    * status each target answered, in webhook order.
    */
-  clickCard(messageId: string, inputs: Record<string, unknown>, person?: { displayName: string; email: string }, options?: { signature?: 'valid' | 'forged' | 'missing' }): Promise<number[]>;
+  clickCard(messageId: string, inputs: Record<string, unknown>, person?: { displayName: string; email: string }, options?: ClickOptions): Promise<number[]>;
+}
+
+export interface ClickOptions {
+  readonly signature?: 'valid' | 'forged' | 'missing';
+  /**
+   * The bytes of the delivery, from its envelope (default: compact `JSON.stringify`). Webex's own bytes need not be
+   * what `JSON.stringify` makes (spaces, key order, escapes): the signature covers the bytes sent.
+   */
+  readonly encode?: (envelope: Record<string, unknown>) => string;
+  /** What the signature covers: the bytes sent (as Webex does), or the compact `JSON.stringify` of the envelope. */
+  readonly signOver?: 'sent' | 'compact';
 }
 
 export interface FakeWebexOptions {
@@ -403,7 +414,7 @@ export async function startFakeWebex(options: FakeWebexOptions): Promise<FakeWeb
   async function clickCard(
     messageId: string, inputs: Record<string, unknown>,
     clicker: { displayName: string; email: string } = { displayName: 'Alex Example', email: 'alex@example.com' },
-    { signature = 'valid' }: { signature?: 'valid' | 'forged' | 'missing' } = {},
+    { signature = 'valid', encode = (envelope) => JSON.stringify(envelope), signOver = 'sent' }: ClickOptions = {},
   ): Promise<number[]> {
     const message = messages.find((candidate) => candidate.id === messageId);
     if (message === undefined || message.attachments.length === 0) throw new Error(`clickCard: no card in message ${messageId}`);
@@ -418,14 +429,16 @@ export async function startFakeWebex(options: FakeWebexOptions): Promise<FakeWeb
     const statuses: number[] = [];
     for (const hook of targets) {
       // The envelope of the "Webhooks" guide; like every encrypted resource, it names the action but not its inputs.
-      const body = JSON.stringify({
+      const envelope = {
         id: hook.id, name: hook.name, targetUrl: hook.targetUrl, resource: hook.resource, event: hook.event,
         orgId: ORG_ID, createdBy: BOT.id, appId: APP_ID, ownedBy: 'creator', status: hook.status, actorId: personId,
         data: { id: action.id, type: 'submit', messageId, personId, roomId: message.roomId, created: action.created },
-      });
+      };
+      const body = encode(envelope);
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       const key = signature === 'forged' ? 'not the secret' : hook.secret;
-      if (signature !== 'missing' && key !== undefined) headers['x-spark-signature'] = createHmac('sha1', key).update(body).digest('hex');
+      const signed = signOver === 'sent' ? body : JSON.stringify(envelope);
+      if (signature !== 'missing' && key !== undefined) headers['x-spark-signature'] = createHmac('sha1', key).update(signed).digest('hex');
       const response = await fetch(hook.targetUrl, { method: 'POST', headers, body });
       await response.arrayBuffer();
       statuses.push(response.status);
