@@ -87,7 +87,7 @@ async function main(): Promise<void> {
       await (click.action === 'ack' ? button.acknowledge(who) : button.resolve(who));
     },
   })];
-  const app = createApp({ button, store, buttonToken: runtime.buttonToken, log, settings, callbacks, onChange: (listener) => outbox.onChange(listener) });
+  const app = createApp({ button, store, buttonToken: runtime.buttonToken, secrets, log, settings, callbacks, onChange: (listener) => outbox.onChange(listener) });
 
   const port = runtime.port ?? settings.server.port;
   // Without HOST, Node listens on every address, IPv6 too where the machine has it.

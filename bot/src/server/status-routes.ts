@@ -4,6 +4,7 @@
 
 import { randomBytes } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { scrubSecrets } from '../http/scrub.ts';
 import type { Button } from '../press/button.ts';
 import type { Settings } from '../settings/types.ts';
 import type { StateStore } from '../state/store.ts';
@@ -21,6 +22,8 @@ export interface StatusServices {
   readonly streams: EventStreams;
   /** Called after every committed change of the outbox (a late delivery, a retry), so the page follows it. */
   readonly onChange: (listener: () => void) => void;
+  /** Masked in the reset's answer, which may quote Webex's refusal to delete the room. */
+  readonly secrets: readonly (string | undefined)[];
 }
 
 export function statusRoutes(services: StatusServices): express.Router {
@@ -75,7 +78,8 @@ export function statusRoutes(services: StatusServices): express.Router {
     }
     const outcome = await button.reset({ deleteRoom });
     broadcast();
-    res.status(outcome.error === undefined ? 200 : 502).json({ reset: true, ...outcome });
+    const error = outcome.error === undefined ? {} : { error: scrubSecrets(outcome.error, services.secrets) };
+    res.status(outcome.error === undefined ? 200 : 502).json({ reset: true, ...outcome, ...error });
   });
 
   const router = express.Router();
