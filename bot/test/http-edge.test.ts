@@ -241,3 +241,31 @@ async function acceptedOnceRoom(connect: () => Promise<{ stream: IncomingMessage
   }
   throw new Error('no room for a new stream after the old ones were closed');
 }
+
+test('a press made outside the page shows on an open page through its own event, with nothing else changing', async () => {
+  // Under the default window the second press is debounced: it changes no outbox entry, so only the
+  // press's own event can show it.
+  const bot = await startBot({ folder: workspace(readFileSync(seedSettings, 'utf8')) });
+  const stop = new AbortController();
+  try {
+    const response = await fetch(`${bot.baseUrl}/status/${TOKEN}/events`, { signal: stop.signal });
+    const reader = response.body!.getReader();
+    let text = '';
+    const decoder = new TextDecoder();
+    const debouncedShown = async () => {
+      while (!text.includes('pressed again within the debounce window')) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error('the stream ended');
+        text += decoder.decode(value, { stream: true });
+      }
+    };
+    assert.equal((await bot.press()).body.step, 1);
+    assert.equal((await bot.press()).body.kind, 'debounced');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([debouncedShown(), new Promise((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`no event showed the debounced press:\n${text}`)), 3000); })]);
+    clearTimeout(timer);
+  } finally {
+    stop.abort();
+    await bot.stop();
+  }
+});
