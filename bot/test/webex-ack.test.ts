@@ -242,6 +242,14 @@ describe('with the fake Webex', () => {
       });
     }
 
+    test('a signature of the wrong length is 403, like any other wrong one', async () => {
+      const body = JSON.stringify({ resource: 'attachmentActions', event: 'created', data: { id: 'x' } });
+      for (const signature of [sign(body).slice(0, 20), `${sign(body)}00`, '']) {
+        assert.equal((await post(body, { 'x-spark-signature': signature })).status, 403, `"${signature}"`);
+      }
+      assert.equal(clicks.length, 0);
+    });
+
     test('before the bot has a secret, every delivery is 403', async () => {
       secret = undefined;
       assert.deepEqual(await webex.clickCard(card.id, { action: 'ack', incident: 4 }), [403]);
