@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { startFakeTwilio, type FakeTwilio } from './fakes/twilio.ts';
 import { startFakeWebex, type FakeWebex } from './fakes/webex.ts';
 import { liveEnv, seedSettings, startBot, TEST_TOKENS, until, workspace, type BotProcess } from './support/bot-process.ts';
+import { listen } from './support/event-stream.ts';
 
 /** The seed with the debounce window off, so that every press in the table counts. */
 const SETTINGS = `${readFileSync(seedSettings, 'utf8')}    debounce: 0\n`;
@@ -246,26 +247,13 @@ test('a press made outside the page shows on an open page through its own event,
   // Under the default window the second press is debounced: it changes no outbox entry, so only the
   // press's own event can show it.
   const bot = await startBot({ folder: workspace(readFileSync(seedSettings, 'utf8')) });
-  const stop = new AbortController();
+  const events = await listen(`${bot.baseUrl}/status/${TOKEN}/events`);
   try {
-    const response = await fetch(`${bot.baseUrl}/status/${TOKEN}/events`, { signal: stop.signal });
-    const reader = response.body!.getReader();
-    let text = '';
-    const decoder = new TextDecoder();
-    const debouncedShown = async () => {
-      while (!text.includes('pressed again within the debounce window')) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error('the stream ended');
-        text += decoder.decode(value, { stream: true });
-      }
-    };
     assert.equal((await bot.press()).body.step, 1);
     assert.equal((await bot.press()).body.kind, 'debounced');
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([debouncedShown(), new Promise((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`no event showed the debounced press:\n${text}`)), 3000); })]);
-    clearTimeout(timer);
+    await until(() => events.text().includes('pressed again within the debounce window'), 'an event showing the debounced press', 3000);
   } finally {
-    stop.abort();
+    events.close();
     await bot.stop();
   }
 });

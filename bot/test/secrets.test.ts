@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { Fault } from './fakes/fake-server.ts';
 import { fakeWorld } from './support/fake-world.ts';
 import { TEST_TOKENS, until, type BotProcess } from './support/bot-process.ts';
+import { listen } from './support/event-stream.ts';
 
 const NUMBER = '+352691496401';
 const settings = `${JSON.stringify({
@@ -22,23 +23,6 @@ const SECRETS = { 'the Webex token': TEST_TOKENS.webex, 'the Twilio auth token':
 const ECHO = 'credentials sent:';
 
 const { webex, twilio, bot } = await fakeWorld(settings);
-
-/** Everything the status page's event stream sends, from now until `close()`. */
-async function listen(url: string): Promise<{ text: () => string; close: () => void }> {
-  const stop = new AbortController();
-  const response = await fetch(url, { signal: stop.signal });
-  assert.equal(response.status, 200);
-  let text = '';
-  const decoder = new TextDecoder();
-  void (async () => {
-    try {
-      for await (const chunk of response.body!) text += decoder.decode(chunk, { stream: true });
-    } catch {
-      // aborted by close()
-    }
-  })();
-  return { text: () => text, close: () => stop.abort() };
-}
 
 const statusUrl = (button: BotProcess) => `${button.baseUrl}/status/${TEST_TOKENS.button}`;
 const roomText = () => webex.messages.map((message) => message.text ?? message.markdown ?? '').join('\n');
