@@ -130,6 +130,7 @@ export const MUTANTS: readonly Mutant[] = [
     bug: 'the token in the bot\'s own press and status URLs is no longer masked',
     file: SCRUB, search: "  [/\\/(press|status)\\/[^\\s/?#\"']+/g, '/$1/…'],\n", replace: '',
     tests: t('http-edge'),
+    survives: 'second line of defence: the button token is also in the list of secrets every log line and answer masks, and no text the bot shows quotes a press or status URL with another token',
   },
   {
     bug: 'a given secret is masked only when it is very long',
