@@ -181,7 +181,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     bug: 'a request that got no answer is taken as never sent',
     file: TRANSPORT, search: "if (error instanceof NetworkError) return error.failure.kind !== 'not sent';", replace: 'if (error instanceof NetworkError) return false;',
-    tests: t('presses', 'reliability'),
+    tests: t('exactly-once', 'presses'),
   },
   {
     bug: 'an attempt forgets that an earlier one may have taken effect',
