@@ -94,7 +94,9 @@ async function main(): Promise<void> {
       await button.command(message);
     },
   })];
-  const app = createApp({ button, store, buttonToken: runtime.buttonToken, log, settings, callbacks, onChange: (listener) => outbox.onChange(listener), publicUrl });
+  const app = createApp({
+    button, store, buttonToken: runtime.buttonToken, secrets, log, settings, callbacks, onChange: (listener) => outbox.onChange(listener), publicUrl,
+  });
 
   // The Twilio SDK's load holds the event loop (a few milliseconds from the bundle, which keeps only what the
   // bot uses of it; far more from the source): before listening, it makes no press or health check wait, and

@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { startFakeTwilio, type FakeTwilio } from './fakes/twilio.ts';
 import { startFakeWebex, type FakeWebex } from './fakes/webex.ts';
 import { liveEnv, seedSettings, startBot, TEST_TOKENS, until, workspace, type BotProcess } from './support/bot-process.ts';
+import { listen } from './support/event-stream.ts';
 
 /** The seed with the debounce window off, so that every press in the table counts. */
 const SETTINGS = `${readFileSync(seedSettings, 'utf8')}    debounce: 0\n`;
@@ -258,3 +259,18 @@ async function acceptedOnceRoom(connect: () => Promise<{ stream: IncomingMessage
   }
   throw new Error('no room for a new stream after the old ones were closed');
 }
+
+test('a press made outside the page shows on an open page through its own event, with nothing else changing', async () => {
+  // Under the default window the second press is debounced: it changes no outbox entry, so only the
+  // press's own event can show it.
+  const bot = await startBot({ folder: workspace(readFileSync(seedSettings, 'utf8')) });
+  const events = await listen(`${bot.baseUrl}/status/${TOKEN}/events`);
+  try {
+    assert.equal((await bot.press()).body.step, 1);
+    assert.equal((await bot.press()).body.kind, 'debounced');
+    await until(() => events.text().includes('pressed again within the debounce window'), 'an event showing the debounced press', 3000);
+  } finally {
+    events.close();
+    await bot.stop();
+  }
+});

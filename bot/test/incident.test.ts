@@ -88,6 +88,15 @@ test('resolving goes back to step 1 and closes the escalation; the next step 1 o
   assert.equal(ran(done.state, 1, 14).incident?.number, 2);
 });
 
+test('a due timer that names a step the sequence has moved past does not fire', () => {
+  // Not written by this version, which moves the step and its timer in one write; a state file is read as found.
+  const armed = ran(INITIAL_STATE, 1, 0);
+  const timer = armed.incident!.timer!;
+  assert.deepEqual(timer, { step: 2, dueAt: at(5).toISOString() });
+  assert.equal(stillArmed({ ...armed, nextStep: 3 }, timer), false);
+  assert.equal(stillArmed(armed, timer), true);
+});
+
 test('the timer fires when its time comes, once, and not after it was taken', (t) => {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: at(0).getTime() });
   let state = ran(INITIAL_STATE, 1, 0);

@@ -109,6 +109,43 @@ test('a wrong or missing button token gets 404 and causes nothing', async () => 
   assert.equal((await button.press('GET')).body.step, 1, 'GET is a press too');
 });
 
+test('a wrong token of the right length gets 404 on the press URL, the status page and its events, and causes nothing', async () => {
+  const button = await bot();
+  const token = TEST_TOKENS.button;
+  // Same length, one character changed: at the start, in the middle, at the end.
+  const wrong = [0, token.length >> 1, token.length - 1].map((at) => `${token.slice(0, at)}${token[at] === 'x' ? 'y' : 'x'}${token.slice(at + 1)}`);
+  for (const candidate of wrong) {
+    assert.equal(candidate.length, token.length);
+    for (const [method, where, headers] of [
+      ['POST', `/press/${candidate}`, {}], ['GET', `/press/${candidate}`, {}],
+      ['GET', `/status/${candidate}`, {}], ['GET', `/status/${candidate}`, { accept: 'application/json' }],
+      ['GET', `/status/${candidate}/events`, {}], ['POST', `/status/${candidate}/press`, {}],
+    ] as const) {
+      const response = await fetch(`${button.baseUrl}${where}`, { method, headers });
+      assert.equal(response.status, 404, `${method} ${where}`);
+      assert.deepEqual(await response.json(), { error: 'not found' });
+    }
+  }
+  assert.deepEqual(webex.requests, []);
+  assert.deepEqual(twilio.requests, []);
+  assert.equal((await button.press()).body.step, 1, 'the first real press is still step 1');
+});
+
+test('under the default window of 2 s, a press 1 s after a counted one counts once, and one 2.1 s after it counts', async () => {
+  const button = await bot(seed);
+  await fetch(`${button.baseUrl}/health`); // the first request pays for warming up, not the presses
+  const started = performance.now();
+  const at = (ms: number) => new Promise((resolve) => setTimeout(resolve, started + ms - performance.now()));
+  const first = button.press();
+  await at(1000);
+  const second = await button.press();
+  await at(2100);
+  const third = await button.press();
+  assert.equal((await first).body.step, 1);
+  assert.equal(second.body.kind, 'debounced', '1 s after a counted press');
+  assert.equal(third.body.step, 2, '2.1 s after the counted press, though 1.1 s after the debounced one');
+});
+
 test('a second press within the debounce window counts once', async () => {
   const button = await bot(seed);
   const [first, second] = await Promise.all([button.press(), button.press()]);

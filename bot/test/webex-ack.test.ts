@@ -24,6 +24,14 @@ const ESCALATION = 'Zq3v9T1xKcW0bLmN4rPy7A';
 interface Card { type: string; version: string; body: { type: string; text?: string; facts?: { title: string; value: string }[] }[]; actions: { type: string; title: string; data: unknown }[] }
 const cardOf = (view: CardView): Card => incidentCard(view).attachments[0].content as Card;
 
+/** JSON text with the same meaning as JSON.stringify's, other bytes. */
+const DELIVERY_BYTES: readonly (readonly [string, (envelope: Record<string, unknown>) => string])[] = [
+  ['spaces and new lines', (envelope) => JSON.stringify(envelope, null, 2)],
+  ['its keys in another order', (envelope) => JSON.stringify(Object.fromEntries(Object.entries(envelope).reverse()))],
+  ['slashes escaped as \\/', (envelope) => JSON.stringify(envelope).replaceAll('/', '\\/')],
+  ['letters escaped as \\u', (envelope) => JSON.stringify(envelope).replace(/"(?:[^"\\]|\\.)*"/g, (text) => text.replaceAll('a', '\\u0061'))],
+];
+
 describe('the incident card', () => {
   test('while escalating, it shows the step and the next step time, with both buttons', () => {
     const card = incidentCard({ incident: 7, escalation: ESCALATION, step: 2, steps: 4, state: 'escalating', nextStepAt: '2026-11-25T17:05:00.000Z' });
@@ -232,6 +240,25 @@ describe('with the fake Webex', () => {
         assert.deepEqual(webexCalls(), []);
       });
     }
+
+    // Webex's bytes need not be those of JSON.stringify: the signature is checked over the bytes received,
+    // never over a body parsed and written again.
+    for (const [name, encode] of DELIVERY_BYTES) {
+      test(`a delivery with ${name} is taken when signed over its bytes, refused when signed over the compact form`, async () => {
+        assert.deepEqual(await webex.clickCard(card.id, { action: 'ack', incident: 4 }, undefined, { encode }), [200]);
+        assert.equal(clicks.length, 1);
+        assert.deepEqual(await webex.clickCard(card.id, { action: 'ack', incident: 4 }, undefined, { encode, signOver: 'compact' }), [403]);
+        assert.equal(clicks.length, 1, 'the second delivery changed nothing');
+      });
+    }
+
+    test('a signature of the wrong length is 403, like any other wrong one', async () => {
+      const body = JSON.stringify({ resource: 'attachmentActions', event: 'created', data: { id: 'x' } });
+      for (const signature of [sign(body).slice(0, 20), `${sign(body)}00`, '']) {
+        assert.equal((await post(body, { 'x-spark-signature': signature })).status, 403, `"${signature}"`);
+      }
+      assert.equal(clicks.length, 0);
+    });
 
     test('before the bot has a secret, every delivery is 403', async () => {
       secret = undefined;

@@ -17,6 +17,8 @@ export interface AppServices {
   readonly button: Button;
   readonly store: StateStore;
   readonly buttonToken: string;
+  /** Every secret to mask in an answer: the button token, the Webex token, Twilio's account SID and auth token. */
+  readonly secrets: readonly (string | undefined)[];
   readonly log: Logger;
   readonly settings: Settings;
   /** Webex's and Twilio's callbacks (each checks its own signature), mounted before anything reads a body. */
@@ -84,7 +86,10 @@ export function createApp(services: AppServices): BotApp {
   });
 
   for (const callbacks of services.callbacks) app.use(callbacks);
-  app.use(statusRoutes({ button: services.button, store: services.store, settings: services.settings, tokenMatches, press, streams, onChange: services.onChange, fromThisSite }));
+  app.use(statusRoutes({
+    button: services.button, store: services.store, settings: services.settings, tokenMatches, press, streams, onChange: services.onChange, fromThisSite,
+    secrets: services.secrets,
+  }));
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
@@ -96,7 +101,7 @@ export function createApp(services: AppServices): BotApp {
     if (answer.status < 500) services.log('request rejected', { method: req.method, status: answer.status, reason: answer.error });
     else services.log('error', { method: req.method, message: error instanceof Error ? error.message : String(error) });
     if (res.headersSent) res.destroy();
-    else res.status(answer.status).json({ error: scrubSecrets(answer.error, [services.buttonToken]) });
+    else res.status(answer.status).json({ error: scrubSecrets(answer.error, services.secrets) });
   });
   return Object.assign(app, { closeStreams: () => streams.close() });
 }

@@ -4,6 +4,7 @@
 
 import { randomBytes } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { scrubSecrets } from '../http/scrub.ts';
 import type { Button } from '../press/button.ts';
 import type { Settings } from '../settings/types.ts';
 import type { StateStore } from '../state/store.ts';
@@ -23,6 +24,8 @@ export interface StatusServices {
   readonly onChange: (listener: () => void) => void;
   /** Refuses (403, answered) what a page of another site sends; see app.ts. */
   readonly fromThisSite: (req: Request, res: Response) => boolean;
+  /** Masked in the reset's answer, which may quote Webex's refusal to delete the room. */
+  readonly secrets: readonly (string | undefined)[];
 }
 
 export function statusRoutes(services: StatusServices): express.Router {
@@ -77,7 +80,8 @@ export function statusRoutes(services: StatusServices): express.Router {
     }
     const outcome = await button.reset({ deleteRoom });
     broadcast();
-    res.status(outcome.error === undefined ? 200 : 502).json({ reset: true, ...outcome });
+    const error = outcome.error === undefined ? {} : { error: scrubSecrets(outcome.error, services.secrets) };
+    res.status(outcome.error === undefined ? 200 : 502).json({ reset: true, ...outcome, ...error });
   });
 
   const router = express.Router();

@@ -40,8 +40,11 @@ export interface RecordedRequest {
  * dropped connection looks to a client after the provider did the work.
  */
 export type Fault =
-  /** Answer `status` with `body` (default: the service's error body) and `headers` (e.g. Link); `retryAfterSeconds` adds Retry-After. */
-  | { kind: 'status'; status: number; retryAfterSeconds?: number; body?: unknown; headers?: Record<string, string>; afterWork?: boolean }
+  /**
+   * Answer `status` with `body` (default: the service's error body) and `headers` (e.g. Link); `retryAfterSeconds` adds
+   * Retry-After. `text: true` answers the message as text/plain instead, as a proxy or load balancer in front does.
+   */
+  | { kind: 'status'; status: number; retryAfterSeconds?: number; body?: unknown; text?: boolean; headers?: Record<string, string>; afterWork?: boolean }
   /** Never answer; the connection stays open until close(). */
   | { kind: 'hang'; afterWork?: boolean }
   /** Destroy the connection with a TCP reset instead of answering: ECONNRESET at the client. */
@@ -58,6 +61,12 @@ export interface FakeServer {
   readonly requests: RecordedRequest[];
   /** Added before every answer. */
   latencyMs: number;
+  /**
+   * Every error answer (the fake's refusals and injected status faults) ends its message with the credentials the
+   * request carried, decoded, as some services and proxies echo them: the bot must mask them wherever it shows an
+   * error. Off until set; reset() turns it off.
+   */
+  echoCredentials: boolean;
   /**
    * Queue a fault for the next request(s) matching method/path; `times` defaults to 1, and `Infinity` keeps it
    * (an outage) until clearFaults() or reset(). Faults stand for the service failing, so they apply before the
@@ -103,6 +112,8 @@ export interface Answer {
   readonly headers?: Record<string, string>;
   /** Sent as JSON; no body when undefined. */
   readonly body?: unknown;
+  /** Sent as text/plain instead of `body`. */
+  readonly text?: string;
 }
 
 /** Thrown by a route to refuse a request; the fake renders it in its service's error format. */
@@ -168,6 +179,7 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
     url: origin + options.basePath,
     requests,
     latencyMs: options.latencyMs ?? 0,
+    echoCredentials: false,
     fail(match, fault, times = 1) {
       queue.push({ match, fault, remaining: times });
     },
@@ -177,6 +189,7 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
     reset() {
       requests.length = 0;
       queue.length = 0;
+      fake.echoCredentials = false;
       options.resetState();
     },
     async close() {
@@ -209,12 +222,13 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
 
     const fault = takeFault(method, url.pathname);
     if (fault !== undefined) record.fault = fault.kind;
-    const work = (): Answer => answerCall({ method, path: url.pathname, query: record.query, headers: req.headers, body, origin });
+    const echo = (message: string) => (fake.echoCredentials ? `${message} (credentials sent: ${credentialsOf(req.headers)})` : message);
+    const work = (): Answer => answerCall({ method, path: url.pathname, query: record.query, headers: req.headers, body, origin }, echo);
     if (fault !== undefined && 'afterWork' in fault && fault.afterWork === true) record.workStatus = work().status;
     if (fault?.kind === 'hang') return; // the connection stays open until close()
 
     let answer: Answer | undefined;
-    if (fault?.kind === 'status') answer = faultAnswer(fault);
+    if (fault?.kind === 'status') answer = faultAnswer(fault, echo);
     else if (fault?.kind !== 'reset') answer = work();
     if (answer !== undefined && fault?.kind === 'headers') answer = { ...answer, headers: { ...answer.headers, ...fault.headers } };
     // Latency counts from the request's arrival: the fake's own parsing is part of it, not added to it.
@@ -235,20 +249,21 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
     sendJson(res, decorated);
   }
 
-  function answerCall(call: Call): Answer {
+  function answerCall(call: Call, echo: (message: string) => string): Answer {
     try {
       return options.handle(call);
     } catch (error) {
       if (!(error instanceof Rejection)) throw error;
-      return { status: error.status, headers: error.headers, body: options.errorBody(error.status, error.message, error.code) };
+      return { status: error.status, headers: error.headers, body: options.errorBody(error.status, echo(error.message), error.code) };
     }
   }
 
-  function faultAnswer(fault: Extract<Fault, { kind: 'status' }>): Answer {
+  function faultAnswer(fault: Extract<Fault, { kind: 'status' }>, echo: (message: string) => string): Answer {
     const headers: Record<string, string> =
       fault.retryAfterSeconds === undefined ? { ...fault.headers } : { 'Retry-After': String(fault.retryAfterSeconds), ...fault.headers };
-    const body = fault.body ?? options.errorBody(fault.status, `injected fault: HTTP ${fault.status}`, undefined);
-    return { status: fault.status, headers, body };
+    const message = echo(`injected fault: HTTP ${fault.status}`);
+    if (fault.text === true) return { status: fault.status, headers, text: message };
+    return { status: fault.status, headers, body: fault.body ?? options.errorBody(fault.status, message, undefined) };
   }
 
   function takeFault(method: string, path: string): Fault | undefined {
@@ -265,8 +280,19 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
   return fake;
 }
 
+/** What an Authorization header carries, as a person would read it: the bearer token, or Basic's user:password. */
+function credentialsOf(headers: IncomingHttpHeaders): string {
+  const [scheme = '', value = ''] = (headers.authorization ?? '').split(' ');
+  return scheme.toLowerCase() === 'basic' ? Buffer.from(value, 'base64').toString('utf8') : value || 'none';
+}
+
 function sendJson(res: ServerResponse, answer: Answer): void {
   const headers: Record<string, string> = { ...answer.headers };
+  if (answer.text !== undefined) {
+    headers['Content-Type'] = 'text/plain; charset=utf-8';
+    res.writeHead(answer.status, headers).end(answer.text);
+    return;
+  }
   if (answer.body === undefined) {
     res.writeHead(answer.status, headers).end();
     return;

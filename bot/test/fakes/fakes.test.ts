@@ -417,6 +417,18 @@ describe('fake Twilio', () => {
   const errorOf = async (response: Response): Promise<{ status: number; code: number; message: string; more_info: string }> =>
     ({ ...await response.json() as { code: number; message: string; more_info: string }, status: response.status });
 
+  test('with echoCredentials, a refusal and an injected fault, JSON or text, end with the credentials received', async () => {
+    fake.echoCredentials = true;
+    const refused = await errorOf(await post('Messages', { From: '+14155552671', Body: 'hi' }));
+    assert.equal(refused.message, `A 'To' phone number is required. (credentials sent: ${ACCOUNT_SID}:${AUTH_TOKEN})`);
+    fake.fail({ method: 'POST' }, { kind: 'status', status: 502, text: true });
+    const page = await post('Messages', { To: '+41791234567', From: '+14155552671', Body: 'hi' });
+    assert.equal(page.headers.get('content-type'), 'text/plain; charset=utf-8');
+    assert.equal(await page.text(), `injected fault: HTTP 502 (credentials sent: ${ACCOUNT_SID}:${AUTH_TOKEN})`);
+    fake.reset();
+    assert.equal((await errorOf(await post('Messages', { From: '+14155552671', Body: 'hi' }))).message, "A 'To' phone number is required.", 'reset() stops the echo');
+  });
+
   test('an SMS and a call sent with the official SDK are accepted and recorded', async () => {
     const twiml = '<Response><Say voice="alice">Step 3: the server room is on fire &amp; the pager is silent.</Say></Response>';
     const message = await client().messages.create({ to: '+41791234567', from: '+14155552671', body: 'Step 3' });

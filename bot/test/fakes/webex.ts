@@ -133,14 +133,25 @@ export interface FakeWebex extends FakeServer {
    * its secret in X-Spark-Signature ('forged': with another secret; 'missing': no header). Resolves with the
    * status each target answered, in webhook order.
    */
-  clickCard(messageId: string, inputs: Record<string, unknown>, person?: { displayName: string; email: string }, options?: { signature?: 'valid' | 'forged' | 'missing' }): Promise<number[]>;
+  clickCard(messageId: string, inputs: Record<string, unknown>, person?: { displayName: string; email: string }, options?: ClickOptions): Promise<number[]>;
   /**
    * A person posts `text` in room `roomId`. With `mention` (the default) it starts with an @mention of the bot,
    * as the Webex app writes it, and Webex POSTs a delivery to every active webhook for messages/created whose
    * filter lets it through, signed like clickCard's; without one, a bot hears nothing of a group space's
    * messages, and cannot read them. Resolves with the message and the status each target answered.
    */
-  say(roomId: string, text: string, person?: { displayName: string; email: string }, options?: { mention?: boolean; signature?: 'valid' | 'forged' | 'missing' }): Promise<{ message: WebexMessage; statuses: number[] }>;
+  say(roomId: string, text: string, person?: { displayName: string; email: string }, options?: ClickOptions & { readonly mention?: boolean }): Promise<{ message: WebexMessage; statuses: number[] }>;
+}
+
+export interface ClickOptions {
+  readonly signature?: 'valid' | 'forged' | 'missing';
+  /**
+   * The bytes of the delivery, from its envelope (default: compact `JSON.stringify`). Webex's own bytes need not be
+   * what `JSON.stringify` makes (spaces, key order, escapes): the signature covers the bytes sent.
+   */
+  readonly encode?: (envelope: Record<string, unknown>) => string;
+  /** What the signature covers: the bytes sent (as Webex does), or the compact `JSON.stringify` of the envelope. */
+  readonly signOver?: 'sent' | 'compact';
 }
 
 export interface FakeWebexOptions {
@@ -441,7 +452,7 @@ export async function startFakeWebex(options: FakeWebexOptions): Promise<FakeWeb
   async function clickCard(
     messageId: string, inputs: Record<string, unknown>,
     clicker: { displayName: string; email: string } = { displayName: 'Alex Example', email: 'alex@example.com' },
-    { signature = 'valid' }: { signature?: 'valid' | 'forged' | 'missing' } = {},
+    options: ClickOptions = {},
   ): Promise<number[]> {
     const message = messages.find((candidate) => candidate.id === messageId);
     if (message === undefined || message.attachments.length === 0) throw new Error(`clickCard: no card in message ${messageId}`);
@@ -453,13 +464,13 @@ export async function startFakeWebex(options: FakeWebexOptions): Promise<FakeWeb
     };
     attachmentActions.push(action);
     const data = { id: action.id, type: 'submit', messageId, personId, roomId: message.roomId, created: action.created };
-    return deliver('attachmentActions', data, personId, { roomId: message.roomId, personId }, signature);
+    return deliver('attachmentActions', data, personId, { roomId: message.roomId, personId }, options);
   }
 
   async function say(
     roomId: string, text: string,
     speaker: { displayName: string; email: string } = { displayName: 'Alex Example', email: 'alex@example.com' },
-    { mention = true, signature = 'valid' }: { mention?: boolean; signature?: 'valid' | 'forged' | 'missing' } = {},
+    { mention = true, ...options }: ClickOptions & { readonly mention?: boolean } = {},
   ): Promise<{ message: WebexMessage; statuses: number[] }> {
     const room = rooms.find((candidate) => candidate.id === roomId) ?? reject(404, NO_ROOM);
     const personId = personIdFor(speaker.email);
@@ -474,7 +485,7 @@ export async function startFakeWebex(options: FakeWebexOptions): Promise<FakeWeb
     // "Bots": in a group space a bot hears only the messages that mention it.
     if (!mention || !room.botIsMember) return { message, statuses: [] };
     const data = { id: message.id, roomId, roomType: 'group', personId, personEmail: speaker.email, mentionedPeople: [BOT.id], created: message.created };
-    return { message, statuses: await deliver('messages', data, personId, { roomId, personId, personEmail: speaker.email, mentionedPeople: 'me' }, signature) };
+    return { message, statuses: await deliver('messages', data, personId, { roomId, personId, personEmail: speaker.email, mentionedPeople: 'me' }, options) };
   }
 
   /**
@@ -482,7 +493,8 @@ export async function startFakeWebex(options: FakeWebexOptions): Promise<FakeWeb
    * in X-Spark-Signature ('forged': with another secret; 'missing': no header); the status each answered, in order.
    */
   async function deliver(
-    kind: 'attachmentActions' | 'messages', data: Record<string, unknown>, actorId: string, facts: Record<string, string>, signature: 'valid' | 'forged' | 'missing',
+    kind: 'attachmentActions' | 'messages', data: Record<string, unknown>, actorId: string, facts: Record<string, string>,
+    { signature = 'valid', encode = (envelope) => JSON.stringify(envelope), signOver = 'sent' }: ClickOptions,
   ): Promise<number[]> {
     const targets = webhooks.filter((hook) => hook.status === 'active' && hook.resource === kind && hook.event === 'created'
       && Object.entries(webhookFilter(hook.filter ?? '')).every(([name, value]) => facts[name] === value));
@@ -490,14 +502,16 @@ export async function startFakeWebex(options: FakeWebexOptions): Promise<FakeWeb
     const statuses: number[] = [];
     for (const hook of targets) {
       // The envelope of the "Webhooks" guide: ids only, like every encrypted resource (read the rest by id).
-      const body = JSON.stringify({
+      const envelope = {
         id: hook.id, name: hook.name, targetUrl: hook.targetUrl, resource: hook.resource, event: hook.event,
         ...(hook.filter === undefined ? {} : { filter: hook.filter }),
         orgId: ORG_ID, createdBy: BOT.id, appId: APP_ID, ownedBy: 'creator', status: hook.status, actorId, data,
-      });
+      };
+      const body = encode(envelope);
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       const key = signature === 'forged' ? 'not the secret' : hook.secret;
-      if (signature !== 'missing' && key !== undefined) headers['x-spark-signature'] = createHmac('sha1', key).update(body).digest('hex');
+      const signed = signOver === 'sent' ? body : JSON.stringify(envelope);
+      if (signature !== 'missing' && key !== undefined) headers['x-spark-signature'] = createHmac('sha1', key).update(signed).digest('hex');
       const response = await fetch(hook.targetUrl, { method: 'POST', headers, body });
       await response.arrayBuffer();
       statuses.push(response.status);
