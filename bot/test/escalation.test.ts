@@ -65,6 +65,7 @@ test('"I\'m on it" on the status page stops the timers and tells the room; a sec
   assert.deepEqual(await take(button, 'ack', 'Bob'), { status: 409, body: { changed: false, why: 'already taken by Ann Example' } });
   await new Promise((resolve) => setTimeout(resolve, 2500)); // past the 1.8 s the timer would have taken
   assert.equal(texts().includes('step two'), false, 'the timer stopped');
+  assert.equal(state(button).incident?.timer, undefined, 'no timer is left to fire after a restart');
   const view = await status(button);
   assert.equal(view.incident?.status, 'acknowledged');
   assert.equal(view.incident?.acknowledged?.name, 'Ann Example');
@@ -79,6 +80,7 @@ test('once taken, presses still run their steps by hand, but nothing runs by its
   assert.equal(second.body.step, 2, 'someone at the button asks for more');
   assert.equal((second.body as { incident?: { status: string; nextStepAt?: string } }).incident?.status, 'acknowledged');
   assert.equal((second.body as { incident?: { nextStepAt?: string } }).incident?.nextStepAt, undefined, 'no timer armed by the press');
+  assert.equal(state(button).incident?.timer, undefined, 'no timer armed by the press, to fire after a restart');
   await until(() => texts().some((text) => text.startsWith('Step 2 runs because the button was pressed; the escalation stays with Ann Example')), 'the room told whose it stays');
   assert.deepEqual(await take(button, 'ack', 'Bob'), { status: 409, body: { changed: false, why: 'already taken by Ann Example' } });
   await new Promise((resolve) => setTimeout(resolve, 3 * 1200 + 500)); // three timer periods

@@ -31,6 +31,7 @@ const RUN_PRESS = 'bot/src/press/run-press.ts';
 const BUTTON = 'bot/src/press/button.ts';
 const SHAPE = 'bot/src/settings/shape.ts';
 const INCIDENT = 'bot/src/core/incident.ts';
+const CLAIMS = 'bot/src/core/claims.ts';
 
 const t = (...names: string[]) => names.map((name) => `bot/test/${name}.test.ts`);
 
@@ -69,8 +70,24 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     bug: 'an SMS ACK from a number outside the escalation acknowledges it',
-    file: CALLBACKS, search: 'if (!options.numbers().includes(from)) return answer(res, messageTwiml(undefined));', replace: '',
-    tests: t('twilio-ack'),
+    file: CLAIMS, search: "      if (!incident.reached.includes(take.number)) return { ok: false, why: 'not a number this escalation texted or called' };\n", replace: '',
+    tests: t('acknowledgement'),
+  },
+  {
+    bug: 'a replayed SMS (the same MessageSid) takes the escalation again',
+    file: CLAIMS, search: "      if (incident.messageSids.includes(take.messageSid)) return { ok: false, why: 'this message was already used' };\n", replace: '',
+    tests: t('acknowledgement'),
+  },
+  {
+    bug: 'a copy of the card in another room takes the escalation',
+    file: CLAIMS, search: `      if (take.roomId !== state.room?.id) return { ok: false, why: "a card outside the bot's room" };\n`, replace: '',
+    tests: t('acknowledgement'),
+    survives: "a second line of defence: a card's message id belongs to one room, and only the cards this escalation posted count (incident.cards), so a copy in another room is refused by that rule as well",
+  },
+  {
+    bug: 'a command mentioning the bot in another room acts on the escalation',
+    file: BUTTON, search: 'if (message.roomId !== store.current.room?.id) {', replace: 'if (message.roomId === undefined) {',
+    tests: t('room-console'),
   },
   {
     bug: 'any key pressed on the call acknowledges, not only 1',
@@ -206,26 +223,37 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     bug: 'the debounce window runs from the last press, debounced or not',
-    file: BUTTON, search: '    if (arrival - this.lastArrival < this.debounceMs) return this.debounced(id);\n    this.lastArrival = arrival;',
-    replace: '    const last = this.lastArrival;\n    this.lastArrival = arrival;\n    if (arrival - last < this.debounceMs) return this.debounced(id);',
+    file: BUTTON, search: '    if (arrival - this.lastArrival < this.debounceMs) return this.debounced(id, heard);\n    this.lastArrival = arrival;',
+    replace: '    const last = this.lastArrival;\n    this.lastArrival = arrival;\n    if (arrival - last < this.debounceMs) return this.debounced(id, heard);',
     tests: t('presses'),
+  },
+  // A button's event, and a command in the room, are handled once.
+  {
+    bug: "an event id handled before a restart is run again (only the ones in flight are known)",
+    file: BUTTON, search: '    if (known !== undefined) return Promise.resolve(', replace: '    if (known !== undefined && known.eid === "") return Promise.resolve(',
+    tests: t('button-contract', 'room-console'),
   },
   // The acknowledgement's effect on timers.
   {
-    bug: '"I\'m on it" leaves the timer running',
-    file: INCIDENT, search: "status: 'acknowledged', acknowledged: { ...who, at: now.toISOString() }, timer: undefined }", replace: "status: 'acknowledged', acknowledged: { ...who, at: now.toISOString() } }",
-    tests: t('incident', 'escalation'),
+    bug: '"I\'m on it" leaves the step\'s timer in place',
+    file: INCIDENT, search: "acknowledged: { ...who, at: now.toISOString() }, timer } }", replace: "acknowledged: { ...who, at: now.toISOString() }, timer: timer ?? incident.timer } }",
+    tests: t('escalation'),
+  },
+  {
+    bug: 'a press after "I\'m on it" arms the next step\'s timer again',
+    file: INCIDENT, search: "const timer = incident.status === 'acknowledged' ? incident.timer : timerAfter(settings, step, now);", replace: 'const timer = timerAfter(settings, step, now);',
+    tests: t('escalation'),
   },
   {
     bug: 'a timer fires for a step the sequence has moved past',
-    file: INCIDENT, search: '&& timer.step === state.nextStep ? timer : undefined', replace: '? timer : undefined',
+    file: INCIDENT, search: "incident.status === 'escalating' && current.step === state.nextStep", replace: "incident.status === 'escalating'",
     tests: t('incident', 'escalation'),
   },
   {
     bug: 'resolving leaves the timer in the state',
     file: INCIDENT, search: "status: 'resolved', resolved: { ...who, at: now.toISOString() }, timer: undefined }", replace: "status: 'resolved', resolved: { ...who, at: now.toISOString() } }",
     tests: t('incident', 'escalation'),
-    survives: "equivalent: the timer of a resolved escalation is ignored where it could act (dueTimer, StepTimers.sync, the status page), so the one left in the state changes nothing",
+    survives: "equivalent: the timer of a resolved escalation is ignored where it could act (stillArmed, StepTimers.sync, the status page), so the one left in the state changes nothing",
   },
   // The status page follows presses made elsewhere.
   {
