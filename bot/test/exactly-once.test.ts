@@ -60,7 +60,7 @@ for (const { kind, step, path, made, action } of KINDS) {
     test(`the same ${kind} in two escalations, the second answered 503 ${when}, reaches the person once per escalation`, async () => {
       const button = await bot(settings([step]), QUICK);
       await pressOk(button, action);
-      const resolved = await fetch(`${button.baseUrl}/status/${TEST_TOKENS.button}/resolve`, { method: 'POST' });
+      const resolved = await fetch(`${button.baseUrl}/status/${TEST_TOKENS.button}/resolve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
       assert.equal(resolved.status, 200);
       twilio.fail({ method: 'POST', path }, fault);
       const seen = twilio.requests.length;

@@ -245,9 +245,9 @@ describe('with the fake Webex', () => {
     // never over a body parsed and written again.
     for (const [name, encode] of DELIVERY_BYTES) {
       test(`a delivery with ${name} is taken when signed over its bytes, refused when signed over the compact form`, async () => {
-        assert.deepEqual(await webex.clickCard(card.id, { action: 'ack', incident: 4 }, undefined, { encode }), [200]);
+        assert.deepEqual(await webex.clickCard(card.id, { action: 'ack', incident: ESCALATION }, undefined, { encode }), [200]);
         assert.equal(clicks.length, 1);
-        assert.deepEqual(await webex.clickCard(card.id, { action: 'ack', incident: 4 }, undefined, { encode, signOver: 'compact' }), [403]);
+        assert.deepEqual(await webex.clickCard(card.id, { action: 'ack', incident: ESCALATION }, undefined, { encode, signOver: 'compact' }), [403]);
         assert.equal(clicks.length, 1, 'the second delivery changed nothing');
       });
     }
