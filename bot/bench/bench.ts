@@ -126,8 +126,9 @@ async function memoryUse(): Promise<void> {
     await bot.stop();
 }
 
-// Timers that step the escalation by themselves between presses, and three status pages kept open.
-const escalating = seed.replace('\nbt.tn:', '\nescalate_after: 0.005\nbt.tn:');
+// Timers that step the escalation by themselves between presses (as often as the settings allow: one second),
+// and three status pages kept open.
+const escalating = seed.replace('\nbt.tn:', '\nescalate_after: 0.017\nbt.tn:');
 const bot = await startBot({ folder: workspace(escalating), env: envOf(bots[0]!), entry: bundle, nodeFlags: LEAN_NODE_FLAGS });
 const pages = new AbortController();
 for (let page = 0; page < 3; page++) void readStream(`${bot.pressUrl.replace('/press/', '/status/')}/events`, pages.signal);

@@ -98,7 +98,7 @@ export class Button {
   }
 
   /** Resolves with the record of this press by its deadline (at once when debounced or counted with another). */
-  press(event?: ButtonEvent): Promise<PressRecord> {
+  private press(event: ButtonEvent): Promise<PressRecord> {
     const arrival = performance.now();
     const id = newPressId();
     const heard = this.heard(event, id);
@@ -303,7 +303,7 @@ export class Button {
       const at = this.services.now().toISOString();
       this.services.log('button heard', { type: event.type, eid: event.eid });
       await this.services.store.update(this.heard(event, 'heartbeat', at), 'process-crash');
-      this.listeners.forEach((listener) => listener(undefined));
+      this.announce(undefined);
       return { kind: 'heartbeat', at };
     }
     const action: GestureAction = gesture === 'press' ? 'next' : this.services.settings.gestures[gesture];
@@ -316,14 +316,14 @@ export class Button {
     this.services.log(`${gesture}: ${action}`, { eid: event.eid });
     // After the work: a repeat after a crash in between does it again, which changes nothing the second time.
     await this.services.store.update(this.heard(event, action), 'process-crash');
-    if (action === 'nothing') this.listeners.forEach((listener) => listener(undefined));
+    if (action === 'nothing') this.announce(undefined);
     return answer;
   }
 
   /** The change that records the event: when the button was last heard from, and its id as handled by `handledBy`. */
-  private heard(event: ButtonEvent | undefined, handledBy: string, at = this.services.now().toISOString()): (state: BotState) => BotState {
-    if (event === undefined) return (state) => state;
-    return (state) => heardFrom(state, { at, type: event.type, eid: event.eid }, handledBy);
+  private heard(event: ButtonEvent, handledBy: string, at = this.services.now().toISOString()): (state: BotState) => BotState {
+    const heard = { at, type: event.type, eid: event.eid };
+    return (state) => heardFrom(state, heard, handledBy);
   }
 
   private async runReset(deleteRoom: boolean): Promise<ResetOutcome> {
@@ -350,7 +350,8 @@ export class Button {
     return { roomDeleted: roomGone, deleted, ...(error === undefined ? {} : { error }) };
   }
 
-  private announce(record: PressRecord): PressRecord {
+  /** Tells the status page of a record, or (undefined) of an event that ran nothing but changed what it shows. */
+  private announce<T extends PressRecord | undefined>(record: T): T {
     for (const listener of this.listeners) listener(record);
     return record;
   }
