@@ -17,8 +17,9 @@ import {
 } from './shape.ts';
 import { closest } from './suggest.ts';
 import { checkVoice } from './voice.ts';
+import { LEGACY_BUTTON } from './types.ts';
 import type {
-  Call, Settings, SettingsIssue, Sms, Step, StepFile, StepMessage, TwilioSettings, WebexSettings, ServerSettings,
+  BotSettings, Call, Settings, SettingsIssue, Sms, Step, StepFile, StepMessage, TwilioSettings, WebexSettings, ServerSettings,
 } from './types.ts';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -47,6 +48,15 @@ export function loadSettings(file: string, env: Environment = process.env): Sett
     throw new SettingsError(file, [...reader.issues].sort((a, b) => a.line - b.line || a.column - b.column));
   }
   return settings;
+}
+
+/**
+ * Loads settings.yaml and the buttons it drives: its own `bt.tn:` sequence, or one `buttons/<name>.yaml`
+ * each; throws SettingsError listing every problem of every file.
+ */
+export function loadBot(file: string, env: Environment = process.env): BotSettings {
+  const settings = loadSettings(file, env);
+  return { sourcePath: settings.sourcePath, buttons: [settings], folder: false };
 }
 
 /** Far above any real sequence; a bigger file is not a settings file, and is not parsed at all. */
@@ -157,6 +167,7 @@ class Reader {
     this.reportWithoutSender();
     if (webex === undefined || steps === undefined) return undefined;
     return {
+      name: LEGACY_BUTTON,
       sourcePath: path.resolve(this.file),
       steps,
       webex,

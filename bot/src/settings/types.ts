@@ -3,8 +3,27 @@
 
 import type { GestureAction } from '../core/button-event.ts';
 
+/** Everything the bot was given: the buttons, each with its own sequence and room, and what they share. */
+export interface BotSettings {
+  /** Absolute path of settings.yaml. */
+  readonly sourcePath: string;
+  /**
+   * settings.yaml's own `bt.tn:` sequence as the one button named LEGACY_BUTTON, or one button per
+   * `buttons/<name>.yaml`, in the order of their names.
+   */
+  readonly buttons: readonly Settings[];
+  /** The buttons come from the buttons/ folder (each then has a token of its own, config/button-tokens.ts). */
+  readonly folder: boolean;
+}
+
+/** The name of settings.yaml's own sequence, under which today's state file is read. */
+export const LEGACY_BUTTON = 'button';
+
+/** One button's settings: its own sequence, room, timers and press types, with the Twilio account and server all share. */
 export interface Settings {
-  /** Absolute path of the settings file; referenced files are resolved against its folder. */
+  /** The button's name: LEGACY_BUTTON, or the file name of buttons/<name>.yaml. */
+  readonly name: string;
+  /** Absolute path of the file that declares the sequence; referenced files are resolved against its folder. */
   readonly sourcePath: string;
   readonly steps: readonly Step[];
   readonly webex: WebexSettings;
