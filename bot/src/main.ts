@@ -9,13 +9,15 @@ import { DryRunTransport } from './http/dry-run-transport.ts';
 import { UndiciTransport } from './http/undici-transport.ts';
 import { newCall } from './http/transport.ts';
 import { createLogger, type Logger } from './log.ts';
+import { buttonToken } from './config/button-tokens.ts';
 import { Button } from './press/button.ts';
+import { Escalations, type Escalation } from './press/escalations.ts';
 import { attempt } from './press/deliver.ts';
 import { Outbox } from './press/outbox.ts';
 import { RoomKeeper } from './press/rooms.ts';
 import { createApp } from './server/app.ts';
-import { loadSettings, SettingsError } from './settings/load.ts';
-import type { Settings } from './settings/types.ts';
+import { loadBot, SettingsError } from './settings/load.ts';
+import type { BotSettings } from './settings/types.ts';
 import { savedState, StateStore } from './state/store.ts';
 import { gatherActionUrl, STATUS_PATH } from './core/twiml.ts';
 import { twilioCallbackRoutes } from './server/twilio-callbacks.ts';
@@ -28,21 +30,25 @@ import { ensureWebhooks, newWebhookSecret, webhookTarget } from './webex/webhook
 async function main(): Promise<void> {
   const runtime = readRuntime(process.env);
 
-  let settings: Settings;
+  let bot: BotSettings;
   try {
-    settings = loadSettings(runtime.settingsFile, runtime.env);
+    bot = loadBot(runtime.settingsFile, runtime.env);
   } catch (error) {
     if (!(error instanceof SettingsError)) throw error;
     console.error(error.message);
     console.error('The bot did not start.');
     process.exit(1);
   }
-  const log = createLogger({ secrets: [runtime.buttonToken, settings.webex.token, settings.twilio.authToken] });
+  // The Webex token, Twilio and the server are settings.yaml's, the same in every button's settings.
+  const settings = bot.buttons[0]!;
+  const tokens = bot.buttons.map((button) => buttonToken(runtime.buttonToken, button.name, bot.folder));
+  const secrets = [runtime.buttonToken, ...tokens, settings.webex.token, settings.twilio.authToken, settings.twilio.accountSid];
+  const log = createLogger({ secrets });
 
   const webexLive = settings.webex.token !== undefined;
   const twilioLive = settings.twilio.accountSid !== undefined && settings.twilio.authToken !== undefined;
   const dryRun = !webexLive || !twilioLive;
-  const store = await openState(runtime.stateDirectory, dryRun, runtime.continueFromDryRun, log);
+  const store = await openState(runtime.stateDirectory, bot, dryRun, runtime.continueFromDryRun, log);
   const live = new UndiciTransport(runtime.retry);
   const rehearsal = new DryRunTransport();
   const webex = new WebexClient({ base: runtime.webexApiBase, token: settings.webex.token, transport: webexLive ? live : rehearsal });
@@ -61,47 +67,55 @@ async function main(): Promise<void> {
   // Shutdown aborts every request and wait; what was on its way is checked with the provider at the next start.
   const stopping = new AbortController();
   const now = () => new Date();
-  const secrets = [runtime.buttonToken, settings.webex.token, settings.twilio.authToken, settings.twilio.accountSid];
-  const rooms = new RoomKeeper({ settings, store, webex, log });
-  const outbox = new Outbox({
-    store, rooms, log, now, deliverWithinMs: settings.server.deliverWithinMs, signal: stopping.signal,
-    attempt: (entry, signal, source) => attempt({ store, webex, twilio, rooms, secrets, gather, statusCallback }, entry, signal, source),
-  });
-  const button = new Button({
-    settings, store, rooms, outbox, log, dryRun, now, signal: stopping.signal, pressTimeoutMs: settings.server.pressTimeoutMs,
-    cards: publicUrl !== undefined,
-  });
+  const escalations = new Escalations(bot.buttons.map((buttonSettings, index): Escalation => {
+    const name = buttonSettings.name;
+    // With several buttons, each line says whose it is.
+    const buttonLog: Logger = bot.folder ? (event, fields = {}) => log(event, { button: name, ...fields }) : log;
+    const view = store.button(name);
+    const rooms = new RoomKeeper({ settings: buttonSettings, store: view, webex, log: buttonLog });
+    const outbox = new Outbox({
+      store: view, rooms, log: buttonLog, now, deliverWithinMs: settings.server.deliverWithinMs, signal: stopping.signal,
+      attempt: (entry, signal, source) => attempt({ store: view, webex, twilio, rooms, secrets, gather, statusCallback }, entry, signal, source),
+    });
+    const button = new Button({
+      settings: buttonSettings, store: view, rooms, outbox, log: buttonLog, dryRun, now, signal: stopping.signal,
+      pressTimeoutMs: settings.server.pressTimeoutMs, cards: publicUrl !== undefined,
+    });
+    return { name, token: tokens[index]!, settings: buttonSettings, store: view, button, outbox };
+  }));
   const callbacks = publicUrl === undefined ? [] : [...(!phoneAnswers ? [] : [twilioCallbackRoutes({
     publicUrl, authToken: settings.twilio.authToken!, log,
-    numbers: () => (store.current.incident?.status === 'resolved' ? [] : store.current.incident?.reached ?? []),
+    numbers: () => escalations.numbers(),
     acknowledge: async (take) => {
-      const outcome = await button.acknowledge(take);
-      // Someone else's number, a replayed message, an earlier call: nothing that says why.
-      if (!outcome.changed && outcome.refused) return undefined;
+      const address = take.via === 'phone' ? { by: 'escalation', id: take.escalation } as const : { by: 'number', number: take.number } as const;
+      const outcome = await escalations.run(address, { kind: 'acknowledge', take });
+      // No escalation of this call or number, someone else's number, a replayed message: nothing that says why.
+      if (outcome === undefined || (!outcome.changed && outcome.refused)) return undefined;
       return outcome.changed ? 'Thank you, the escalation is yours. The others are told.' : `Nothing changed: ${outcome.why}.`;
     },
-    status: (report) => button.reported(report),
+    status: async (report) => {
+      await escalations.run({ by: 'contact', sid: report.sid }, { kind: 'report', report });
+    },
   })]), webexWebhookRoutes({
-    secret: () => store.current.webhookSecret, webex, log,
+    secret: () => store.current.shared.webhookSecret, webex, log,
     handle: async (click) => {
       const take = {
         via: 'Webex', name: click.person.name, personId: click.person.id, botId: click.botId,
         roomId: click.roomId, messageId: click.messageId, escalation: click.incident,
       } as const;
-      await (click.action === 'ack' ? button.acknowledge(take) : button.resolve(take));
+      await escalations.run({ by: 'escalation', id: click.incident }, { kind: click.action === 'ack' ? 'acknowledge' : 'resolve', take });
     },
     command: async (message) => {
-      await button.command(message);
+      const done = await escalations.run({ by: 'room', roomId: message.roomId }, { kind: 'room', message });
+      if (done === undefined) log('room command ignored', { why: "a message outside the buttons' rooms", room: message.roomId });
     },
   })];
-  const app = createApp({
-    button, store, buttonToken: runtime.buttonToken, secrets, log, settings, callbacks, onChange: (listener) => outbox.onChange(listener), publicUrl,
-  });
+  const app = createApp({ escalations, store, botToken: runtime.buttonToken, secrets, log, callbacks, publicUrl });
 
   // The Twilio SDK's load holds the event loop (a few milliseconds from the bundle, which keeps only what the
   // bot uses of it; far more from the source): before listening, it makes no press or health check wait, and
   // the first SMS is no slower than the next. A failure to load shows on the first SMS or call.
-  if (settings.steps.some((step) => step.sms !== undefined || step.call !== undefined)) await twilio.load().catch(() => undefined);
+  if (bot.buttons.some((button) => button.steps.some((step) => step.sms !== undefined || step.call !== undefined))) await twilio.load().catch(() => undefined);
   const port = runtime.port ?? settings.server.port;
   // Without HOST, Node listens on every address, IPv6 too where the machine has it.
   const server = runtime.host === undefined ? app.listen(port) : app.listen(port, runtime.host);
@@ -113,9 +127,10 @@ async function main(): Promise<void> {
     const actual = (server.address() as AddressInfo).port;
     const base = (runtime.publicUrl ?? settings.server.url ?? `http://localhost:${actual}`).replace(/\/+$/, '');
     log('started', {
-      settings: runtime.settingsFile, steps: settings.steps.length, room: settings.webex.room, port: actual,
+      settings: runtime.settingsFile, buttons: bot.folder ? bot.buttons.map((button) => button.name).join(', ') : undefined,
+      steps: bot.folder ? undefined : settings.steps.length, room: bot.folder ? undefined : settings.webex.room, port: actual,
       state: store.file, webex: webexLive ? 'live' : 'dry-run', twilio: twilioLive ? 'live' : 'dry-run',
-      next_step: store.current.nextStep, press_timeout_s: settings.server.pressTimeoutMs / 1000,
+      next_step: bot.folder ? undefined : escalations.all[0]!.store.current.nextStep, press_timeout_s: settings.server.pressTimeoutMs / 1000,
     });
     if (!webexLive || !twilioLive) {
       const missing = [!webexLive && 'CISCO_SPARK_BTTN_BOT (Webex)', !twilioLive && 'TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (Twilio)'].filter(Boolean).join(', ');
@@ -124,10 +139,17 @@ async function main(): Promise<void> {
     // The first request through undici costs milliseconds (parser compilation): paid now, not on the first press.
     const self = runtime.host === undefined || runtime.host === '::' || runtime.host === '0.0.0.0' ? '127.0.0.1' : runtime.host;
     void live.send({ method: 'GET', url: `http://${self.includes(':') ? `[${self}]` : self}:${actual}/health`, headers: {} }, newCall()).catch(() => undefined);
-    if (runtime.buttonTokenGenerated) {
+    // A token made for this run is printed, or nobody could press; a BTTN_TOKEN given is never printed.
+    if (runtime.buttonTokenGenerated && !bot.folder) {
       console.log(`No BTTN_TOKEN set; this run's press URL is ${base}/press/${runtime.buttonToken}`);
       console.log(`Try it: curl -X POST ${base}/press/${runtime.buttonToken}`);
       console.log(`Status page: ${base}/status/${runtime.buttonToken}`);
+    } else if (runtime.buttonTokenGenerated) {
+      console.log('No BTTN_TOKEN set; this run\'s URLs, one press URL and status page per button:');
+      for (const { name, token } of escalations.all) console.log(`  ${name}: ${base}/press/${token}  status: ${base}/status/${token}`);
+      console.log(`All buttons: ${base}/buttons/${runtime.buttonToken}`);
+    } else if (bot.folder) {
+      console.log(`Buttons: ${escalations.all.map(({ name }) => name).join(', ')}; their URLs are listed at ${base}/buttons/<BTTN_TOKEN>`);
     }
   });
 
@@ -136,9 +158,11 @@ async function main(): Promise<void> {
   } else {
     void registerWebhook(store, webex, publicUrl, log, stopping.signal);
   }
-  const resumed = await outbox.resume();
-  if (resumed > 0) log('outbox resumed', { actions: resumed });
-  button.start();
+  for (const { name, outbox, button } of escalations.all) {
+    const resumed = await outbox.resume();
+    if (resumed > 0) log('outbox resumed', { button: bot.folder ? name : undefined, actions: resumed });
+    button.start();
+  }
 
   // systemd stops with SIGTERM (and kills after 10 s): stop taking presses, cancel what is under way (the
   // outbox keeps it, to check at the next start), write the state, and leave well within that.
@@ -149,8 +173,8 @@ async function main(): Promise<void> {
       app.closeStreams();
       server.closeIdleConnections();
       stopping.abort();
-      button.stop();
-      const settled = Promise.all([button.idle(), outbox.idle()]).then(() => store.flush());
+      for (const { button } of escalations.all) button.stop();
+      const settled = Promise.all(escalations.all.flatMap(({ button, outbox }) => [button.idle(), outbox.idle()])).then(() => store.flush());
       void Promise.race([settled, sleep(SHUTDOWN_MS, undefined, { ref: false })])
         .catch(() => undefined)
         .then(() => Promise.race([Promise.all([live.close(), rehearsal.close()]), sleep(1000, undefined, { ref: false })]))
@@ -165,8 +189,10 @@ async function main(): Promise<void> {
  */
 async function registerWebhook(store: StateStore, webex: WebexClient, publicUrl: string, log: Logger, signal: AbortSignal): Promise<void> {
   try {
-    if (store.current.webhookSecret === undefined) await store.update((state) => ({ ...state, webhookSecret: state.webhookSecret ?? newWebhookSecret() }));
-    const secret = store.current.webhookSecret!;
+    if (store.current.shared.webhookSecret === undefined) {
+      await store.update((state) => ({ ...state, shared: { ...state.shared, webhookSecret: state.shared.webhookSecret ?? newWebhookSecret() } }));
+    }
+    const secret = store.current.shared.webhookSecret!;
     const call = newCall(signal);
     const registered = await ensureWebhooks({ webex, publicUrl, secret, log }, call);
     log('webhook', { action: call.wouldSend.length > 0 ? 'dry-run' : registered.map((registration) => registration.action).join(', '), target: webhookTarget(publicUrl) });
@@ -185,20 +211,25 @@ const SHUTDOWN_MS = 8000;
  * starts at step 1, unless the operator asks to continue where the rehearsal stopped (the room is never
  * carried over, a dry-run room does not exist).
  */
-async function openState(directory: string, dryRun: boolean, continueFromDryRun: boolean, log: Logger): Promise<StateStore> {
+async function openState(directory: string, bot: BotSettings, dryRun: boolean, continueFromDryRun: boolean, log: Logger): Promise<StateStore> {
   const warn = (message: string) => log('warning', { message });
   const store = await StateStore.open(directory, dryRun ? 'dry-run' : 'live', warn);
-  if (dryRun || store.current.pressCount > 0) return store;
+  if (dryRun) return store;
   const rehearsal = savedState(directory, 'dry-run');
-  if (rehearsal === undefined || rehearsal.pressCount === 0) return store;
-  if (!continueFromDryRun) {
-    console.log(`Live run: the escalation starts at step 1. The dry-run rehearsal had reached step ${rehearsal.nextStep}; `
-      + 'start with BTTN_CONTINUE_FROM_DRY_RUN=1 to go on from there instead.');
-    return store;
+  for (const { name } of bot.buttons) {
+    const rehearsed = rehearsal?.buttons[name];
+    const button = store.button(name);
+    if (button.current.pressCount > 0 || rehearsed === undefined || rehearsed.pressCount === 0) continue;
+    const which = bot.folder ? ` of ${name}` : '';
+    if (!continueFromDryRun) {
+      console.log(`Live run: the escalation${which} starts at step 1. The dry-run rehearsal had reached step ${rehearsed.nextStep}; `
+        + 'start with BTTN_CONTINUE_FROM_DRY_RUN=1 to go on from there instead.');
+      continue;
+    }
+    const { nextStep, pressCount, lastPressAt } = rehearsed;
+    await button.update((state) => ({ ...state, nextStep, pressCount, lastPressAt }));
+    console.log(`Live run: continuing from the dry-run rehearsal at step ${nextStep}${which}, as BTTN_CONTINUE_FROM_DRY_RUN asks.`);
   }
-  const { nextStep, pressCount, lastPressAt } = rehearsal;
-  await store.update((state) => ({ ...state, nextStep, pressCount, lastPressAt }));
-  console.log(`Live run: continuing from the dry-run rehearsal at step ${nextStep}, as BTTN_CONTINUE_FROM_DRY_RUN asks.`);
   return store;
 }
 

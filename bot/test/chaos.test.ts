@@ -13,7 +13,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildBot } from '../../scripts/build.ts';
 import type { OutboxEntry } from '../src/core/state.ts';
-import { savedState } from '../src/state/store.ts';
+import { savedButton } from './support/saved.ts';
 import type { RecordedRequest } from './fakes/fake-server.ts';
 import { startFakeTwilio, type FakeTwilio } from './fakes/twilio.ts';
 import { startFakeWebex, type FakeWebex } from './fakes/webex.ts';
@@ -66,7 +66,7 @@ interface DiskState {
 
 /** The state as the bot left it on disk: its snapshot and the journal's whole lines. */
 function readState(directory: string): DiskState {
-  return savedState(directory, 'live') ?? { nextStep: 1, outbox: [] };
+  return savedButton(directory) ?? { nextStep: 1, outbox: [] };
 }
 
 /** One name per room post, the same for every copy of it, whichever way it was sent. */

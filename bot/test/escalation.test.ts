@@ -7,8 +7,9 @@ import { fakeWorld } from './support/fake-world.ts';
 import type { WebexMessage } from './fakes/webex.ts';
 import { freePort, seedSettings, TEST_TOKENS, until, type BotProcess } from './support/bot-process.ts';
 import type { StatusView } from '../src/status/status-view.ts';
-import type { BotState } from '../src/core/state.ts';
+import type { ButtonState } from '../src/core/state.ts';
 import { savedState } from '../src/state/store.ts';
+import { savedButton } from './support/saved.ts';
 
 /** Three steps; `escalate_after` minutes between them (0.02 is 1.2 s). */
 const escalation = (escalateAfter: string) => `
@@ -33,8 +34,8 @@ const statusUrl = (button: BotProcess) => `${button.baseUrl}/status/${TEST_TOKEN
 async function status(button: BotProcess): Promise<StatusView> {
   return (await fetch(statusUrl(button), { headers: { accept: 'application/json' } })).json() as Promise<StatusView>;
 }
-function state(button: BotProcess): BotState {
-  return savedState(button.stateDirectory, 'live')!;
+function state(button: BotProcess): ButtonState {
+  return savedButton(button.stateDirectory)!;
 }
 async function take(button: BotProcess, what: 'ack' | 'resolve', name: string) {
   const response = await fetch(`${statusUrl(button)}/${what}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
@@ -140,7 +141,7 @@ test('the 2016 sample has no timer: nothing runs by itself and no card is posted
   assert.equal(view.incident?.status, 'escalating');
   assert.equal(view.incident?.nextStepAt, undefined);
   assert.ok(webex.messages.every((message) => message.attachments.length === 0));
-  assert.equal(state(button).webhookSecret, undefined, 'no public URL, no webhook');
+  assert.equal(savedState(button.stateDirectory, 'live')!.shared.webhookSecret, undefined, 'no public URL, no webhook');
   assert.match(button.output(), /No public URL .*status page only/);
 });
 

@@ -3,10 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { acknowledge, afterStep, reopen, resolve, stillArmed } from '../src/core/incident.ts';
-import { INITIAL_STATE, type BotState, type StepTimer } from '../src/core/state.ts';
+import { INITIAL_STATE, type ButtonState, type StepTimer } from '../src/core/state.ts';
 import { loadSettings } from '../src/settings/load.ts';
 import { StepTimers } from '../src/press/timers.ts';
-import type { StateStore } from '../src/state/store.ts';
+import type { ButtonStore } from '../src/state/button-store.ts';
 import { workspace } from './support/bot-process.ts';
 
 const settings = loadSettings(path.join(workspace(`
@@ -20,7 +20,7 @@ webex: { room: "Demo" }
 `), 'settings.yaml'), {});
 const at = (minutes: number) => new Date(Date.UTC(2026, 10, 25, 10, minutes));
 let ids = 0;
-const ran = (state: BotState, step: number, minutes: number): BotState => ({ ...state, nextStep: step + 1, ...afterStep(settings, state, step, at(minutes), `escalation-${++ids}`) });
+const ran = (state: ButtonState, step: number, minutes: number): ButtonState => ({ ...state, nextStep: step + 1, ...afterStep(settings, state, step, at(minutes), `escalation-${++ids}`) });
 
 test('step 1 opens an escalation whose timer names the next step, after its escalate_after', () => {
   const state = ran(INITIAL_STATE, 1, 0);
@@ -61,7 +61,7 @@ bt.tn:
   - text: "three"
 webex: { room: "Demo" }
 `), 'settings.yaml'), {});
-  const open: BotState = { ...INITIAL_STATE, nextStep: 2, ...afterStep(timed, INITIAL_STATE, 1, at(0), 'escalation-a') };
+  const open: ButtonState = { ...INITIAL_STATE, nextStep: 2, ...afterStep(timed, INITIAL_STATE, 1, at(0), 'escalation-a') };
   const taken = acknowledge(timed, open, { name: 'Ann', via: 'Webex' }, at(1));
   assert.ok(taken.changed);
   const timer: StepTimer = { kind: 'ack timeout', step: 2, dueAt: at(31).toISOString() };
@@ -100,7 +100,7 @@ test('a due timer that names a step the sequence has moved past does not fire', 
 test('the timer fires when its time comes, once, and not after it was taken', (t) => {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: at(0).getTime() });
   let state = ran(INITIAL_STATE, 1, 0);
-  const store = { get current() { return state; } } as unknown as StateStore;
+  const store = { get current() { return state; } } as unknown as ButtonStore;
   let fired = 0;
   const timers = new StepTimers({ store, now: () => new Date(), onDue: () => { fired += 1; } });
   timers.sync();
@@ -124,7 +124,7 @@ test('the timer fires when its time comes, once, and not after it was taken', (t
 test('a timer that came due while the bot was down fires at once when armed', (t) => {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: at(30).getTime() });
   const state = ran(INITIAL_STATE, 1, 0); // due at 10:05, armed at 10:30
-  const store = { current: state } as unknown as StateStore;
+  const store = { current: state } as unknown as ButtonStore;
   let fired = 0;
   const timers = new StepTimers({ store, now: () => new Date(), onDue: () => { fired += 1; } });
   timers.sync();
@@ -135,7 +135,7 @@ test('a timer that came due while the bot was down fires at once when armed', (t
 test('a backward jump of the system clock does not delay the next step: the timer counts elapsed time', (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });
   const state = ran(INITIAL_STATE, 1, 0); // due at 10:05
-  const store = { current: state } as unknown as StateStore;
+  const store = { current: state } as unknown as ButtonStore;
   let wall = at(0).getTime();
   let elapsed = 0;
   const fired: number[] = [];

@@ -6,6 +6,7 @@ import { afterAttempt, journalEntries, type AttemptResult, type Timing } from '.
 import type { Action } from '../src/core/plan.ts';
 import { INITIAL_STATE, STATE_VERSION, type OutboxEntry } from '../src/core/state.ts';
 import { parseState } from '../src/state/parse-state.ts';
+import { LEGACY_BUTTON } from '../src/settings/types.ts';
 
 const SMS: Action = { id: 'sms:+352691496401', kind: 'sms', from: '+33644606827', to: '+352691496401', body: 'Check Cisco Spark' };
 const PRESSED = new Date('2026-11-25T12:00:00.000Z');
@@ -60,16 +61,17 @@ test('an entry that may have reached the provider stays uncertain until it is de
   assert.equal(delivered.attempts, 4, 'every request counts, the checks with the provider included');
 });
 
-test('a state file of an older version is read with defaults for what it lacks', () => {
-  const parsed = parseState('{"nextStep":3,"pressCount":2,"room":{"id":"R1","title":"Green Power Demonstration"}}');
+test('a state file of an older version is read, with defaults for what it lacks, as the state of settings.yaml\'s button', () => {
+  const parsed = parseState('{"nextStep":3,"pressCount":2,"room":{"id":"R1","title":"Green Power Demonstration"},"sent":["SM1"]}');
   assert.deepEqual(parsed.state, {
-    ...INITIAL_STATE, version: STATE_VERSION, nextStep: 3, pressCount: 2,
-    room: { id: 'R1', title: 'Green Power Demonstration', membersAdded: false },
+    version: STATE_VERSION, shared: { sent: ['SM1'], webhookSecret: undefined },
+    buttons: { [LEGACY_BUTTON]: { ...INITIAL_STATE, nextStep: 3, pressCount: 2, room: { id: 'R1', title: 'Green Power Demonstration', membersAdded: false } } },
   });
 });
 
 test('a state with an outbox reads back as it was written', () => {
-  const state = { ...INITIAL_STATE, nextStep: 3, pressCount: 2, outbox: [afterAttempt(fresh, failed({ retryAfterMs: 60_000, uncertain: true }), at(0))] };
+  const button = { ...INITIAL_STATE, nextStep: 3, pressCount: 2, outbox: [afterAttempt(fresh, failed({ retryAfterMs: 60_000, uncertain: true }), at(0))] };
+  const state = { version: STATE_VERSION, shared: { sent: ['SM1'], webhookSecret: undefined }, buttons: { lobby: button, lab: INITIAL_STATE } };
   assert.deepEqual(parseState(JSON.stringify(state)).state, state);
 });
 
@@ -91,4 +93,6 @@ test('a state file of another shape is refused with the reason', () => {
     ['{"nextStep":1,"pressCount":0,"history":[{"kind":"step","id":"p1","at":"2026-11-25T12:00:00Z"}]}', 'a history record of another shape'],
   ];
   for (const [text, problem] of cases) assert.deepEqual(parseState(text), { problem }, text);
+  // Today's file names the button whose state is wrong.
+  assert.deepEqual(parseState(JSON.stringify({ version: STATE_VERSION, shared: {}, buttons: { lobby: { nextStep: 0, pressCount: 0 } } })), { problem: 'buttons.lobby.nextStep is not a step number' });
 });

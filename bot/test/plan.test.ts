@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { journalEntries } from '../src/core/outbox.ts';
 import { planPress } from '../src/core/plan.ts';
-import { INITIAL_STATE, type BotState } from '../src/core/state.ts';
+import { INITIAL_STATE, type ButtonState } from '../src/core/state.ts';
 import { loadSettings } from '../src/settings/load.ts';
 import { workspace } from './support/bot-process.ts';
 
@@ -11,7 +11,7 @@ const folder = workspace('webex:\n  room: "Demo"\n  moderators: [mod@example.com
 const settings = loadSettings(path.join(folder, 'settings.yaml'), {});
 const at = (minutes: number) => new Date(Date.UTC(2026, 10, 25, 10, minutes));
 const room = { id: 'room', title: 'Demo', membersAdded: true };
-const after = (state: Partial<BotState>): BotState => ({ ...INITIAL_STATE, room, lastPressAt: at(0).toISOString(), ...state });
+const after = (state: Partial<ButtonState>): ButtonState => ({ ...INITIAL_STATE, room, lastPressAt: at(0).toISOString(), ...state });
 
 test('the first press takes the room and invites its people before step 1', () => {
   const plan = planPress(settings, INITIAL_STATE, at(0));

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { fakeWorld } from './support/fake-world.ts';
 import { liveEnv, repoRoot, seedSettings, startBot, TEST_TOKENS, until, workspace, type BotProcess } from './support/bot-process.ts';
 import { describeRequest, since } from './support/requests.ts';
-import { savedState } from '../src/state/store.ts';
+import { savedButton } from './support/saved.ts';
 
 const seed = readFileSync(seedSettings, 'utf8');
 /** The seed with the debounce window off, so a test can press quickly. */
@@ -339,7 +339,7 @@ test('without credentials the bot runs in dry-run: nothing is sent, and what wou
   assert.deepEqual(twilio.requests, []);
   assert.ok(answer.body.actions!.every((action) => action.status === 'dry-run'), 'each action says dry-run, not delivered');
   assert.equal(existsSync(path.join(button.stateDirectory, 'state.json')), false, 'a rehearsal never writes the live state');
-  const state = savedState(button.stateDirectory, 'dry-run') as unknown as { history: { actions: { wouldSend?: { method: string; url: string; body: Record<string, string> }[] }[] }[] };
+  const state = savedButton(button.stateDirectory, 'dry-run') as unknown as { history: { actions: { wouldSend?: { method: string; url: string; body: Record<string, string> }[] }[] }[] };
   const wouldSend = state.history[0]!.actions.flatMap((action) => action.wouldSend ?? []);
   assert.ok(wouldSend.some((request) => request.url.endsWith('/Messages.json') && request.body.Body === 'Check Cisco Spark' && request.body.To === '+352691496401'));
   assert.ok(wouldSend.some((request) => request.url === `${webex.url}/messages` && request.body.files === `(file IncidentReportForm.pdf, application/pdf, ${fileBytes('IncidentReportForm.pdf')} bytes)`));

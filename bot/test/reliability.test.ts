@@ -10,7 +10,7 @@ import { startRecorder } from './fakes/recorder.ts';
 import { fakeWorld } from './support/fake-world.ts';
 import { liveEnv, seedSettings, startBot, TEST_TOKENS, until, workspace, type BotProcess } from './support/bot-process.ts';
 import { describeRequest } from './support/requests.ts';
-import { savedState as diskState } from '../src/state/store.ts';
+import { savedButton as diskState } from './support/saved.ts';
 
 const seed = readFileSync(seedSettings, 'utf8');
 const TITLE = 'Green Power Demonstration';
@@ -37,7 +37,7 @@ interface SavedState {
   history: { id: string; kind: string; actions: { summary: string; status: string; error?: string }[] }[];
 }
 
-const savedState = (button: BotProcess) => diskState(button.stateDirectory, 'live') as unknown as SavedState;
+const savedState = (button: BotProcess) => diskState(button.stateDirectory) as unknown as SavedState;
 const stateText = (button: BotProcess) => JSON.stringify(savedState(button));
 
 interface StatusJson {

@@ -3,7 +3,7 @@
 // callback routes parse the requests, the sequencer (press/button.ts) applies the outcome.
 
 import { MESSAGE_SIDS_KEPT } from './incident.ts';
-import type { Acknowledgement, BotState, Incident } from './state.ts';
+import type { Acknowledgement, ButtonState, Incident } from './state.ts';
 
 export type Take =
   /** The status page: whoever holds its token, in the name typed there. */
@@ -28,7 +28,7 @@ export type Claim =
   | { readonly ok: false; readonly why: string };
 
 /** Whether `take` comes from this escalation's people or cards, and in whose name. */
-export function claim(state: BotState, take: Take): Claim {
+export function claim(state: ButtonState, take: Take): Claim {
   const incident = state.incident;
   if (take.via === 'status page') return { ok: true, who: { name: take.name, via: take.via } };
   if (take.via === 'button') return { ok: true, who: { name: 'someone at the button', via: 'button' } };

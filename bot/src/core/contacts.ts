@@ -2,7 +2,7 @@
 // call answered (by a person or a machine), busy, unanswered or failed. Pure: the callback route parses
 // Twilio's form, the sequencer (press/button.ts) journals the change and the room's line.
 
-import type { BotState, Contact, Incident } from './state.ts';
+import type { ButtonState, Contact, Incident } from './state.ts';
 
 /** Twilio's MessageStatus values (twilio.com/docs/messaging/api/message-resource#message-status-values). */
 export const MESSAGE_STATUSES = ['accepted', 'scheduled', 'queued', 'sending', 'sent', 'delivered', 'undelivered', 'failed', 'canceled', 'read', 'receiving', 'received'] as const;
@@ -30,7 +30,7 @@ export function contactMade(incident: Incident, made: Pick<Contact, 'sid' | 'kin
 }
 
 export interface Reported {
-  readonly state: BotState;
+  readonly state: ButtonState;
   /** What the room hears, when this report settles what happened. */
   readonly line: string | undefined;
 }
@@ -40,7 +40,7 @@ export interface Reported {
  * adds nothing: Twilio may repeat a callback). A call nobody answered, or that a machine answered, does not
  * count as reaching the person: while the escalation runs on its timers, the next step comes at once.
  */
-export function reported(state: BotState, report: StatusReport, now: Date): Reported | undefined {
+export function reported(state: ButtonState, report: StatusReport, now: Date): Reported | undefined {
   const incident = state.incident;
   const contact = incident?.contacts.find((one) => one.sid === report.sid && one.kind === report.kind);
   if (incident === undefined || contact === undefined) return undefined;

@@ -4,7 +4,7 @@
 
 import type { Settings } from '../settings/types.ts';
 import type { CardView } from './card.ts';
-import type { Acknowledgement, BotState, Incident, IncidentSummary, StepTimer } from './state.ts';
+import type { Acknowledgement, ButtonState, Incident, IncidentSummary, StepTimer } from './state.ts';
 
 /** A timer that comes due this much after its time (the bot was down) says so in the room. */
 export const LATE_TIMER_MS = 5000;
@@ -17,7 +17,7 @@ export const MESSAGE_SIDS_KEPT = 200;
  * numbers the step reaches, and the timer for the next step. A taken escalation arms no step timer: only
  * its acknowledgement timeout, if any, runs on.
  */
-export function afterStep(settings: Settings, state: BotState, step: number, now: Date, newId: string): Pick<BotState, 'incident' | 'incidentCount'> {
+export function afterStep(settings: Settings, state: ButtonState, step: number, now: Date, newId: string): Pick<ButtonState, 'incident' | 'incidentCount'> {
   // Step 1 always opens a new escalation: after a resolve, a reset, or the idle time.
   const previous = state.incident;
   const open = previous !== undefined && previous.status !== 'resolved' && step !== 1;
@@ -37,14 +37,14 @@ function timerAfter(settings: Settings, step: number, now: Date): StepTimer | un
   return { step: step + 1, dueAt: new Date(now.getTime() + after).toISOString() };
 }
 
-export type Change = { readonly changed: true; readonly state: BotState } | { readonly changed: false; readonly why: string };
+export type Change = { readonly changed: true; readonly state: ButtonState } | { readonly changed: false; readonly why: string };
 
 /**
  * Someone takes the escalation: no step runs by itself any more. With an `ack_timeout` (of the step
  * reached), the escalation goes back to escalating when it is not resolved in time. A second acknowledgement
  * changes nothing.
  */
-export function acknowledge(settings: Settings, state: BotState, who: Omit<Acknowledgement, 'at'>, now: Date): Change {
+export function acknowledge(settings: Settings, state: ButtonState, who: Omit<Acknowledgement, 'at'>, now: Date): Change {
   const incident = state.incident;
   if (incident === undefined || incident.status === 'resolved') return { changed: false, why: 'no escalation is under way' };
   if (incident.status === 'acknowledged') return { changed: false, why: `already taken by ${incident.acknowledged?.name ?? 'someone'}` };
@@ -57,7 +57,7 @@ export function acknowledge(settings: Settings, state: BotState, who: Omit<Ackno
 }
 
 /** The escalation is over: the sequence goes back to step 1 (the room stays), and the next press starts a new one. */
-export function resolve(state: BotState, who: Omit<Acknowledgement, 'at'>, now: Date): Change {
+export function resolve(state: ButtonState, who: Omit<Acknowledgement, 'at'>, now: Date): Change {
   const incident = state.incident;
   if (incident === undefined || incident.status === 'resolved') return { changed: false, why: 'no escalation is under way' };
   return {
@@ -67,7 +67,7 @@ export function resolve(state: BotState, who: Omit<Acknowledgement, 'at'>, now: 
 }
 
 /** The acknowledgement timed out: the escalation goes back to escalating (the step of the timer runs next). */
-export function reopen(state: BotState): Change {
+export function reopen(state: ButtonState): Change {
   const incident = state.incident;
   if (incident?.status !== 'acknowledged' || incident.timer?.kind !== 'ack timeout') return { changed: false, why: 'no acknowledgement is timing out' };
   return { changed: true, state: { ...state, incident: { ...incident, status: 'escalating', acknowledged: undefined, timer: undefined } } };
@@ -78,7 +78,7 @@ export function reopen(state: BotState): Change {
  * step timer of an escalation nobody took that names the next step, or the acknowledgement timeout of a
  * taken one. Run out is measured by the arming (elapsed time), not by comparing wall clocks.
  */
-export function stillArmed(state: BotState, timer: StepTimer): boolean {
+export function stillArmed(state: ButtonState, timer: StepTimer): boolean {
   const incident = state.incident;
   const current = incident?.timer;
   if (incident === undefined || current === undefined || current.dueAt !== timer.dueAt || current.step !== timer.step || current.kind !== timer.kind) return false;

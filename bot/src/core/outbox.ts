@@ -6,7 +6,7 @@ import { madeFor } from './claims.ts';
 import { contactMade } from './contacts.ts';
 import { duration } from './incident.ts';
 import { describeAction, recordLine, type Action, type TwilioAction } from './plan.ts';
-import { SENT_LIMIT, withRecord, type ActionOutcome, type BotState, type Incident, type OutboxEntry, type PressRecord, type RoomState } from './state.ts';
+import { SENT_LIMIT, withRecord, type ActionOutcome, type ButtonState, type Incident, type SharedState, type OutboxEntry, type PressRecord, type RoomState } from './state.ts';
 import type { DescribedRequest } from '../http/transport.ts';
 
 const FIRST_RETRY_MS = 1000;
@@ -23,7 +23,7 @@ export function entryKey(entry: Pick<OutboxEntry, 'pressId' | 'action'>): string
   return `${entry.pressId}/${entry.action.id}`;
 }
 
-export function findEntry(state: BotState, key: string): OutboxEntry | undefined {
+export function findEntry(state: ButtonState, key: string): OutboxEntry | undefined {
   return state.outbox.find((entry) => entryKey(entry) === key);
 }
 
@@ -69,12 +69,16 @@ export function afterAttempt(entry: OutboxEntry, result: AttemptResult, timing: 
   return { ...entry, attempts, failures, uncertain, lastError: result.error, nextAttemptAt: new Date(next).toISOString() };
 }
 
-/** Replaces one entry; delivered provider ids join `sent`, and a delivered call or card joins its escalation. */
-export function withEntry(state: BotState, entry: OutboxEntry): BotState {
+/** Replaces one entry; a delivered call or card joins its escalation. */
+export function withEntry(state: ButtonState, entry: OutboxEntry): ButtonState {
   const key = entryKey(entry);
-  const sent = entry.settled === 'delivered' && entry.providerId !== undefined && !state.sent.includes(entry.providerId)
-    ? [entry.providerId, ...state.sent].slice(0, SENT_LIMIT) : state.sent;
-  return { ...state, sent, incident: withMade(state.incident, entry), outbox: state.outbox.map((existing) => (entryKey(existing) === key ? entry : existing)) };
+  return { ...state, incident: withMade(state.incident, entry), outbox: state.outbox.map((existing) => (entryKey(existing) === key ? entry : existing)) };
+}
+
+/** A delivered entry's provider id joins the ids no check with Twilio may take again. */
+export function withSent(shared: SharedState, entry: OutboxEntry): SharedState {
+  if (entry.settled !== 'delivered' || entry.providerId === undefined || shared.sent.includes(entry.providerId)) return shared;
+  return { ...shared, sent: [entry.providerId, ...shared.sent].slice(0, SENT_LIMIT) };
 }
 
 function withMade(incident: Incident | undefined, entry: OutboxEntry): Incident | undefined {
@@ -125,7 +129,7 @@ export function pressRecord(base: Omit<PressRecord, 'ok' | 'actions'>, entries: 
   return { ...base, ok: actions.every((action) => action.status !== 'failed' && action.status !== 'given up'), actions };
 }
 
-export function entriesOf(state: BotState, pressId: string): OutboxEntry[] {
+export function entriesOf(state: ButtonState, pressId: string): OutboxEntry[] {
   return state.outbox.filter((entry) => entry.pressId === pressId);
 }
 
@@ -133,12 +137,12 @@ export function entriesOf(state: BotState, pressId: string): OutboxEntry[] {
  * Once every entry of a press has settled, its outcomes are final in the history and the entries leave the
  * outbox. The people count as invited once their invitations settled.
  */
-export function foldSettledPress(state: BotState, pressId: string): BotState {
+export function foldSettledPress(state: ButtonState, pressId: string): ButtonState {
   const entries = entriesOf(state, pressId);
   if (entries.length === 0 || entries.some((entry) => entry.settled === undefined)) return state;
   const record = state.history.find((entry) => entry.id === pressId);
   const invited = entries.some((entry) => entry.action.kind === 'member');
-  const folded: BotState = {
+  const folded: ButtonState = {
     ...state,
     outbox: state.outbox.filter((entry) => entry.pressId !== pressId),
     room: invited && state.room !== undefined ? { ...state.room, membersAdded: true } : state.room,

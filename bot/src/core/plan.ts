@@ -5,7 +5,7 @@ import type { Settings, StepFile } from '../settings/types.ts';
 import type { CardView } from './card.ts';
 import { roomMessageFor, type RoomMessage } from './room-message.ts';
 import { duration, LATE_TIMER_MS, staysWithLine } from './incident.ts';
-import type { BotState } from './state.ts';
+import type { ButtonState } from './state.ts';
 
 export type Action =
   | { readonly id: string; readonly kind: 'member'; readonly email: string; readonly moderator: boolean }
@@ -42,7 +42,7 @@ export interface PressPlan {
 /** What runs a step: a press, or the escalation's timer (never debounced, not counted, not idle time). */
 export type Trigger = { readonly kind: 'press' } | { readonly kind: 'timer'; readonly lateByMs: number };
 
-export function planPress(settings: Settings, state: BotState, now: Date, trigger: Trigger = { kind: 'press' }): PressPlan {
+export function planPress(settings: Settings, state: ButtonState, now: Date, trigger: Trigger = { kind: 'press' }): PressPlan {
   const idle = state.lastPressAt === undefined ? 0 : now.getTime() - Date.parse(state.lastPressAt);
   const restarted = trigger.kind === 'press' && settings.resetAfterMs !== undefined && state.lastPressAt !== undefined
     && idle >= settings.resetAfterMs && state.nextStep > 1;

@@ -2,7 +2,7 @@
 // writes the mention into the message's text as the bot's name (or the part of it the person kept), so
 // the name is taken off before the command is read.
 
-import type { BotState } from './state.ts';
+import type { ButtonState } from './state.ts';
 
 /** A message that mentions the bot in a room, as Webex shows it; never one of the bot's own. */
 export interface CommandMessage {
@@ -61,7 +61,7 @@ function withoutMention(text: string, botName: string): string {
 }
 
 /** What `status` answers: the step reached, who took the escalation, and what comes next and when. */
-export function statusText(state: BotState, steps: number, now: Date): string {
+export function statusText(state: ButtonState, steps: number, now: Date): string {
   const reached = state.nextStep - 1;
   const { incident } = state;
   if (incident === undefined || reached === 0) return `No escalation under way: the next press runs step 1 of ${steps}.`;

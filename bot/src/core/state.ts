@@ -3,11 +3,33 @@
 import type { Action } from './plan.ts';
 import type { DescribedRequest } from '../http/transport.ts';
 
-/** Written into the file; a file of an older version is read with defaults for what it lacks. */
-export const STATE_VERSION = 2;
+/**
+ * Written into the file. Version 3 keys the state by button; a file of an older version (one button's
+ * state, with the bot-wide facts beside it) is read as the state of settings.yaml's own button.
+ */
+export const STATE_VERSION = 3;
 
-export interface BotState {
+/** What the bot keeps: the facts of the whole bot apart, and each button's escalation under its name. */
+export interface StoredState {
   readonly version: typeof STATE_VERSION;
+  readonly shared: SharedState;
+  /** By button name; a button no longer in the settings keeps its state here, untouched. */
+  readonly buttons: Readonly<Record<string, ButtonState>>;
+}
+
+/** Facts of the whole bot, whatever the button. */
+export interface SharedState {
+  /**
+   * Ids the providers gave to what the bot sent (Twilio SIDs), newest first, so a check with Twilio
+   * never takes another action's SMS or call (another button's included) for the one it looks for.
+   */
+  readonly sent: readonly string[];
+  /** The secret Webex signs card clicks and room messages with; made once, given to the bot's webhook at each start. */
+  readonly webhookSecret: string | undefined;
+}
+
+/** One button's escalation: its sequence's progress, its room, its outbox and history. */
+export interface ButtonState {
   readonly room: RoomState | undefined;
   /** 1-based number of the step the next press runs. */
   readonly nextStep: number;
@@ -19,17 +41,10 @@ export interface BotState {
   readonly outbox: readonly OutboxEntry[];
   /** Newest first: real presses up to HISTORY_LIMIT, debounced ones only within what is left. */
   readonly history: readonly PressRecord[];
-  /**
-   * Ids the providers gave to what the bot sent (Twilio SIDs), newest first, so a check with Twilio
-   * never takes another action's SMS or call for the one it looks for.
-   */
-  readonly sent: readonly string[];
   /** The escalation under way (or the last one), from its first step until it is resolved. */
   readonly incident: Incident | undefined;
   /** Escalations started so far: the next one gets this number plus one. */
   readonly incidentCount: number;
-  /** The secret Webex signs card clicks with; made once, given to the bot's webhook at each start. */
-  readonly webhookSecret: string | undefined;
   /** The last thing the button sent (a press or bt.tn's "not pressed" sign of life), so the page shows it is alive. */
   readonly lastHeard: Heard | undefined;
   /** Event ids (bt.tn's <EID>) already handled, newest first, with what handled them: a repeat is answered, not run. */
@@ -196,30 +211,41 @@ export const SENT_LIMIT = 500;
 /** Far more events than a button sends while one could be repeated (bt.tn repeats within seconds). */
 export const HANDLED_EVENTS_LIMIT = 200;
 
-export const INITIAL_STATE: BotState = {
-  version: STATE_VERSION,
+export const INITIAL_STATE: ButtonState = {
   room: undefined,
   nextStep: 1,
   pressCount: 0,
   lastPressAt: undefined,
   outbox: [],
   history: [],
-  sent: [],
   incident: undefined,
   incidentCount: 0,
-  webhookSecret: undefined,
   lastHeard: undefined,
   handledEvents: [],
 };
 
+export const INITIAL_SHARED: SharedState = { sent: [], webhookSecret: undefined };
+export const INITIAL_STORED: StoredState = { version: STATE_VERSION, shared: INITIAL_SHARED, buttons: {} };
+
+/** A button's state, or a fresh one for a button that has none yet. */
+export function buttonState(stored: StoredState, name: string): ButtonState {
+  return stored.buttons[name] ?? INITIAL_STATE;
+}
+
+/** The SIDs no check with Twilio may take for another action's: every one sent, by any button, or made and not yet settled. */
+export function claimedIds(stored: StoredState): ReadonlySet<string> {
+  const made = Object.values(stored.buttons).flatMap((state) => state.outbox.flatMap((entry) => (entry.providerId === undefined ? [] : [entry.providerId])));
+  return new Set([...stored.shared.sent, ...made]);
+}
+
 /** The button was heard from; an event with an id is remembered, so a repeat of it is not run again. */
-export function heardFrom(state: BotState, heard: Heard & { readonly eid: string | undefined }, handledBy: string): BotState {
+export function heardFrom(state: ButtonState, heard: Heard & { readonly eid: string | undefined }, handledBy: string): ButtonState {
   const withHeard = { ...state, lastHeard: { at: heard.at, type: heard.type } };
   return heard.eid === undefined ? withHeard : handled(withHeard, heard.eid, handledBy);
 }
 
 /** An event (a button's, or a Webex message's) is handled: a repeat of it is answered, not run. */
-export function handled(state: BotState, eid: string, handledBy: string): BotState {
+export function handled(state: ButtonState, eid: string, handledBy: string): ButtonState {
   return { ...state, handledEvents: [{ eid, handledBy }, ...state.handledEvents.filter((event) => event.eid !== eid)].slice(0, HANDLED_EVENTS_LIMIT) };
 }
 
@@ -227,7 +253,7 @@ export function handled(state: BotState, eid: string, handledBy: string): BotSta
  * Adds or replaces a press in the history, newest first. Real presses keep their place: debounced ones
  * are the first to go past the limit, so a burst of bounces never pushes a real press out.
  */
-export function withRecord(state: BotState, record: PressRecord): BotState {
+export function withRecord(state: ButtonState, record: PressRecord): ButtonState {
   const others = state.history.filter((entry) => entry.id !== record.id);
   const history = others.length === state.history.length ? [record, ...others] : state.history.map((entry) => (entry.id === record.id ? record : entry));
   const real = history.filter((entry) => entry.kind !== 'debounced').length;

@@ -3,13 +3,14 @@
 // answered with the waiting one, as counted with it, so a backlog never bursts out later.
 
 import type { ButtonEvent, Gesture, GestureAction } from '../core/button-event.ts';
+import type { Command } from '../core/command.ts';
 import { claim, used, type Take } from '../core/claims.ts';
 import { reported, type StatusReport } from '../core/contacts.ts';
 import { acknowledge, acknowledgedLine, cardView, incidentSummary, reopen, reopenedLine, resolve, resolvedLine, stillArmed, type Change } from '../core/incident.ts';
 import { entryKey, pressRecord } from '../core/outbox.ts';
 import type { Action } from '../core/plan.ts';
 import { helpText, roomCommand, statusText, type CommandMessage } from '../core/room-command.ts';
-import { handled, heardFrom, withRecord, type Acknowledgement, type BotState, type PressRecord, type StepTimer } from '../core/state.ts';
+import { handled, heardFrom, withRecord, type Acknowledgement, type ButtonState, type PressRecord, type StepTimer } from '../core/state.ts';
 import { ApiError, newCall } from '../http/transport.ts';
 import { journal, newPressId, runPress, type PressServices } from './run-press.ts';
 import { StepTimers } from './timers.ts';
@@ -35,6 +36,21 @@ export class Button {
     this.services = services;
     this.debounceMs = services.settings.server.debounceMs;
     this.timers = new StepTimers({ store: services.store, now: services.now, onDue: (timer, lateByMs) => void this.runTimer(timer, lateByMs) });
+  }
+
+  /** Runs a command of any door (press/escalations.ts found this button for it). */
+  run<C extends Command>(command: C): Promise<CommandOutcome<C>> {
+    const outcome = (): Promise<unknown> => {
+      switch (command.kind) {
+        case 'event': return this.handle(command.event);
+        case 'acknowledge': return this.acknowledge(command.take);
+        case 'resolve': return this.resolve(command.take);
+        case 'reset': return this.reset({ deleteRoom: command.deleteRoom });
+        case 'room': return this.command(command.message);
+        case 'report': return this.reported(command.report);
+      }
+    };
+    return outcome() as Promise<CommandOutcome<C>>;
   }
 
   /** Arms the timer the state holds: a step that came due while the bot was down runs now. */
@@ -67,7 +83,7 @@ export class Button {
     const first = reported(store.current, report, at);
     if (first === undefined) return;
     log('twilio status', { sid: report.sid, status: report.status, answered_by: report.kind === 'call' ? report.answeredBy : undefined });
-    const change = (state: BotState) => reported(state, report, at)?.state ?? state;
+    const change = (state: ButtonState) => reported(state, report, at)?.state ?? state;
     if (first.line === undefined) {
       await store.update(change);
       return;
@@ -197,7 +213,7 @@ export class Button {
   }
 
   private async changeIncident(
-    kind: 'acknowledged' | 'resolved', take: Take, change: (state: BotState, who: Omit<Acknowledgement, 'at'>, at: Date) => Change,
+    kind: 'acknowledged' | 'resolved', take: Take, change: (state: ButtonState, who: Omit<Acknowledgement, 'at'>, at: Date) => Change,
   ): Promise<IncidentOutcome> {
     const { store, now, log } = this.services;
     const at = now();
@@ -232,7 +248,7 @@ export class Button {
    * Journals a change of the escalation with the room's notices (none while there is no room) and starts
    * their delivery; answers with its record without waiting for Webex.
    */
-  private async journalChange(kind: PressRecord['kind'], at: Date, notices: readonly Action[], change: (state: BotState) => BotState): Promise<PressRecord> {
+  private async journalChange(kind: PressRecord['kind'], at: Date, notices: readonly Action[], change: (state: ButtonState) => ButtonState): Promise<PressRecord> {
     const { store, outbox } = this.services;
     const { entries, base } = await journal(this.services, {
       id: newPressId(), at, step: undefined, kind, pressNumber: store.current.pressCount,
@@ -244,7 +260,7 @@ export class Button {
     return pressRecord({ ...base, ...(summary === undefined ? {} : { incident: summary }) }, entries);
   }
 
-  private async debounced(id: string, heard: (state: BotState) => BotState): Promise<PressRecord> {
+  private async debounced(id: string, heard: (state: ButtonState) => ButtonState): Promise<PressRecord> {
     const record: PressRecord = {
       id, at: this.services.now().toISOString(), step: undefined, kind: 'debounced', ok: true,
       dryRun: this.services.dryRun, durationMs: 0, actions: [],
@@ -321,7 +337,7 @@ export class Button {
   }
 
   /** The change that records the event: when the button was last heard from, and its id as handled by `handledBy`. */
-  private heard(event: ButtonEvent, handledBy: string, at = this.services.now().toISOString()): (state: BotState) => BotState {
+  private heard(event: ButtonEvent, handledBy: string, at = this.services.now().toISOString()): (state: ButtonState) => ButtonState {
     const heard = { at, type: event.type, eid: event.eid };
     return (state) => heardFrom(state, heard, handledBy);
   }
@@ -356,6 +372,13 @@ export class Button {
     return record;
   }
 }
+
+/** What each command comes to, for the door's answer. */
+export type CommandOutcome<C extends Command> = C['kind'] extends 'event' ? EventAnswer
+  : C['kind'] extends 'acknowledge' | 'resolve' ? IncidentOutcome
+  : C['kind'] extends 'reset' ? ResetOutcome
+  : C['kind'] extends 'room' ? unknown
+  : void;
 
 /** An event whose id was handled already: what handled it. */
 export interface AlreadyHandled {

@@ -9,7 +9,7 @@ import { recordLine } from '../core/plan.ts';
 import type { OutboxEntry, RoomState } from '../core/state.ts';
 import { ApiError, isTransient, mayHaveTakenEffect, newCall, type ApiCall } from '../http/transport.ts';
 import { scrubSecrets } from '../http/scrub.ts';
-import type { StateStore } from '../state/store.ts';
+import type { ButtonStore } from '../state/button-store.ts';
 import type { TwilioClient } from '../twilio/client.ts';
 import type { WebexClient } from '../webex/client.ts';
 import type { RoomKeeper } from './rooms.ts';
@@ -18,7 +18,7 @@ import type { RoomKeeper } from './rooms.ts';
 const CLOCK_MARGIN_MS = 120_000;
 
 export interface DeliverServices {
-  readonly store: StateStore;
+  readonly store: ButtonStore;
   readonly webex: WebexClient;
   readonly twilio: TwilioClient;
   readonly rooms: RoomKeeper;
@@ -78,9 +78,7 @@ async function perform(services: DeliverServices, entry: OutboxEntry, call: ApiC
 }
 
 function sentQuery(services: DeliverServices, entry: OutboxEntry, action: { from: string; to: string }) {
-  const { sent, outbox } = services.store.current;
-  const claimed = new Set([...sent, ...outbox.flatMap((other) => (other.providerId === undefined ? [] : [other.providerId]))]);
-  return { from: action.from, to: action.to, since: new Date(Date.parse(entry.journaledAt) - CLOCK_MARGIN_MS), exclude: claimed };
+  return { from: action.from, to: action.to, since: new Date(Date.parse(entry.journaledAt) - CLOCK_MARGIN_MS), exclude: services.store.claimed() };
 }
 
 /** Posts in the room; when Webex says the room is gone, takes one again (with its people) and posts there. */

@@ -3,18 +3,18 @@
 // workers for their entries; at start, the bot resumes every entry a restart interrupted.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAttempt, entriesOf, entryKey, findEntry, foldSettledPress, journalEntries, lateness, withEntry, type AttemptResult } from '../core/outbox.ts';
+import { afterAttempt, entriesOf, entryKey, findEntry, foldSettledPress, journalEntries, lateness, withEntry, withSent, type AttemptResult } from '../core/outbox.ts';
 import { describeAction } from '../core/plan.ts';
 import type { OutboxEntry } from '../core/state.ts';
 import type { Logger } from '../log.ts';
-import type { StateStore } from '../state/store.ts';
+import type { ButtonStore } from '../state/button-store.ts';
 import type { RoomKeeper } from './rooms.ts';
 
 /** The id of what the outbox itself tells the room (a late delivery, a press that did not fully work). */
 const TELL = 'tell';
 
 export interface OutboxServices {
-  readonly store: StateStore;
+  readonly store: ButtonStore;
   readonly rooms: RoomKeeper;
   readonly log: Logger;
   readonly now: () => Date;
@@ -123,13 +123,13 @@ export class Outbox {
       let settledPress: readonly OutboxEntry[] | undefined;
       // Set by the change, which the store applies at once.
       let next!: OutboxEntry;
-      const written = store.update((state) => {
+      const written = store.updateWithShared((state, shared) => {
         // From the entry as it is now: the press may have answered (late) while the attempt ran.
         next = afterAttempt(findEntry(state, key) ?? current, result, timing);
         const updated = withEntry(state, next);
         const folded = foldSettledPress(updated, next.pressId);
         settledPress = folded === updated ? undefined : entriesOf(updated, next.pressId);
-        return folded;
+        return [folded, withSent(shared, next)];
       }, 'process-crash');
       // The press may answer while this write is under way (the state in memory has it already); what
       // depends on this entry (its record line, the next attempt) waits for the write.

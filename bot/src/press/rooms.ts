@@ -7,7 +7,7 @@ import { memberActions } from '../core/plan.ts';
 import { newCall, type ApiCall } from '../http/transport.ts';
 import type { Logger } from '../log.ts';
 import type { Settings } from '../settings/types.ts';
-import type { StateStore } from '../state/store.ts';
+import type { ButtonStore } from '../state/button-store.ts';
 import type { WebexClient } from '../webex/client.ts';
 
 /** A room the bot cannot use as it is: no retry will change that. */
@@ -17,7 +17,7 @@ export class RoomRefused extends Error {
 
 export interface RoomServices {
   readonly settings: Settings;
-  readonly store: StateStore;
+  readonly store: ButtonStore;
   readonly webex: WebexClient;
   readonly log: Logger;
 }

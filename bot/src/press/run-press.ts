@@ -8,17 +8,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterStep, cardView, incidentSummary } from '../core/incident.ts';
 import { entriesOf, entryKey, journalEntries, pressRecord, roomOutcomeNow } from '../core/outbox.ts';
 import { planPress, type Action, type Trigger } from '../core/plan.ts';
-import { withRecord, type ActionOutcome, type BotState, type OutboxEntry, type PressRecord } from '../core/state.ts';
+import { withRecord, type ActionOutcome, type ButtonState, type OutboxEntry, type PressRecord } from '../core/state.ts';
 import { isTransient, newCall } from '../http/transport.ts';
 import type { Logger } from '../log.ts';
 import type { Settings } from '../settings/types.ts';
-import type { StateStore } from '../state/store.ts';
+import type { ButtonStore } from '../state/button-store.ts';
 import type { Outbox } from './outbox.ts';
 import type { RoomKeeper } from './rooms.ts';
 
 export interface PressServices {
   readonly settings: Settings;
-  readonly store: StateStore;
+  readonly store: ButtonStore;
   readonly rooms: RoomKeeper;
   readonly outbox: Outbox;
   readonly log: Logger;
@@ -44,7 +44,7 @@ export function newEscalationId(): string {
  * `also`: what else the journal write changes (the button's event, say), so it is on disk with the step.
  */
 export async function runPress(
-  services: PressServices, pressId: string, answerBy: number, trigger: Trigger = { kind: 'press' }, also: (state: BotState) => BotState = (state) => state,
+  services: PressServices, pressId: string, answerBy: number, trigger: Trigger = { kind: 'press' }, also: (state: ButtonState) => ButtonState = (state) => state,
 ): Promise<PressRecord> {
   const { store, log, settings } = services;
   const at = services.now();
@@ -81,7 +81,7 @@ export interface Work {
   readonly pressNumber: number;
   readonly actions: readonly Action[];
   /** What the journal changes besides adding the actions to the outbox, in the same write. */
-  readonly change: (state: BotState) => BotState;
+  readonly change: (state: ButtonState) => ButtonState;
 }
 
 /**

@@ -4,13 +4,13 @@
 // system clock (NTP, a suspended VM) neither delays nor hastens the next step.
 
 import type { StepTimer } from '../core/state.ts';
-import type { StateStore } from '../state/store.ts';
+import type { ButtonStore } from '../state/button-store.ts';
 
 /** setTimeout's longest wait; a later timer is re-armed when this one fires. */
 const LONGEST_WAIT_MS = 2 ** 31 - 1;
 
 export interface TimerOptions {
-  readonly store: StateStore;
+  readonly store: ButtonStore;
   /** The wall clock: read only when a timer is first armed, to know how far away its due time is. */
   readonly now: () => Date;
   /** A clock that only moves forward (ms); performance.now() by default. */

@@ -6,25 +6,25 @@ import type { PressRecord } from '../core/state.ts';
 import { scrubSecrets } from '../http/scrub.ts';
 import type { Logger } from '../log.ts';
 import { buttonEvent } from '../core/button-event.ts';
-import type { Button, EventAnswer } from '../press/button.ts';
-import type { Settings } from '../settings/types.ts';
+import type { EventAnswer } from '../press/button.ts';
+import type { Escalations } from '../press/escalations.ts';
 import type { StateStore } from '../state/store.ts';
 import { errorAnswer } from './error-answer.ts';
-import { EventStreams } from './event-streams.ts';
+import { buttonsIndex } from './buttons-index.ts';
 import { statusRoutes } from './status-routes.ts';
 
 export interface AppServices {
-  readonly button: Button;
+  /** The buttons, found by the token in their URLs. */
+  readonly escalations: Escalations;
+  /** The whole state, for the health check. */
   readonly store: StateStore;
-  readonly buttonToken: string;
-  /** Every secret to mask in an answer: the button token, the Webex token, Twilio's account SID and auth token. */
+  /** BTTN_TOKEN: the index page of the buttons. */
+  readonly botToken: string;
+  /** Every secret to mask in an answer: the tokens, the Webex token, Twilio's account SID and auth token. */
   readonly secrets: readonly (string | undefined)[];
   readonly log: Logger;
-  readonly settings: Settings;
   /** Webex's and Twilio's callbacks (each checks its own signature), mounted before anything reads a body. */
   readonly callbacks: readonly express.Router[];
-  /** Committed changes of the outbox, for the status page. */
-  readonly onChange: (listener: () => void) => void;
   /** The bot's public URL, if any: a browser's Origin may name it (behind Caddy the bot sees another scheme). */
   readonly publicUrl?: string | undefined;
 }
@@ -43,13 +43,12 @@ export function createApp(services: AppServices): BotApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  const tokenMatches = tokenChecker(services.buttonToken);
-  const streams = new EventStreams();
+  const { escalations } = services;
   const fromThisSite = sameSiteOnly(services.publicUrl, services.log);
 
   const press: RequestHandler[] = [
     (req, res, next) => {
-      if (!tokenMatches(req.params.token)) {
+      if (escalations.find({ by: 'token', token: req.params.token }) === undefined) {
         next('route'); // on to the 404 below, as for any unknown address
       } else if (!fromThisSite(req, res)) {
         // Answered: another site's page (an <img>, a form) does not press.
@@ -70,7 +69,9 @@ export function createApp(services: AppServices): BotApp {
         res.status(400).json({ error: event.error });
         return;
       }
-      const answer = await services.button.handle(event);
+      const answer = await escalations.run({ by: 'token', token: req.params.token }, { kind: 'event', event });
+      // The button was there a moment ago: its token does not change while the bot runs.
+      if (answer === undefined) throw new Error('the button of this press URL is gone');
       res.status(eventStatus(answer)).json(eventAnswer(answer));
     },
   ];
@@ -86,10 +87,9 @@ export function createApp(services: AppServices): BotApp {
   });
 
   for (const callbacks of services.callbacks) app.use(callbacks);
-  app.use(statusRoutes({
-    button: services.button, store: services.store, settings: services.settings, tokenMatches, press, streams, onChange: services.onChange, fromThisSite,
-    secrets: services.secrets,
-  }));
+  const status = statusRoutes({ escalations, press, fromThisSite, secrets: services.secrets });
+  app.use(status.router);
+  app.use(buttonsIndex({ escalations, botToken: services.botToken, publicUrl: services.publicUrl, tokenMatches: tokenChecker(services.botToken) }));
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
@@ -103,7 +103,7 @@ export function createApp(services: AppServices): BotApp {
     if (res.headersSent) res.destroy();
     else res.status(answer.status).json({ error: scrubSecrets(answer.error, services.secrets) });
   });
-  return Object.assign(app, { closeStreams: () => streams.close() });
+  return Object.assign(app, { closeStreams: status.closeStreams });
 }
 
 /**

@@ -5,35 +5,42 @@
 import { randomBytes } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { scrubSecrets } from '../http/scrub.ts';
-import type { Button } from '../press/button.ts';
-import type { Settings } from '../settings/types.ts';
-import type { StateStore } from '../state/store.ts';
-import type { EventStreams } from './event-streams.ts';
+import type { Escalation, Escalations } from '../press/escalations.ts';
+import { EventStreams } from './event-streams.ts';
 import { statusPage, statusRegions } from '../status/page.ts';
 import { statusView, type StatusView } from '../status/status-view.ts';
 
 export interface StatusServices {
-  readonly button: Button;
-  readonly store: StateStore;
-  readonly settings: Settings;
-  readonly tokenMatches: (candidate: unknown) => boolean;
+  readonly escalations: Escalations;
   /** The handlers of /press/<token>: the virtual button presses exactly as the physical one does. */
   readonly press: readonly RequestHandler[];
-  readonly streams: EventStreams;
-  /** Called after every committed change of the outbox (a late delivery, a retry), so the page follows it. */
-  readonly onChange: (listener: () => void) => void;
   /** Refuses (403, answered) what a page of another site sends; see app.ts. */
   readonly fromThisSite: (req: Request, res: Response) => boolean;
   /** Masked in the reset's answer, which may quote Webex's refusal to delete the room. */
   readonly secrets: readonly (string | undefined)[];
 }
 
-export function statusRoutes(services: StatusServices): express.Router {
-  const { button, store, settings, tokenMatches, streams } = services;
+/** Each button's page, under its own token; `closeStreams` ends every page's event streams, at shutdown. */
+export function statusRoutes(services: StatusServices): { readonly router: express.Router; readonly closeStreams: () => void } {
+  const pages = new Map(services.escalations.all.map((escalation) => [escalation, buttonPage(services, escalation)]));
+  const router = express.Router();
+  router.use('/status/:token', (req, res, next) => {
+    const escalation = services.escalations.find({ by: 'token', token: req.params.token });
+    if (escalation === undefined) next();
+    else pages.get(escalation)!.page(req, res, next);
+  });
+  return { router, closeStreams: () => pages.forEach(({ streams }) => streams.close()) };
+}
+
+function buttonPage(services: StatusServices, escalation: Escalation): { readonly page: express.Router; readonly streams: EventStreams } {
+  const { button, store, settings, outbox } = escalation;
+  const { escalations } = services;
+  // Each button's own streams: a page never hears of another button's presses.
+  const streams = new EventStreams();
   const view = (): StatusView => statusView(settings, store.current, button.dryRun, new Date());
   const broadcast = () => streams.send(() => statusEvent(view()));
   button.onPress(broadcast);
-  services.onChange(broadcast);
+  outbox.onChange(broadcast);
 
   const page = express.Router({ mergeParams: true });
   page.get('/', (req, res) => {
@@ -60,14 +67,15 @@ export function statusRoutes(services: StatusServices): express.Router {
   page.post('/press', jsonOnly, ...services.press);
   const jsonBody = [jsonOnly, express.json({ type: () => true, limit: '1kb' })];
   // "I'm on it" and "Resolved" from the page: in the press queue like every change, in the name typed there.
-  for (const [path, take] of [['/ack', button.acknowledge], ['/resolve', button.resolve]] as const) {
+  for (const [path, kind] of [['/ack', 'acknowledge'], ['/resolve', 'resolve']] as const) {
     page.post(path, ...jsonBody, async (req, res) => {
       const name = takerName(req.body);
       if (name === undefined) {
         res.status(400).json({ error: 'the body must be {"name": "<who takes it>"}, at most 80 characters, or empty' });
         return;
       }
-      const outcome = await take.call(button, { via: 'status page', name });
+      const outcome = await escalations.run({ by: 'token', token: req.params.token }, { kind, take: { via: 'status page', name } });
+      if (outcome === undefined) throw new Error('the button of this status page is gone');
       broadcast();
       res.status(outcome.changed ? 200 : 409).json(outcome.changed ? { changed: true, line: outcome.line } : outcome);
     });
@@ -78,18 +86,14 @@ export function statusRoutes(services: StatusServices): express.Router {
       res.status(400).json({ error: 'the body must be {"deleteRoom": true} or {"deleteRoom": false}' });
       return;
     }
-    const outcome = await button.reset({ deleteRoom });
+    const outcome = await escalations.run({ by: 'token', token: req.params.token }, { kind: 'reset', deleteRoom });
+    if (outcome === undefined) throw new Error('the button of this status page is gone');
     broadcast();
     const error = outcome.error === undefined ? {} : { error: scrubSecrets(outcome.error, services.secrets) };
     res.status(outcome.error === undefined ? 200 : 502).json({ reset: true, ...outcome, ...error });
   });
 
-  const router = express.Router();
-  router.use('/status/:token', (req, res, next) => {
-    if (tokenMatches(req.params.token)) page(req, res, next);
-    else next();
-  });
-  return router;
+  return { page, streams };
 }
 
 /** Who takes the escalation from the page: the name typed, or a plain description when none was. */

@@ -5,10 +5,12 @@ import { randomBytes } from 'node:crypto';
 import type { CardView } from '../core/card.ts';
 import type { Action } from '../core/plan.ts';
 import {
-  CHANNELS, INCIDENT_STATUSES, INITIAL_STATE, RECORD_KINDS, STATE_VERSION, type Acknowledgement, type BotState, type Channel, type Contact, type Incident, type OutboxEntry, type PressRecord, type RoomState,
+  CHANNELS, INCIDENT_STATUSES, INITIAL_STATE, RECORD_KINDS, STATE_VERSION, type Acknowledgement, type ButtonState, type Channel, type Contact, type Incident,
+  type OutboxEntry, type PressRecord, type RoomState, type SharedState, type StoredState,
 } from '../core/state.ts';
+import { LEGACY_BUTTON } from '../settings/types.ts';
 
-type Parsed = { readonly state: BotState; readonly problem?: undefined } | { readonly state?: undefined; readonly problem: string };
+type Parsed = { readonly state: StoredState; readonly problem?: undefined } | { readonly state?: undefined; readonly problem: string };
 type Json = Record<string, unknown>;
 
 class Refused extends Error {}
@@ -33,13 +35,32 @@ export function stateFromJson(value: unknown): Parsed {
   }
 }
 
-function stateOf(json: Json): BotState {
+/** Today's file (by button), or an older one: the state of settings.yaml's own button, with the bot's facts beside it. */
+function stateOf(json: Json): StoredState {
   const version = json.version ?? 1;
-  if (version !== 1 && version !== STATE_VERSION) throw new Refused(`version ${String(version)}, written by a newer bot`);
+  if (version !== 1 && version !== 2 && version !== STATE_VERSION) throw new Refused(`version ${String(version)}, written by a newer bot`);
+  if (version !== STATE_VERSION) return { version: STATE_VERSION, shared: sharedOf(json), buttons: { [LEGACY_BUTTON]: buttonOf(json, '') } };
+  const buttons = object(json.buttons ?? {}, 'buttons');
+  return {
+    version: STATE_VERSION,
+    shared: sharedOf(object(json.shared ?? {}, 'shared')),
+    buttons: Object.fromEntries(Object.entries(buttons).map(([name, value]) => [name, buttonOf(object(value, `buttons.${name}`), `buttons.${name}.`)])),
+  };
+}
+
+function sharedOf(json: Json): SharedState {
+  return {
+    sent: list(json.sent, 'sent').map((v) => string(v, 'sent')),
+    webhookSecret: optional(json.webhookSecret, (v) => string(v, 'webhookSecret')),
+  };
+}
+
+/** `where` prefixes the fields named in a refusal: `buttons.lobby.nextStep`. */
+function buttonOf(json: Json, where: string): ButtonState {
   const nextStep = json.nextStep;
-  if (!Number.isInteger(nextStep) || (nextStep as number) < 1) throw new Refused('nextStep is not a step number');
+  if (!Number.isInteger(nextStep) || (nextStep as number) < 1) throw new Refused(`${where}nextStep is not a step number`);
   const pressCount = json.pressCount;
-  if (!Number.isInteger(pressCount) || (pressCount as number) < 0) throw new Refused('pressCount is not a count');
+  if (!Number.isInteger(pressCount) || (pressCount as number) < 0) throw new Refused(`${where}pressCount is not a count`);
   return {
     ...INITIAL_STATE,
     nextStep: nextStep as number,
@@ -49,10 +70,8 @@ function stateOf(json: Json): BotState {
     // Version 1 kept an interrupted step as `pending`, without what each action was: it cannot be resumed safely.
     outbox: list(json.outbox, 'outbox').map(entry),
     history: list(json.history, 'history').map(record),
-    sent: list(json.sent, 'sent').map((v) => string(v, 'sent')),
     incident: optional(json.incident, incident),
     incidentCount: Number.isInteger(json.incidentCount) ? json.incidentCount as number : 0,
-    webhookSecret: optional(json.webhookSecret, (v) => string(v, 'webhookSecret')),
     lastHeard: optional(json.lastHeard, (v) => {
       const heard = object(v, 'lastHeard');
       return { at: isoDate(heard.at, 'lastHeard.at'), type: optional(heard.type, (t) => string(t, 'lastHeard.type')) };

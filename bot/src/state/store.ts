@@ -10,8 +10,9 @@
 import { closeSync, fdatasync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { INITIAL_STATE, type BotState } from '../core/state.ts';
+import { INITIAL_STORED, STATE_VERSION, type StoredState } from '../core/state.ts';
 import type { Environment } from '../settings/load.ts';
+import { ButtonStore } from './button-store.ts';
 import { changesBetween, replay } from './journal.ts';
 import { stateFromJson } from './parse-state.ts';
 
@@ -19,7 +20,7 @@ import { stateFromJson } from './parse-state.ts';
 export type Durability = 'power-loss' | 'process-crash';
 export type StateMode = 'live' | 'dry-run';
 
-type Change = (state: BotState) => BotState;
+type Change = (state: StoredState) => StoredState;
 
 /** The snapshot's field that names its generation (older snapshots have none, and no journal). */
 const GENERATION = 'journalGeneration';
@@ -29,7 +30,7 @@ const COMPACT_AT_BYTES = 512 * 1024;
 export class StateStore {
   readonly file: string;
   readonly journalFile: string;
-  private state: BotState;
+  private state: StoredState;
   private generation: number;
   /** The journal, opened for appending at the first change (and again after a failed append). */
   private journal: number | undefined;
@@ -63,8 +64,13 @@ export class StateStore {
     return store;
   }
 
-  get current(): BotState {
+  get current(): StoredState {
     return this.state;
+  }
+
+  /** One button's part of the state: its changes are journaled under its name. */
+  button(name: string): ButtonStore {
+    return new ButtonStore(this, name);
   }
 
   /** Why the last write failed, until a write succeeds again. */
@@ -206,7 +212,7 @@ function journalFile(file: string): string {
 }
 
 interface Saved {
-  readonly state: BotState;
+  readonly state: StoredState;
   readonly generation: number;
   readonly journalBytes: number;
   /** Write a fresh snapshot before the first change. */
@@ -217,7 +223,7 @@ interface Saved {
  * The state as the files in `directory` hold it, read without changing anything (for a look at the
  * rehearsal's state, and for tests); undefined when there is none, or none that can be used.
  */
-export function savedState(directory: string, mode: StateMode): BotState | undefined {
+export function savedState(directory: string, mode: StateMode): StoredState | undefined {
   const file = stateFile(directory, mode);
   const snapshot = readIfThere(file);
   if (snapshot === undefined && readIfThere(journalFile(file)) === undefined) return undefined;
@@ -239,7 +245,7 @@ function readSaved(file: string, warn: (message: string) => void): Saved {
   const aside = keepAside(file);
   const journal = readIfThere(journalFile(file)) === undefined ? '' : ` (its journal as ${keepAside(journalFile(file))})`;
   warn(`the state file ${file} could not be used (${saved.problem}); it was kept as ${aside}${journal} and the sequence starts at step 1`);
-  return { state: INITIAL_STATE, generation: 0, journalBytes: 0, compact: false };
+  return { state: INITIAL_STORED, generation: 0, journalBytes: 0, compact: false };
 }
 
 function readFiles(file: string, snapshot: string | undefined): (Saved & { readonly journalProblem?: string }) | { readonly problem: string } {
@@ -259,12 +265,15 @@ function readFiles(file: string, snapshot: string | undefined): (Saved & { reado
   const generation = olderBot ? 0 : (named as number | undefined) ?? 0;
   const journal = olderBot ? undefined : readIfThere(journalFile(file));
   const replayed = journal === undefined ? { applied: 0 } : replay(json, journal, generation);
-  if (snapshot === undefined && replayed.applied === 0) return { state: INITIAL_STATE, generation, journalBytes: 0, compact: journal !== undefined && journal !== '' };
+  // No snapshot yet: one of today's shape is written before the first change, so that a journal never stands
+  // without the snapshot that says its shape (a journal alone is the previous release's, read as its shape).
+  if (snapshot === undefined && replayed.applied === 0) return { state: INITIAL_STORED, generation, journalBytes: 0, compact: true };
   const parsed = stateFromJson(json);
   if (parsed.state === undefined) return { problem: replayed.applied > 0 ? `${parsed.problem}, after its journal` : parsed.problem };
   const journalBytes = journal === undefined ? 0 : Buffer.byteLength(journal);
   return {
-    state: parsed.state, generation, journalBytes, compact: olderBot || journalBytes > 0,
+    // A file of an older version is written afresh by button before any line follows it: its journal's paths are the old shape's.
+    state: parsed.state, generation, journalBytes, compact: snapshot === undefined || olderBot || journalBytes > 0 || json.version !== STATE_VERSION,
     ...(replayed.stopped === undefined || replayed.stopped.last ? {} : { journalProblem: replayed.stopped.why }),
   };
 }

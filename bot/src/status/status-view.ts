@@ -4,7 +4,7 @@
 
 import { outcomeLine } from '../core/contacts.ts';
 import { describeAction, planPress, type Action } from '../core/plan.ts';
-import type { Acknowledgement, ActionOutcome, BotState, Heard, IncidentStatus, PressRecord } from '../core/state.ts';
+import type { Acknowledgement, ActionOutcome, ButtonState, Heard, IncidentStatus, PressRecord } from '../core/state.ts';
 import type { DescribedRequest } from '../http/transport.ts';
 import type { Settings } from '../settings/types.ts';
 
@@ -98,7 +98,7 @@ export interface OutcomeView {
   readonly wouldSend?: readonly DescribedRequest[];
 }
 
-export function statusView(settings: Settings, state: BotState, dryRun: boolean, now: Date): StatusView {
+export function statusView(settings: Settings, state: ButtonState, dryRun: boolean, now: Date): StatusView {
   const plan = planPress(settings, state, now);
   return {
     dryRun,
@@ -130,7 +130,7 @@ export function statusView(settings: Settings, state: BotState, dryRun: boolean,
   };
 }
 
-function roomView(title: string, state: BotState, dryRun: boolean): RoomView {
+function roomView(title: string, state: ButtonState, dryRun: boolean): RoomView {
   if (state.room === undefined) return { kind: 'not created', title };
   const link = webexRoomLink(state.room.id);
   if (link === undefined && dryRun) return { kind: 'dry-run', title: state.room.title };
