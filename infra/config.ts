@@ -66,7 +66,9 @@ const SECRETS = {
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
-export function readConfig(source: ConfigSource, env: Environment, settings: Settings): DeployConfig {
+/** `buttons`: every button's settings (they share the Webex token and Twilio account of settings.yaml). */
+export function readConfig(source: ConfigSource, env: Environment, buttons: readonly Settings[]): DeployConfig {
+  const settings = buttons[0]!;
   const problems: string[] = [];
   const text = (key: string, fallback: string): string => source.get(key)?.trim() || fallback;
 
@@ -88,7 +90,7 @@ export function readConfig(source: ConfigSource, env: Environment, settings: Set
 
   const sshAllowedCidrs = parseCidrs(source.get('sshAllowedCidrs'), problems);
 
-  const needsTwilio = settings.steps.some((step) => step.sms !== undefined || step.call !== undefined);
+  const needsTwilio = buttons.some((button) => button.steps.some((step) => step.sms !== undefined || step.call !== undefined));
   const secret = (spec: SecretSpec, fromFile: string | undefined, needed: boolean): pulumi.Output<string> | string | undefined => {
     // A value written in settings.yaml travels with the file; no need to ask for it twice.
     if (fromFile !== undefined) return undefined;

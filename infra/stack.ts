@@ -3,7 +3,8 @@
 
 import path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
-import { loadSettings, SettingsError, type Environment } from '../bot/src/settings/load.ts';
+import { buttonToken as tokenOfButton } from '../bot/src/config/button-tokens.ts';
+import { loadBot, SettingsError, type Environment } from '../bot/src/settings/load.ts';
 import { ConfigError, readConfig, type ConfigSource, type DeployConfig } from './config.ts';
 import { LAYOUT, type CredentialName } from './layout.ts';
 import { Machine } from './machine.ts';
@@ -25,8 +26,14 @@ export interface StackOptions {
 }
 
 export interface StackOutputs {
-  readonly buttonUrl: pulumi.Output<string>;
-  readonly statusUrl: pulumi.Output<string>;
+  /** With settings.yaml's own sequence: its press URL and status page. */
+  readonly buttonUrl?: pulumi.Output<string>;
+  readonly statusUrl?: pulumi.Output<string>;
+  /** With a buttons/ folder: each button's press URL and status page (each with its own token), by name. */
+  readonly buttonUrls?: pulumi.Output<Record<string, string>>;
+  readonly statusUrls?: pulumi.Output<Record<string, string>>;
+  /** The page that lists every button, under BTTN_TOKEN. */
+  readonly buttonsUrl: pulumi.Output<string>;
   /** The reserved IP: what the URLs use; it survives a replacement of the droplet. */
   readonly ipv4: pulumi.Output<string>;
   readonly sshCommand: pulumi.Output<string>;
@@ -39,10 +46,10 @@ export async function stack(options: StackOptions): Promise<StackOutputs> {
 
   // Everything that can be wrong on the user's side is checked before the first resource exists.
   const settingsPath = path.resolve(options.projectDir, config.get('settings') ?? 'settings.yaml');
-  const settings = userError(() => loadSettings(settingsPath, {}));
-  const deploy = userError(() => readConfig(source, options.env ?? process.env, settings));
+  const bot = userError(() => loadBot(settingsPath, {}));
+  const deploy = userError(() => readConfig(source, options.env ?? process.env, bot.buttons));
   const bundlePath = await options.buildBundle();
-  const release = userError(() => collectRelease(settings, bundlePath));
+  const release = userError(() => collectRelease(bot, bundlePath));
 
   const name = `bttn-${pulumi.getStack().toLowerCase().replace(/[^a-z0-9-]/g, '-')}`;
   const { facts: machine } = new Machine(name, {
@@ -71,9 +78,15 @@ export async function stack(options: StackOptions): Promise<StackOutputs> {
   const base = pulumi.all([front, deployed.outsideCheck.stdout]).apply(([f]) => publicBaseUrl(f));
   const keyFile = `~/.ssh/${name}.key`;
   const knownHosts = `~/.ssh/${name}.known_hosts`;
+  // Each button's token is derived from BTTN_TOKEN as the bot derives it (the bot's own, alone, when there is one button).
+  const urls = (kind: 'press' | 'status') => pulumi.secret(pulumi.all([base, token]).apply(([url, secret]) =>
+    Object.fromEntries(bot.buttons.map(({ name }) => [name, `${url}/${kind}/${tokenOfButton(secret, name, bot.folder)}`]))));
   return {
-    buttonUrl: pulumi.secret(pulumi.interpolate`${base}/press/${token}`),
-    statusUrl: pulumi.secret(pulumi.interpolate`${base}/status/${token}`),
+    ...(bot.folder ? { buttonUrls: urls('press'), statusUrls: urls('status') } : {
+      buttonUrl: pulumi.secret(pulumi.interpolate`${base}/press/${token}`),
+      statusUrl: pulumi.secret(pulumi.interpolate`${base}/status/${token}`),
+    }),
+    buttonsUrl: pulumi.secret(pulumi.interpolate`${base}/buttons/${token}`),
     ipv4: machine.publicAddress,
     // Writes the stack's private key to ~/.ssh (mode 600) and the pinned host key beside it, then connects.
     // Through npm, from the project folder: the CLI from the `pulumi` npm package is not on PATH.

@@ -35,7 +35,7 @@ function source(values: Record<string, string>, secrets: Record<string, string> 
 
 function problems(values: Record<string, string>, secrets: Record<string, string> = { webexToken: 't' }, s = settings()): string[] {
   try {
-    readConfig(source(values, secrets), {}, s);
+    readConfig(source(values, secrets), {}, [s]);
     return [];
   } catch (error) {
     assert.ok(error instanceof ConfigError);
@@ -65,7 +65,7 @@ test('every problem is reported at once', () => {
 });
 
 test('defaults apply when nothing is set', () => {
-  const config = readConfig(source({}, { webexToken: 't' }), {}, settings());
+  const config = readConfig(source({}, { webexToken: 't' }), {}, [settings()]);
   assert.deepEqual(
     [config.region, config.size, config.image, config.nodeMajor, config.tls, config.domain, config.sshAllowedCidrs],
     ['fra1', 's-1vcpu-1gb', 'ubuntu-24-04-x64', 24, true, undefined, ['0.0.0.0/0', '::/0']],
@@ -73,8 +73,8 @@ test('defaults apply when nothing is set', () => {
 });
 
 test('SSH ranges may be a list set with --path or a comma-separated string', () => {
-  const fromList = readConfig(source({ sshAllowedCidrs: '["198.51.100.4/32","2001:db8::/48"]' }, { webexToken: 't' }), {}, settings());
-  const fromText = readConfig(source({ sshAllowedCidrs: '198.51.100.4/32, 2001:db8::/48' }, { webexToken: 't' }), {}, settings());
+  const fromList = readConfig(source({ sshAllowedCidrs: '["198.51.100.4/32","2001:db8::/48"]' }, { webexToken: 't' }), {}, [settings()]);
+  const fromText = readConfig(source({ sshAllowedCidrs: '198.51.100.4/32, 2001:db8::/48' }, { webexToken: 't' }), {}, [settings()]);
   assert.deepEqual(fromList.sshAllowedCidrs, ['198.51.100.4/32', '2001:db8::/48']);
   assert.deepEqual(fromText.sshAllowedCidrs, fromList.sshAllowedCidrs);
 });
@@ -94,16 +94,16 @@ test('Twilio credentials are required only when a step sends an SMS or makes a c
 });
 
 test('a secret written in settings.yaml is not asked for again', () => {
-  const config = readConfig(source({}, {}), {}, settings(SECRETS_IN_FILE));
+  const config = readConfig(source({}, {}), {}, [settings(SECRETS_IN_FILE)]);
   assert.deepEqual(config.secrets, { webexToken: undefined, twilioAccountSid: undefined, twilioAuthToken: undefined });
 });
 
 test('config wins over the environment, which stands in when config is missing', async () => {
   const env = { CISCO_SPARK_BTTN_BOT: 'from-env', TWILIO_ACCOUNT_SID: 'sid-env', TWILIO_AUTH_TOKEN: 'auth-env' };
-  const fromConfig = readConfig(source({}, { webexToken: 'from-config' }), env, settings());
+  const fromConfig = readConfig(source({}, { webexToken: 'from-config' }), env, [settings()]);
   const value = await new Promise((resolve) => pulumi.output(fromConfig.secrets.webexToken).apply(resolve));
   assert.equal(value, 'from-config');
-  const fromEnv = readConfig(source({}, {}), env, settings(SMS));
+  const fromEnv = readConfig(source({}, {}), env, [settings(SMS)]);
   assert.equal(fromEnv.secrets.webexToken, 'from-env');
   assert.equal(fromEnv.secrets.twilioAuthToken, 'auth-env');
 });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { buttonToken } from '../../bot/src/config/button-tokens.ts';
 import { loadSettings, SettingsError } from '../../bot/src/settings/load.ts';
 import {
   byType, DROPLET_IPV4, IPV4, isSecretInput, one, plain, runStack, sampleProject, SECRETS, type Registered, type StackRun,
@@ -96,7 +97,8 @@ test('buttonUrl and statusUrl are secret HTTPS URLs on the droplet address with 
   const match = /^https:\/\/203\.0\.113\.7\/press\/([A-Za-z0-9_-]{32})$/.exec(stack.outputs.buttonUrl);
   assert.ok(match, stack.outputs.buttonUrl);
   assert.equal(stack.outputs.statusUrl, `https://${IPV4}/status/${match[1]}`);
-  assert.deepEqual([...stack.secretOutputs].sort(), ['buttonUrl', 'sshPrivateKey', 'statusUrl']);
+  assert.deepEqual([...stack.secretOutputs].sort(), ['buttonUrl', 'buttonsUrl', 'sshPrivateKey', 'statusUrl']);
+  assert.equal(stack.outputs.buttonsUrl, `https://${IPV4}/buttons/${match[1]}`, 'one button: its token is the bot\'s');
   assert.equal(stack.outputs.ipv4, IPV4);
 });
 
@@ -176,6 +178,29 @@ test('the release chain waits for cloud-init, uploads, delivers credentials, res
     assert.ok(deps('bttn-dev-activate').includes(before), `activation waits for ${before}`);
   }
   assert.ok(deps('bttn-dev-health').includes('bttn-dev-activate'));
+});
+
+test('with a buttons/ folder, each button has its own secret press URL and status page, and its file goes up with the release', async () => {
+  const stack = await run({
+    projectDir: sampleProject({
+      'settings.yaml': 'twilio:\n  customer_service_number: "+33644606827"\n',
+      'buttons/lobby.yaml': 'webex:\n  room: "Lobby"\nbt.tn:\n  - markdown: "Lobby"\n    file: ../files/dashboard.png\n',
+      'buttons/lab.yaml': 'webex:\n  room: "Lab"\nbt.tn:\n  - sms: { message: "Lab", to: "+352691496401" }\n',
+    }),
+  });
+  const botToken = stack.outputs.buttonsUrl.split('/').pop()!;
+  const press = stack.outputs.buttonUrls as unknown as Record<string, string>;
+  const status = stack.outputs.statusUrls as unknown as Record<string, string>;
+  assert.deepEqual(Object.keys(press).sort(), ['lab', 'lobby']);
+  for (const name of ['lab', 'lobby']) {
+    assert.equal(press[name], `https://${IPV4}/press/${buttonToken(botToken, name, true)}`);
+    assert.equal(status[name], `https://${IPV4}/status/${buttonToken(botToken, name, true)}`);
+  }
+  assert.notEqual(press.lab, press.lobby);
+  assert.ok(!press.lab!.includes(botToken), 'no button URL carries the bot\'s token');
+  assert.deepEqual([...stack.secretOutputs].sort(), ['buttonUrls', 'buttonsUrl', 'sshPrivateKey', 'statusUrls']);
+  const uploads = byType(stack, COPY).map((r) => r.name).sort();
+  assert.deepEqual(uploads, ['bttn-dev-upload-bot.cjs', 'bttn-dev-upload-buttons/lab.yaml', 'bttn-dev-upload-buttons/lobby.yaml', 'bttn-dev-upload-files/dashboard.png', 'bttn-dev-upload-settings.yaml']);
 });
 
 test('the health check asks the public URL and reports the journals of Caddy and the bot on failure', async () => {

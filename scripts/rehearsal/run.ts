@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { fetch as undiciFetch } from 'undici';
-import { loadSettings } from '../../bot/src/settings/load.ts';
+import { loadBot } from '../../bot/src/settings/load.ts';
 import { startFakeTwilio } from '../../bot/test/fakes/twilio.ts';
 import { startFakeWebex } from '../../bot/test/fakes/webex.ts';
 import { seedSettings, TEST_TOKENS, workspace } from '../../bot/test/support/bot-process.ts';
@@ -93,7 +93,7 @@ try {
 function release(settingsText: string, bundle = input.bundle): Release {
   const folder = workspace(settingsText);
   copyFileSync(bundle, path.join(folder, 'bot.cjs'));
-  return collectRelease(loadSettings(path.join(folder, 'settings.yaml'), {}), path.join(folder, 'bot.cjs'));
+  return collectRelease(loadBot(path.join(folder, 'settings.yaml'), {}), path.join(folder, 'bot.cjs'));
 }
 
 function stepsFor(r: Release): ReleaseSteps {

@@ -7,7 +7,7 @@
 // by the crash is left out. Dry-run and live runs keep separate files, so a rehearsal never leaks into the
 // real escalation.
 
-import { closeSync, fdatasync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, truncateSync, writeSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { INITIAL_STORED, STATE_VERSION, type StoredState } from '../core/state.ts';
@@ -196,8 +196,9 @@ export class StateStore {
     }
     this.generation = generation;
     // The journal's lines are stale now (another generation); emptying it only saves reading them.
-    this.journal ??= openSync(this.journalFile, 'a', 0o600);
-    ftruncateSync(this.journal, 0);
+    // The journal is opened by the first change, not here: a state folder gone since the start shows there.
+    if (this.journal !== undefined) ftruncateSync(this.journal, 0);
+    else emptyIfThere(this.journalFile);
     this.journalBytes = 0;
     this.unsynced = false;
   }
@@ -276,6 +277,14 @@ function readFiles(file: string, snapshot: string | undefined): (Saved & { reado
     state: parsed.state, generation, journalBytes, compact: snapshot === undefined || olderBot || journalBytes > 0 || json.version !== STATE_VERSION,
     ...(replayed.stopped === undefined || replayed.stopped.last ? {} : { journalProblem: replayed.stopped.why }),
   };
+}
+
+function emptyIfThere(file: string): void {
+  try {
+    truncateSync(file, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
 }
 
 function keepAside(file: string): string {

@@ -2,7 +2,7 @@
 // user runs it, and talks to it over HTTP. Tests use this rather than calling our functions.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -56,12 +56,22 @@ export interface StartOptions {
   readonly nodeFlags?: readonly string[];
 }
 
-/** A fresh folder with the given settings text (default: the 2016 seed, unchanged) and a copy of files/. */
-export function workspace(settings?: string): string {
+/** settings.yaml's text, or that and a buttons/ folder: one file per button, by name. */
+export type Workspace = string | { readonly settings: string; readonly buttons: Readonly<Record<string, string>> };
+
+/** A fresh folder with the given settings (default: the 2016 seed, unchanged) and a copy of files/. */
+export function workspace(settings?: Workspace): string {
   const folder = mkdtempSync(path.join(tmpdir(), 'bttn-'));
   cpSync(path.join(repoRoot, 'files'), path.join(folder, 'files'), { recursive: true });
-  if (settings === undefined) cpSync(seedSettings, path.join(folder, 'settings.yaml'));
-  else writeFileSync(path.join(folder, 'settings.yaml'), settings);
+  if (settings === undefined) {
+    cpSync(seedSettings, path.join(folder, 'settings.yaml'));
+  } else if (typeof settings === 'string') {
+    writeFileSync(path.join(folder, 'settings.yaml'), settings);
+  } else {
+    writeFileSync(path.join(folder, 'settings.yaml'), settings.settings);
+    mkdirSync(path.join(folder, 'buttons'));
+    for (const [name, text] of Object.entries(settings.buttons)) writeFileSync(path.join(folder, 'buttons', `${name}.yaml`), text);
+  }
   return folder;
 }
 

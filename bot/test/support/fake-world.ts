@@ -4,18 +4,18 @@
 import { after, beforeEach } from 'node:test';
 import { startFakeTwilio, type FakeTwilio } from '../fakes/twilio.ts';
 import { startFakeWebex, type FakeWebex } from '../fakes/webex.ts';
-import { liveEnv, startBot, TEST_TOKENS, workspace, type BotProcess } from './bot-process.ts';
+import { liveEnv, startBot, TEST_TOKENS, workspace, type BotProcess, type Workspace } from './bot-process.ts';
 
 export interface FakeWorld {
   readonly webex: FakeWebex;
   readonly twilio: FakeTwilio;
   /** The real bot on these settings (default: the file's own), live against the fakes; `stateDirectory` to restart on a state. */
-  bot(settings?: string, env?: Record<string, string>, stateDirectory?: string): Promise<BotProcess>;
+  bot(settings?: Workspace, env?: Record<string, string>, stateDirectory?: string): Promise<BotProcess>;
   /** A bot started otherwise (in dry-run, say), stopped after the test like the others. */
   track(bot: BotProcess): BotProcess;
 }
 
-export async function fakeWorld(defaultSettings: string): Promise<FakeWorld> {
+export async function fakeWorld(defaultSettings: Workspace): Promise<FakeWorld> {
   const webex = await startFakeWebex({ token: TEST_TOKENS.webex });
   const twilio = await startFakeTwilio({ accountSid: TEST_TOKENS.accountSid, authToken: TEST_TOKENS.authToken });
   const running: BotProcess[] = [];
