@@ -69,7 +69,7 @@ export class Button {
    * Not in the press queue: the change is journaled at once and answered, whatever a running press waits
    * for; the room's notice and the new card follow through the outbox.
    */
-  acknowledge(take: Take): Promise<IncidentOutcome> {
+  private acknowledge(take: Take): Promise<IncidentOutcome> {
     return this.changeIncident('acknowledged', take, (state, who, at) => acknowledge(this.services.settings, state, who, at));
   }
 
@@ -77,7 +77,7 @@ export class Button {
    * What Twilio's status callback says of an SMS or a call of this escalation: journaled with the room's
    * line when it settles what happened. A call nobody (or a machine) answered brings the next step forward.
    */
-  async reported(report: StatusReport): Promise<void> {
+  private async reported(report: StatusReport): Promise<void> {
     const { store, now, log } = this.services;
     const at = now();
     const first = reported(store.current, report, at);
@@ -92,7 +92,7 @@ export class Button {
   }
 
   /** The escalation is over: back to step 1 (the room stays), and the next press starts a new one. Answered at once, as acknowledge. */
-  resolve(take: Take): Promise<IncidentOutcome> {
+  private resolve(take: Take): Promise<IncidentOutcome> {
     return this.changeIncident('resolved', take, resolve);
   }
 
@@ -101,7 +101,7 @@ export class Button {
    * life. An event whose id was handled already (bt.tn repeating itself, before or after a restart) is
    * answered with what handled it, and runs nothing.
    */
-  handle(event: ButtonEvent): Promise<EventAnswer> {
+  private handle(event: ButtonEvent): Promise<EventAnswer> {
     return event.eid === undefined ? this.dispatch(event) : this.once(event.eid, () => this.dispatch(event), handledBy);
   }
 
@@ -109,7 +109,7 @@ export class Button {
    * A command given in the bot's room ("@Bot status"), answered in the command's thread. Handled once per
    * message, as a button's event; a message from outside the bot's room changes nothing and gets no answer.
    */
-  command(message: CommandMessage): Promise<unknown> {
+  private command(message: CommandMessage): Promise<unknown> {
     return this.once(message.messageId, () => this.runCommand(message), (by) => by);
   }
 
@@ -139,7 +139,7 @@ export class Button {
    * Starts the sequence again at step 1, in turn with the presses so it never races one; the history stays.
    * With `deleteRoom`, the room goes too, so the next press creates it again and invites everyone.
    */
-  reset({ deleteRoom }: { deleteRoom: boolean }): Promise<ResetOutcome> {
+  private reset({ deleteRoom }: { deleteRoom: boolean }): Promise<ResetOutcome> {
     return this.enqueue(() => this.runReset(deleteRoom), true);
   }
 
