@@ -2,18 +2,20 @@
 // All problems are collected, each with file, line, column, key path and what was expected, so a
 // non-developer fixes the file in one go. Used by the bot at start, `npm run check` and the deployment.
 
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {
-  LineCounter, parseDocument, visit, isMap, isPair, isScalar, isSeq, type Document, type Node, type Scalar, type YAMLError,
+  LineCounter, parseDocument, visit, isMap, isPair, isScalar, isSeq, type Document, type Node, type Scalar, type YAMLError, type YAMLMap,
 } from 'yaml';
+import type { GestureAction } from '../core/button-event.ts';
 import { ESCALATION_ID_LENGTH } from '../core/card.ts';
 import { roomMessageFor, WEBEX_FILE_MAX_BYTES, WEBEX_MESSAGE_MAX_BYTES } from '../core/room-message.ts';
 import { callTwiml, characterXmlRefuses, gatherActionUrl, TWIML_MAX_CHARACTERS } from '../core/twiml.ts';
 import { tooDeep } from './nesting.ts';
 import { toE164 } from './phone.ts';
 import {
-  CALL, ESCALATE_AFTER, MAX_STEPS, SHORTEST_WAIT_MS, namesOf, SERVER, SETTINGS, SMS, SMS_MAX_CHARACTERS, STEP, TWILIO, WEBEX, type NumberRange,
+  BUTTON, BUTTON_WEBEX, CALL, ESCALATE_AFTER, MAX_STEPS, SHARED, SHARED_WEBEX, SHORTEST_WAIT_MS, SERVER, SETTINGS, SMS, SMS_MAX_CHARACTERS,
+  STEP, TWILIO, WEBEX, type Mapping, type NumberRange,
 } from './shape.ts';
 import { closest } from './suggest.ts';
 import { checkVoice } from './voice.ts';
@@ -33,20 +35,24 @@ export class SettingsError extends Error {
   }
 }
 
-/** The report a person reads: one line per problem, then what to do. */
+/**
+ * The report a person reads: what to do, then one line per problem. Problems in several files (settings.yaml
+ * and its buttons) come file by file, and the first line names the files, relative to `file`'s folder.
+ */
 export function formatIssues(file: string, issues: readonly SettingsIssue[]): string {
   const lines = issues.map((i) => `${i.file}:${i.line}:${i.column}  ${i.path ? `${i.path}: ` : ''}${i.message}`);
   const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
-  return `${file} has ${count}; fix ${issues.length === 1 ? 'it' : 'them'} and try again:\n${lines.join('\n')}`;
+  const files = [...new Set(issues.map((issue) => issue.file))];
+  const where = files.length <= 1 ? `${files[0] ?? file} has ${count}`
+    : `${count} in ${files.length} files (${files.map((one) => path.relative(path.dirname(file), one)).join(', ')})`;
+  return `${where}; fix ${issues.length === 1 ? 'it' : 'them'} and try again:\n${lines.join('\n')}`;
 }
 
 /** Loads and validates a settings file; throws SettingsError listing every problem found. */
 export function loadSettings(file: string, env: Environment = process.env): Settings {
   const reader = new Reader(file, readSource(file));
-  const settings = reader.read(env);
-  if (reader.issues.length > 0 || settings === undefined) {
-    throw new SettingsError(file, [...reader.issues].sort((a, b) => a.line - b.line || a.column - b.column));
-  }
+  const settings = reader.readSettings(env);
+  if (reader.issues.length > 0 || settings === undefined) throw new SettingsError(file, inFileOrder(reader.issues));
   return settings;
 }
 
@@ -55,8 +61,78 @@ export function loadSettings(file: string, env: Environment = process.env): Sett
  * each; throws SettingsError listing every problem of every file.
  */
 export function loadBot(file: string, env: Environment = process.env): BotSettings {
-  const settings = loadSettings(file, env);
-  return { sourcePath: settings.sourcePath, buttons: [settings], folder: false };
+  const buttonFiles = buttonFilesBeside(file);
+  if (buttonFiles.length === 0) {
+    const settings = loadSettings(file, env);
+    return { sourcePath: settings.sourcePath, buttons: [settings], folder: false };
+  }
+  const issues: SettingsIssue[] = [];
+  const shared = reading(file, issues, (reader) => reader.readShared(env))
+    // Unreadable, settings.yaml says nothing about its sender: no button is told it lacks one.
+    ?? { ...new Reader(file, '{}').readShared(env)!, senderWritten: true };
+  const names = new Map<string, string>();
+  const rooms = new Map<string, string>();
+  const buttons: Settings[] = [];
+  for (const buttonFile of buttonFiles) {
+    const name = path.basename(buttonFile, path.extname(buttonFile));
+    const at = (message: string) => issues.push({ file: buttonFile, line: 1, column: 1, path: '', message });
+    if (!BUTTON_NAME.test(name)) {
+      at(`"${name}" cannot name a button: a name is 1 to 40 lower-case letters, digits, \`-\` and \`_\`, starting with a letter or a digit (it goes in web addresses); rename the file`);
+    }
+    const first = names.get(name);
+    if (first !== undefined) at(`names the button "${name}", as ${path.basename(first)} does; keep one of the two files`);
+    else names.set(name, buttonFile);
+    const button = reading(buttonFile, issues, (reader) => {
+      const settings = reader.readButton(name, shared);
+      // A second file of the same name is one mistake, already said: its room is no second one.
+      if (settings === undefined || first !== undefined) return settings;
+      const owner = rooms.get(settings.webex.room);
+      if (owner === undefined) rooms.set(settings.webex.room, name);
+      else reader.reportRoom(`the room "${settings.webex.room}" is already button "${owner}"'s; a command typed in a room finds its button by the room, so give each button a room of its own`);
+      return settings;
+    });
+    if (button !== undefined) buttons.push(button);
+  }
+  if (issues.length > 0) throw new SettingsError(file, issues);
+  return { sourcePath: path.resolve(file), buttons, folder: true };
+}
+
+/** Button names go in web addresses and state keys. */
+const BUTTON_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+
+/** The button files of the buttons/ folder beside `file`, in the order of their names; none without the folder. */
+function buttonFilesBeside(file: string): string[] {
+  const folder = path.join(path.dirname(file), 'buttons');
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => /\.ya?ml$/.test(name) && statSync(path.join(folder, name), { throwIfNoEntry: false })?.isFile())
+    .map((name) => ({ name, button: path.basename(name, path.extname(name)) }))
+    .sort((a, b) => (a.button === b.button ? (a.name < b.name ? -1 : 1) : a.button < b.button ? -1 : 1))
+    .map(({ name }) => path.join(folder, name));
+}
+
+/** What `read` returns from `file`, its problems added to `issues` in file order. */
+function reading<T>(file: string, issues: SettingsIssue[], read: (reader: Reader) => T | undefined): T | undefined {
+  let reader: Reader;
+  try {
+    reader = new Reader(file, readSource(file));
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error;
+    issues.push(...error.issues);
+    return undefined;
+  }
+  const result = read(reader);
+  issues.push(...inFileOrder(reader.issues));
+  return reader.issues.length > 0 ? undefined : result;
+}
+
+function inFileOrder(issues: readonly SettingsIssue[]): SettingsIssue[] {
+  return [...issues].sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
 /** Far above any real sequence; a bigger file is not a settings file, and is not parsed at all. */
@@ -96,13 +172,29 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 };
 
-/** Keys a user may write in one mapping: canonical name → names accepted for it. */
-type KeySpec = Readonly<Record<string, readonly string[]>>;
-const KEYS = {
-  settings: namesOf(SETTINGS), webex: namesOf(WEBEX), twilio: namesOf(TWILIO), server: namesOf(SERVER),
-  step: namesOf(STEP), sms: namesOf(SMS), call: namesOf(CALL),
-} as const;
 interface Entry { readonly key: Node; readonly value: Node | null; readonly path: string }
+
+/** What settings.yaml gives every button. */
+export interface Shared {
+  readonly twilio: TwilioSettings;
+  readonly server: ServerSettings;
+  readonly token: string | undefined;
+  /** A sender is written under `twilio:` (a wrong one is reported there): SMS and calls need none of their own. */
+  readonly senderWritten: boolean;
+  readonly publicUrl: string | undefined;
+  /** The defaults of what a button may set for itself. */
+  readonly own: ButtonOwn;
+}
+
+/** What a button may set for itself; undefined: not written. */
+interface ButtonOwn extends StepTimes {
+  readonly resetMinutes: number | undefined;
+  readonly longPress: GestureAction | undefined;
+  readonly doublePress: GestureAction | undefined;
+}
+
+/** A mapping read: its node, and its keys by the validator's name. */
+interface Top { readonly root: YAMLMap; readonly keys: Map<string, Entry> }
 
 class Reader {
   readonly issues: SettingsIssue[] = [];
@@ -119,6 +211,8 @@ class Reader {
   private readonly withoutSender: Entry[] = [];
   /** With a public URL, a call also asks "Press 1" and carries the URL of its answer: the check measures that. */
   private publicUrl: string | undefined;
+  /** Where the room is written, for a room two buttons claim. */
+  private room: Entry | undefined;
 
   constructor(file: string, source: string) {
     this.file = file;
@@ -129,7 +223,48 @@ class Reader {
     for (let end = source.indexOf('\n'); end !== -1; end = source.indexOf('\n', end + 1)) this.lines.addNewLine(end + 1);
   }
 
-  read(env: Environment): Settings | undefined {
+  /** settings.yaml with its own `bt.tn:` sequence: the one button, LEGACY_BUTTON. */
+  readSettings(env: Environment): Settings | undefined {
+    const top = this.top(SETTINGS, 'expected the settings: keys such as `bt.tn:`, `webex:`, `twilio:` and `server:`');
+    if (top === undefined) return undefined;
+    const webex = top.keys.get('webex');
+    const webexKeys = this.section(webex, WEBEX);
+    return this.button(LEGACY_BUTTON, top, webex, webexKeys, this.shared(top.keys, webexKeys, env));
+  }
+
+  /** settings.yaml beside a buttons/ folder: what the buttons share. */
+  readShared(env: Environment): Shared | undefined {
+    const top = this.top(SHARED, 'expected the settings the buttons share: keys such as `webex:`, `twilio:` and `server:`');
+    return top === undefined ? undefined : this.shared(top.keys, this.section(top.keys.get('webex'), SHARED_WEBEX), env);
+  }
+
+  /** One buttons/<name>.yaml, with what settings.yaml gives every button. */
+  readButton(name: string, shared: Shared): Settings | undefined {
+    const top = this.top(BUTTON, 'expected a button: keys such as `bt.tn:` and `webex:`');
+    if (top === undefined) return undefined;
+    const own = this.own(top.keys);
+    const inherited = shared.own;
+    const webex = top.keys.get('webex');
+    return this.button(name, top, webex, this.section(webex, BUTTON_WEBEX), {
+      ...shared,
+      own: {
+        resetMinutes: own.resetMinutes ?? inherited.resetMinutes,
+        escalateAfter: own.escalateAfter ?? inherited.escalateAfter,
+        ackTimeout: own.ackTimeout ?? inherited.ackTimeout,
+        longPress: own.longPress ?? inherited.longPress,
+        doublePress: own.doublePress ?? inherited.doublePress,
+      },
+    });
+  }
+
+  /** Refuses the room of the button just read, at its line. */
+  reportRoom(message: string): void {
+    const room = this.room;
+    if (room !== undefined) this.report(room.value, room.path, message);
+  }
+
+  /** The file parsed, as a mapping of `shape`'s keys; undefined (reported) when it is not YAML or not a mapping. */
+  private top(shape: Mapping, notMapping: string): Top | undefined {
     const deep = tooDeep(this.source, MAX_NESTING);
     if (deep !== undefined) {
       this.reportAt(deep, '', `lists and keys are nested more than ${MAX_NESTING} levels deep from here; settings need far fewer: check the brackets and the indentation`);
@@ -146,35 +281,62 @@ class Reader {
     if (this.aliases(doc)) return undefined;
     const root = doc.contents;
     if (!isMap(root)) {
-      this.report(root, '', 'expected the settings: keys such as `bt.tn:`, `webex:`, `twilio:` and `server:`');
+      this.report(root, '', notMapping);
       return undefined;
     }
-    const top = this.entries(root, '', KEYS.settings);
+    return { root, keys: this.entries(root, '', shape) };
+  }
+
+  /** The keys of a section, none when it is not written. */
+  private section(entry: Entry | undefined, shape: Mapping): Map<string, Entry> {
+    return entry === undefined ? new Map<string, Entry>() : this.entries(entry.value, entry.path, shape);
+  }
+
+  /** Twilio, the server and the Webex token, from settings.yaml's keys; `top`'s own keys are the defaults of every button. */
+  private shared(top: ReadonlyMap<string, Entry>, webexKeys: ReadonlyMap<string, Entry>, env: Environment): Shared {
     const twilioEntry = top.get('twilio');
-    const twilio = this.twilio(twilioEntry, env);
-    const webex = this.webex(top.get('webex'), root, env);
-    const server = this.server(top.get('server'));
-    this.publicUrl = env.BTTN_PUBLIC_URL || server.url;
-    const resetMinutes = this.number(top.get('reset'), SETTINGS.keys.reset.value.range);
-    const senderWritten = twilioEntry !== undefined && this.mentioned.has(join(twilioEntry.path, 'from'));
-    const escalateAfter = this.minutesOrNever(top.get('escalate_after'));
-    const ackTimeout = this.minutesOrNever(top.get('ack_timeout'));
-    const steps = this.steps(top.get('bt.tn'), root, senderWritten, { escalateAfter, ackTimeout });
-    const gestures = {
-      'long press': this.choice(top.get('long_press'), SETTINGS.keys.long_press.value),
-      'double press': this.choice(top.get('double_press'), SETTINGS.keys.double_press.value),
+    const twilio = this.twilio(this.section(twilioEntry, TWILIO), env);
+    const server = this.server(this.section(top.get('server'), SERVER));
+    return {
+      twilio,
+      server,
+      token: this.text(webexKeys.get('token')) ?? WEBEX_TOKEN_ENV.map((name) => env[name]).find((value) => value),
+      senderWritten: twilioEntry !== undefined && this.mentioned.has(join(twilioEntry.path, 'from')),
+      publicUrl: env.BTTN_PUBLIC_URL || server.url,
+      own: this.own(top),
     };
+  }
+
+  private own(top: ReadonlyMap<string, Entry>): ButtonOwn {
+    return {
+      resetMinutes: this.number(top.get('reset'), SETTINGS.keys.reset.value.range),
+      escalateAfter: this.minutesOrNever(top.get('escalate_after')),
+      ackTimeout: this.minutesOrNever(top.get('ack_timeout')),
+      longPress: this.choice(top.get('long_press'), SETTINGS.keys.long_press.value),
+      doublePress: this.choice(top.get('double_press'), SETTINGS.keys.double_press.value),
+    };
+  }
+
+  /** One button: its sequence and room from `top`, the rest from `shared`. */
+  private button(name: string, top: Top, webexEntry: Entry | undefined, webexKeys: ReadonlyMap<string, Entry>, shared: Shared): Settings | undefined {
+    this.publicUrl = shared.publicUrl;
+    const webex = this.webex(webexEntry, webexKeys, top.root, shared.token);
+    const steps = this.steps(top.keys.get('bt.tn'), top.root, shared.senderWritten, shared.own);
     this.reportWithoutSender();
     if (webex === undefined || steps === undefined) return undefined;
+    const { resetMinutes, longPress, doublePress } = shared.own;
     return {
-      name: LEGACY_BUTTON,
+      name,
       sourcePath: path.resolve(this.file),
       steps,
       webex,
-      twilio,
-      server,
+      twilio: shared.twilio,
+      server: shared.server,
       resetAfterMs: resetMinutes === undefined ? undefined : resetMinutes * 60_000,
-      gestures,
+      gestures: {
+        'long press': longPress ?? SETTINGS.keys.long_press.value.default,
+        'double press': doublePress ?? SETTINGS.keys.double_press.value.default,
+      },
     };
   }
 
@@ -199,14 +361,14 @@ class Reader {
     return this.issues.length > before;
   }
 
-  private webex(entry: Entry | undefined, root: Node, env: Environment): WebexSettings | undefined {
+  private webex(entry: Entry | undefined, keys: ReadonlyMap<string, Entry>, root: Node, token: string | undefined): WebexSettings | undefined {
     if (entry === undefined) {
       if (!this.mentioned.has('webex')) {
         this.report(root, '', 'missing `webex:` (or `spark:`), the section with the `room:` to use, e.g. `webex: { room: "My demo room" }`');
       }
       return undefined;
     }
-    const keys = this.entries(entry.value, entry.path, KEYS.webex);
+    this.room = keys.get('room');
     const room = keys.has('room') ? this.text(keys.get('room'))
       : isMap(entry.value) ? this.missing(entry, 'room', 'the title of the Webex room, e.g. `room: "Green Power Demonstration"`') : undefined;
     const people = (key: 'moderators' | 'participants') => this.list(keys.get(key)).flatMap((item) => {
@@ -220,12 +382,10 @@ class Reader {
     });
     const moderators = people('moderators');
     const participants = people('participants');
-    const token = this.text(keys.get('token')) ?? WEBEX_TOKEN_ENV.map((name) => env[name]).find((value) => value);
     return room === undefined ? undefined : { room, moderators, participants, token };
   }
 
-  private twilio(entry: Entry | undefined, env: Environment): TwilioSettings {
-    const keys = entry === undefined ? new Map<string, Entry>() : this.entries(entry.value, entry.path, KEYS.twilio);
+  private twilio(keys: ReadonlyMap<string, Entry>, env: Environment): TwilioSettings {
     return {
       from: this.phone(keys.get('from')),
       accountSid: this.text(keys.get('accountSid')) ?? (env.TWILIO_ACCOUNT_SID || undefined),
@@ -233,8 +393,7 @@ class Reader {
     };
   }
 
-  private server(entry: Entry | undefined): ServerSettings {
-    const keys = entry === undefined ? new Map<string, Entry>() : this.entries(entry.value, entry.path, KEYS.server);
+  private server(keys: ReadonlyMap<string, Entry>): ServerSettings {
     const url = this.text(keys.get('url'));
     const urlEntry = keys.get('url');
     if (url !== undefined && urlEntry !== undefined && !/^https?:\/\/[^\s/]+/.test(url)) {
@@ -271,7 +430,7 @@ class Reader {
   }
 
   private step(node: Node | null, where: string, number: number, senderWritten: boolean, defaults: StepTimes): Step {
-    const keys = this.entries(node, where, KEYS.step);
+    const keys = this.entries(node, where, STEP);
     const markdown = this.text(keys.get('markdown'));
     const text = this.text(keys.get('text'));
     const both = keys.get('text');
@@ -368,7 +527,7 @@ class Reader {
 
   private sms(entry: Entry | undefined, senderWritten: boolean): Sms | undefined {
     if (entry === undefined) return undefined;
-    const fields = this.fields(entry, KEYS.sms);
+    const fields = this.fields(entry, SMS);
     if (fields === undefined) return undefined;
     const bodyEntry = fields.get('message')[0];
     const body = bodyEntry ? this.text(bodyEntry) : this.missing(entry, 'message', 'the text of the SMS, e.g. `message: "Check Webex"`');
@@ -384,7 +543,7 @@ class Reader {
 
   private call(entry: Entry | undefined, senderWritten: boolean): Call | undefined {
     if (entry === undefined) return undefined;
-    const fields = this.fields(entry, KEYS.call);
+    const fields = this.fields(entry, CALL);
     if (fields === undefined) return undefined;
     const sayEntry = fields.get('say')[0];
     const say = sayEntry ? this.text(sayEntry) : this.missing(entry, 'say', 'the sentence spoken on the call, e.g. `say: "Please check Webex"`');
@@ -425,7 +584,7 @@ class Reader {
    * (`- message: ...`, `- number: ...`) or today's mapping (`message: ...`, `to: [...]`).
    * Undefined, once reported, when it is neither.
    */
-  private fields(entry: Entry, spec: KeySpec): { get(name: string): Entry[] } | undefined {
+  private fields(entry: Entry, shape: Mapping): { get(name: string): Entry[] } | undefined {
     const found = new Map<string, Entry[]>();
     const add = (map: Map<string, Entry>) => {
       for (const [name, field] of map) found.set(name, [...(found.get(name) ?? []), ...this.list(field)]);
@@ -434,17 +593,17 @@ class Reader {
       entry.value.items.forEach((item, index) => {
         const itemPath = `${entry.path}[${index}]`;
         if (!isMap(item) || item.items.length !== 1) {
-          this.report(item as Node, itemPath, `expected one \`key: value\` per item, with key ${Object.values(spec).map((names) => `\`${names[0]}\``).join(', ')}`);
+          this.report(item as Node, itemPath, `expected one \`key: value\` per item, with key ${firstNames(shape).map((name) => `\`${name}\``).join(', ')}`);
           return;
         }
-        add(this.entries(item, itemPath, spec, entry.path));
+        add(this.entries(item, itemPath, shape, entry.path));
       });
     } else {
       if (!isMap(entry.value)) {
-        this.entries(entry.value, entry.path, spec);
+        this.entries(entry.value, entry.path, shape);
         return undefined;
       }
-      add(this.entries(entry.value, entry.path, spec));
+      add(this.entries(entry.value, entry.path, shape));
     }
     return { get: (name) => found.get(name) ?? [] };
   }
@@ -479,26 +638,34 @@ class Reader {
   }
 
   /**
-   * Entries of a mapping keyed by canonical name; reports what is not a mapping, unknown keys and repeats.
+   * Entries of a mapping keyed by canonical name; reports what is not a mapping, unknown keys, keys that
+   * belong in another file and repeats.
    * `scope` is the path under which keys are remembered as written (the `sms:` of a 2016 list item).
    */
-  private entries(node: Node | null, where: string, spec: KeySpec, scope = where): Map<string, Entry> {
+  private entries(node: Node | null, where: string, shape: Mapping, scope = where): Map<string, Entry> {
     const result = new Map<string, Entry>();
     if (!isMap(node)) {
-      const known = Object.values(spec).map((names) => `\`${names[0]}\``).join(', ');
+      const known = firstNames(shape).map((name) => `\`${name}\``).join(', ');
       this.report(node, where, `expected keys such as ${known}`);
       return result;
     }
     const byName = new Map<string, string>();
-    for (const [canonical, names] of Object.entries(spec)) for (const name of names) byName.set(name, canonical);
+    for (const [canonical, key] of Object.entries(shape.keys)) for (const name of key.names) byName.set(name, canonical);
+    const elsewhere = new Map<string, string>();
+    for (const other of Object.values(shape.elsewhere ?? {})) for (const name of other.names) elsewhere.set(name, other.reason);
     for (const pair of node.items) {
       const key = pair.key as Node;
       const name = isScalar(key) ? String(key.value) : String(key);
       const keyPath = join(where, name);
       const canonical = byName.get(name);
+      const reason = elsewhere.get(name);
+      if (reason !== undefined) {
+        this.report(key, keyPath, `\`${name}\` ${reason}`);
+        continue;
+      }
       if (canonical === undefined) {
         const suggestion = closest(name, [...byName.keys()]);
-        const known = Object.values(spec).map((names) => names[0]).join(', ');
+        const known = firstNames(shape).join(', ');
         if (suggestion !== undefined) this.mentioned.add(join(scope, byName.get(suggestion)!));
         this.report(key, keyPath, `unknown key \`${name}\`${suggestion ? `; did you mean \`${suggestion}\`?` : ''} (known here: ${known})`);
         continue;
@@ -553,9 +720,9 @@ class Reader {
     return value;
   }
 
-  /** One of the words `rule` allows, else its default (after reporting the word, with the one it looks like). */
-  private choice<T extends string>(entry: Entry | undefined, rule: { readonly values: readonly T[]; readonly default: T }): T {
-    if (entry === undefined) return rule.default;
+  /** One of the words `rule` allows; undefined when not written, or reported with the word it looks like. */
+  private choice<T extends string>(entry: Entry | undefined, rule: { readonly values: readonly T[] }): T | undefined {
+    if (entry === undefined) return undefined;
     const node = entry.value;
     const value = isScalar(node) ? node.value : undefined;
     const found = rule.values.find((allowed) => allowed === value);
@@ -565,7 +732,7 @@ class Reader {
     const guess = starts.length === 1 ? starts[0] : typeof value === 'string' ? closest(value, rule.values) : undefined;
     const written = typeof value === 'string' || typeof value === 'number' ? `"${value}"` : 'this';
     this.report(node ?? entry.key, entry.path, `${written} is not one of: ${rule.values.join(', ')}${guess === undefined ? '' : `; did you mean "${guess}"?`}`);
-    return rule.default;
+    return undefined;
   }
 
   private missing(entry: Entry, key: string, what: string): undefined {
@@ -582,6 +749,11 @@ class Reader {
     const { line, col } = this.lines.linePos(offset);
     this.issues.push({ file: this.file, line, column: col, path: where, message });
   }
+}
+
+/** The name of each key as messages show it. */
+function firstNames(shape: Mapping): string[] {
+  return Object.values(shape.keys).map((key) => key.names[0]);
 }
 
 function join(where: string, name: string): string {

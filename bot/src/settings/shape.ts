@@ -1,5 +1,5 @@
-// What settings.yaml may contain, declared once: every mapping, its keys with the names a user may
-// write for them, what each value is, and a description for editors. The validator (load.ts) takes its
+// What settings.yaml and the button files of buttons/ may contain, declared once: every mapping, its keys
+// with the names a user may write for them, what each value is, and a description for editors. The validator (load.ts) takes its
 // key tables and number limits from here, and adds the checks a schema cannot make (files exist, E.164,
 // message and TwiML lengths) as code; settings.schema.json is generated from here (`npm run schema`).
 
@@ -32,6 +32,12 @@ export interface Key {
   readonly description?: string;
 }
 
+/** A key that belongs in another file: refused here with `reason`, which says where it goes. */
+export interface Elsewhere {
+  readonly names: readonly [string, ...string[]];
+  readonly reason: string;
+}
+
 export interface Mapping {
   /** Keys by the name the validator gives them, in the order messages list them. */
   readonly keys: Readonly<Record<string, Key>>;
@@ -47,6 +53,8 @@ export interface Mapping {
    * Written with the names a user writes.
    */
   readonly across?: JsonSchema;
+  /** Keys a user may mean to write here that belong in another file (a button's room, the shared token). */
+  readonly elsewhere?: Readonly<Record<string, Elsewhere>>;
 }
 
 const MINUTES_OR_NEVER = 'minutes, or `never`';
@@ -232,7 +240,55 @@ export const SETTINGS = {
   },
 } as const satisfies Mapping;
 
-/** The key table of a mapping, as the validator reads it: the validator's name → the names accepted for it. */
-export function namesOf(shape: Mapping): Readonly<Record<string, readonly string[]>> {
-  return Object.fromEntries(Object.entries(shape.keys).map(([name, key]) => [name, key.names]));
-}
+// With a buttons/ folder, settings.yaml holds what the buttons share, and each buttons/<name>.yaml one
+// button: its sequence and its room. The keys are those of SETTINGS, split between the two.
+
+const { 'bt.tn': sequence, twilio, server, reset, escalate_after, ack_timeout, long_press, double_press } = SETTINGS.keys;
+/** What a button may set for itself, and settings.yaml for every button that does not. */
+const timers = { reset, escalate_after, ack_timeout, long_press, double_press };
+const { token, ...room } = WEBEX.keys;
+const SHARED_ELSEWHERE = 'belongs in settings.yaml: every button shares it';
+const PER_BUTTON = 'is per button beside a buttons/ folder: each button has its own room in buttons/<name>.yaml';
+
+/** A button file's `webex:`: its room and people; the token stays in settings.yaml. */
+export const BUTTON_WEBEX = {
+  required: ['room'],
+  keys: room,
+  elsewhere: {
+    token: { names: token.names, reason: 'is a secret: it stays in settings.yaml (`webex: token:`) or the environment (CISCO_SPARK_BTTN_BOT), for every button' },
+  },
+} as const satisfies Mapping;
+
+/** One button, `buttons/<name>.yaml`: its sequence, its room, and timers and press types of its own if it wants. */
+export const BUTTON = {
+  description: 'One bt.tn button (buttons/<name>.yaml): its sequence and its Webex room. The Webex token, Twilio and the server are in settings.yaml, whose `reset`, `escalate_after`, `ack_timeout`, `long_press` and `double_press` every button inherits unless it sets its own.',
+  required: ['bt.tn', 'webex'],
+  keys: {
+    'bt.tn': sequence,
+    webex: { names: SETTINGS.keys.webex.names, value: mapping(BUTTON_WEBEX), description: "This button's Webex room and its people." },
+    ...timers,
+  },
+  elsewhere: {
+    twilio: { names: twilio.names, reason: SHARED_ELSEWHERE },
+    server: { names: server.names, reason: SHARED_ELSEWHERE },
+  },
+} as const satisfies Mapping;
+
+/** settings.yaml's `webex:` beside a buttons/ folder: the token only. */
+export const SHARED_WEBEX = {
+  keys: { token },
+  elsewhere: Object.fromEntries(Object.entries(room).map(([name, key]) => [name, { names: key.names, reason: PER_BUTTON }])),
+} as const satisfies Mapping;
+
+/** settings.yaml beside a buttons/ folder: what every button shares, and the defaults of their timers and press types. */
+export const SHARED = {
+  keys: {
+    webex: { names: SETTINGS.keys.webex.names, value: mapping(SHARED_WEBEX), description: 'The Webex bot every button uses.' },
+    twilio,
+    server,
+    ...timers,
+  },
+  elsewhere: {
+    'bt.tn': { names: sequence.names, reason: 'is per button beside a buttons/ folder: move it into buttons/<name>.yaml' },
+  },
+} as const satisfies Mapping;
