@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { parse } from 'yaml';
 import { loadBot, loadSettings, SettingsError } from '../src/settings/load.ts';
+import { BUTTON_SCHEMA_FILE, SCHEMA_FILE } from '../src/settings/schema.ts';
 import { LEGACY_BUTTON } from '../src/settings/types.ts';
 import { repoRoot, workspace } from './support/bot-process.ts';
 
@@ -191,4 +193,20 @@ test('npm run check refuses a button\'s problem with its file and line, and exit
   const opsFile = path.join(path.dirname(file), 'buttons/ops.yaml');
   assert.equal(failure?.code, 1);
   assert.equal(failure?.stderr, `${opsFile} has 1 problem; fix it and try again:\n${opsFile}:1:16  webex.room: the room "Lobby" is already button "lobby"'s; a command typed in a room finds its button by the room, so give each button a room of its own\n`);
+});
+
+test('the JSON Schemas for editors accept settings.yaml beside buttons/ and a button file, and flag what the bot refuses there', async () => {
+  const { Ajv2020 } = await import('ajv/dist/2020.js');
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  const settings = ajv.compile(JSON.parse(readFileSync(path.join(repoRoot, SCHEMA_FILE), 'utf8')));
+  const button = ajv.compile(JSON.parse(readFileSync(path.join(repoRoot, BUTTON_SCHEMA_FILE), 'utf8')));
+  assert.ok(settings(parse(`${shared}reset: 30\nlong_press: acknowledge\n`)), JSON.stringify(settings.errors));
+  assert.ok(button(parse(`${lobby}  - sms: { message: "x", to: "+352691496401" }\nescalate_after: never\nreset: 10\n`)), JSON.stringify(button.errors));
+  for (const [name, settingsText, buttons] of refused) {
+    const valid = (schema: typeof settings, text: string) => schema(parse(text)) as boolean;
+    if (/token|twilio and server|misspelt|without a room/.test(name)) {
+      assert.equal(Object.values(buttons).some((text) => !valid(button, text)), true, `the button schema should refuse ${name}`);
+    }
+    if (/room in settings|sequence in settings/.test(name)) assert.equal(valid(settings, settingsText), false, `the settings schema should refuse ${name}`);
+  }
 });

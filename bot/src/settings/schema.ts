@@ -1,26 +1,40 @@
-// settings.schema.json, for editors, written from the declarations of shape.ts: `npm run schema`
-// writes it, and a test fails when the committed file differs from what this returns.
+// settings.schema.json and button.schema.json, for editors, written from the declarations of shape.ts:
+// `npm run schema` writes them, and a test fails when a committed file differs from what this returns.
 
-import { definitions, rangeSchema, SETTINGS, type JsonSchema, type Key, type Mapping, type Value } from './shape.ts';
+import { BUTTON, definitions, rangeSchema, SETTINGS, SHARED, type JsonSchema, type Key, type Mapping, type Value } from './shape.ts';
 
 export const SCHEMA_FILE = 'settings.schema.json';
+export const BUTTON_SCHEMA_FILE = 'button.schema.json';
 
-/** The whole schema, as written to settings.schema.json. */
+/** settings.yaml: with its own sequence, or beside a buttons/ folder with what the buttons share. */
 export function settingsSchema(): JsonSchema {
-  const defs: Record<string, JsonSchema> = { ...definitions };
-  const root = objectSchema(SETTINGS, defs);
-  return {
-    $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $id: 'https://github.com/bttn-webex/settings.schema.json',
-    title: 'bt.tn escalation settings',
-    ...root,
-    $defs: defs,
-  };
+  return document(SCHEMA_FILE, 'bt.tn escalation settings', (defs) => ({
+    anyOf: [objectSchema(SETTINGS, defs), objectSchema(SHARED, defs)],
+  }));
 }
 
-/** The schema text as committed: two-space JSON and a final line break. */
-export function settingsSchemaText(): string {
-  return `${JSON.stringify(settingsSchema(), null, 2)}\n`;
+/** buttons/<name>.yaml: one button. */
+export function buttonSchema(): JsonSchema {
+  return document(BUTTON_SCHEMA_FILE, 'bt.tn button', (defs) => objectSchema(BUTTON, defs));
+}
+
+/** Each schema file by its name, as `npm run schema` writes them. */
+export const SCHEMAS: Readonly<Record<string, () => JsonSchema>> = { [SCHEMA_FILE]: settingsSchema, [BUTTON_SCHEMA_FILE]: buttonSchema };
+
+/** A schema's text as committed: two-space JSON and a final line break. */
+export function schemaText(schema: JsonSchema): string {
+  return `${JSON.stringify(schema, null, 2)}\n`;
+}
+
+function document(file: string, title: string, root: (defs: Record<string, JsonSchema>) => JsonSchema): JsonSchema {
+  const defs: Record<string, JsonSchema> = { ...definitions };
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: `https://github.com/bttn-webex/${file}`,
+    title,
+    ...root(defs),
+    $defs: defs,
+  };
 }
 
 function valueSchema(value: Value, defs: Record<string, JsonSchema>): JsonSchema {

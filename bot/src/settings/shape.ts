@@ -130,6 +130,7 @@ export const WEBEX = {
 } as const satisfies Mapping;
 
 export const TWILIO = {
+  def: 'twilio',
   keys: {
     from: { names: ['customer_service_number', 'from'], value: ref('phone'), description: 'Your Twilio number, used as the sender of SMS and calls.' },
     accountSid: { names: ['account_sid', 'TWILIO_ACCOUNT_SID'], value: schema({ type: 'string' }), description: 'Better set TWILIO_ACCOUNT_SID in the environment.' },
@@ -138,6 +139,7 @@ export const TWILIO = {
 } as const satisfies Mapping;
 
 export const SERVER = {
+  def: 'server',
   keys: {
     port: { names: ['port'], value: number({ min: 1, max: 65_535, integer: true, default: 8080 }) },
     url: { names: ['url'], value: schema({ type: 'string', pattern: '^https?://[^\\s/]+' }), description: 'The public address of the bot, for display.' },
@@ -282,6 +284,7 @@ export const SHARED_WEBEX = {
 
 /** settings.yaml beside a buttons/ folder: what every button shares, and the defaults of their timers and press types. */
 export const SHARED = {
+  description: 'What every button of the buttons/ folder beside this file shares (each buttons/<name>.yaml holds one sequence and its room), and the defaults of their timers and press types.',
   keys: {
     webex: { names: SETTINGS.keys.webex.names, value: mapping(SHARED_WEBEX), description: 'The Webex bot every button uses.' },
     twilio,
