@@ -125,7 +125,7 @@ const refused: [string, string, Record<string, string>, string[]][] = [
   ['a file beside settings.yaml, written as if the button file were there', shared, { 'lobby.yaml': 'webex: { room: "Lobby" }\nbt.tn:\n  - file: files/spark.png\n' },
     ['buttons/lobby.yaml:3:11 bt.tn[0].file: no file at files/spark.png (looked in BUTTONS/files); the path is relative to the folder of the settings file']],
   ['an SMS in a button when settings.yaml names no sender', 'webex: { token: "abc" }\n', { 'lobby.yaml': `${lobby}  - sms: { message: "x", to: "+352691496401" }\n` },
-    ['buttons/lobby.yaml:4:5 bt.tn[1].sms: no number to send from: set `twilio:` `customer_service_number:` (your Twilio number) or `from:` here']],
+    ['buttons/lobby.yaml:4:5 bt.tn[1].sms: no number to send from: set `twilio:` `customer_service_number:` (your Twilio number) in settings.yaml or `from:` here']],
   ['a TwiML over the limit once settings.yaml\'s public URL asks "Press 1"', `${shared}server: { url: "https://${'b'.repeat(200)}.example.com" }\n`.replace('server: { port: 9090 }\n', ''),
     { 'lobby.yaml': `${lobby}  - call: { to: "+352691496401", say: "${'x'.repeat(3780)}" }\n` },
     [`buttons/lobby.yaml:4:39 bt.tn[1].call.say: the call's TwiML (this sentence in <Say>, then "Press 1" answered at https://${'b'.repeat(200)}.example.com, with & < > escaped) is 4205 characters long; Twilio accepts at most 4000: shorten it`]],

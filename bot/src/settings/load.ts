@@ -213,6 +213,8 @@ class Reader {
   private publicUrl: string | undefined;
   /** Where the room is written, for a room two buttons claim. */
   private room: Entry | undefined;
+  /** A button file: its sender, if any, is written in settings.yaml. */
+  private isButton = false;
 
   constructor(file: string, source: string) {
     this.file = file;
@@ -240,6 +242,7 @@ class Reader {
 
   /** One buttons/<name>.yaml, with what settings.yaml gives every button. */
   readButton(name: string, shared: Shared): Settings | undefined {
+    this.isButton = true;
     const top = this.top(BUTTON, 'expected a button: keys such as `bt.tn:` and `webex:`');
     if (top === undefined) return undefined;
     const own = this.own(top.keys);
@@ -623,7 +626,7 @@ class Reader {
     if (first === undefined) return;
     const more = others.length === 0 ? '' : others.length === 1 ? ' (another SMS or call below has none either)'
       : ` (${others.length} more SMS or calls below have none either)`;
-    this.report(first.key, first.path, `no number to send from: set \`twilio:\` \`customer_service_number:\` (your Twilio number) or \`from:\` here${more}`);
+    this.report(first.key, first.path, `no number to send from: set \`twilio:\` \`customer_service_number:\` (your Twilio number)${this.isButton ? ' in settings.yaml' : ''} or \`from:\` here${more}`);
   }
 
   private phone(entry: Entry | undefined): string | undefined {
