@@ -194,6 +194,13 @@ const broken: [string, string, string[]][] = [
   ['a negative deliver_within', `${minimal}server:\n  deliver_within: -5\n`, ['6:19 server.deliver_within: expected a number above 0 and at most 1440 (minutes)']],
   ['a misspelt press_timeout', `${minimal}server:\n  press_timeuot: 30\n`,
     ['6:3 server.press_timeuot: unknown key `press_timeuot`; did you mean `press_timeout`? (known here: port, url, debounce, press_timeout, deliver_within)']],
+  ['an SMS without its text', `${minimal}  - sms: { to: "+352691496401", from: "+33644606827" }\n`,
+    ['5:10 bt.tn[1].sms: missing `message`: the text of the SMS, e.g. `message: "Check Webex"`']],
+  ['a call in the 2016 list form without a number', `${minimal}  - call:\n      - say: "hi"\ntwilio: { from: "+33644606827" }\n`,
+    ['6:7 bt.tn[1].call: missing `to`: the phone numbers to reach, e.g. `to: ["+352691496401"]`']],
+  ['a webex section without a room', 'webex:\n  moderators: [ann@example.com]\nbt.tn:\n  - text: "hi"\n',
+    ['2:3 webex: missing `room`: the title of the Webex room, e.g. `room: "Green Power Demonstration"`']],
+  ['no sequence', 'webex:\n  room: "Demo"\n', ['1:1 : missing `bt.tn:`, the list of what each press does (one `- ` item per press)']],
   ['steps over the cap of 100', `webex: { room: "Demo" }\nbt.tn:\n${'  - text: "hi"\n'.repeat(101)}`,
     ['3:3 bt.tn: the list has 101 steps; a sequence has at most 100']],
 ];

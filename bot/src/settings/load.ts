@@ -287,12 +287,30 @@ class Reader {
       this.report(root, '', notMapping);
       return undefined;
     }
-    return { root, keys: this.entries(root, '', shape) };
+    const keys = this.entries(root, '', shape);
+    this.required(shape, (name) => keys.has(name), root, '');
+    return { root, keys };
   }
 
   /** The keys of a section, none when it is not written. */
   private section(entry: Entry | undefined, shape: Mapping): Map<string, Entry> {
-    return entry === undefined ? new Map<string, Entry>() : this.entries(entry.value, entry.path, shape);
+    if (entry === undefined) return new Map<string, Entry>();
+    const keys = this.entries(entry.value, entry.path, shape);
+    // Not a mapping at all: said already, without a list of what it lacks.
+    if (isMap(entry.value)) this.required(shape, (name) => keys.has(name), entry.value, entry.path);
+    return keys;
+  }
+
+  /** Reports each key `shape` requires that `has` does not find, unless it was written misspelt (and said so). */
+  private required(shape: Mapping, has: (name: string) => boolean, node: Node, where: string): void {
+    for (const [name, what] of Object.entries(shape.required ?? {})) {
+      if (has(name) || this.mentioned.has(join(where, name))) continue;
+      const [first, ...others] = shape.keys[name]!.names;
+      // A section of the file is named as it is written, with its colon, and by its other names too.
+      const missing = where === '' ? `\`${first}:\`${others.length === 0 ? '' : ` (or ${others.map((other) => `\`${other}:\``).join(', ')})`},`
+        : `\`${first}\`:`;
+      this.report(node, where, `missing ${missing} ${what}`);
+    }
   }
 
   /** Twilio, the server and the Webex token, from settings.yaml's keys; `top`'s own keys are the defaults of every button. */
@@ -323,8 +341,8 @@ class Reader {
   /** One button: its sequence and room from `top`, the rest from `shared`. */
   private button(name: string, top: Top, webexEntry: Entry | undefined, webexKeys: ReadonlyMap<string, Entry>, shared: Shared): Settings | undefined {
     this.publicUrl = shared.publicUrl;
-    const webex = this.webex(webexEntry, webexKeys, top.root, shared.token);
-    const steps = this.steps(top.keys.get('bt.tn'), top.root, shared.senderWritten, shared.own);
+    const webex = this.webex(webexEntry, webexKeys, shared.token);
+    const steps = this.steps(top.keys.get('bt.tn'), shared.senderWritten, shared.own);
     this.reportWithoutSender();
     if (webex === undefined || steps === undefined) return undefined;
     const { resetMinutes, longPress, doublePress } = shared.own;
@@ -364,16 +382,10 @@ class Reader {
     return this.issues.length > before;
   }
 
-  private webex(entry: Entry | undefined, keys: ReadonlyMap<string, Entry>, root: Node, token: string | undefined): WebexSettings | undefined {
-    if (entry === undefined) {
-      if (!this.mentioned.has('webex')) {
-        this.report(root, '', 'missing `webex:` (or `spark:`), the section with the `room:` to use, e.g. `webex: { room: "My demo room" }`');
-      }
-      return undefined;
-    }
+  private webex(entry: Entry | undefined, keys: ReadonlyMap<string, Entry>, token: string | undefined): WebexSettings | undefined {
+    if (entry === undefined) return undefined;
     this.room = keys.get('room');
-    const room = keys.has('room') ? this.text(keys.get('room'))
-      : isMap(entry.value) ? this.missing(entry, 'room', 'the title of the Webex room, e.g. `room: "Green Power Demonstration"`') : undefined;
+    const room = this.text(this.room);
     const people = (key: 'moderators' | 'participants') => this.list(keys.get(key)).flatMap((item) => {
       const email = this.text(item);
       if (email === undefined) return [];
@@ -412,11 +424,8 @@ class Reader {
     };
   }
 
-  private steps(entry: Entry | undefined, root: Node, senderWritten: boolean, defaults: StepTimes): Step[] | undefined {
-    if (entry === undefined) {
-      if (!this.mentioned.has('bt.tn')) this.report(root, '', 'missing `bt.tn:`, the list of what each press does (one `- ` item per press)');
-      return undefined;
-    }
+  private steps(entry: Entry | undefined, senderWritten: boolean, defaults: StepTimes): Step[] | undefined {
+    if (entry === undefined) return undefined;
     if (!isSeq(entry.value)) {
       this.report(entry.value ?? entry.key, entry.path, 'expected a list of steps, one `- ` item per press');
       return undefined;
@@ -533,12 +542,12 @@ class Reader {
     const fields = this.fields(entry, SMS);
     if (fields === undefined) return undefined;
     const bodyEntry = fields.get('message')[0];
-    const body = bodyEntry ? this.text(bodyEntry) : this.missing(entry, 'message', 'the text of the SMS, e.g. `message: "Check Webex"`');
+    const body = this.text(bodyEntry);
     const characters = body === undefined ? 0 : [...body].length;
     if (bodyEntry !== undefined && characters > SMS_MAX_CHARACTERS) {
       this.report(bodyEntry.value, bodyEntry.path, `the SMS is ${characters} characters long; Twilio accepts at most ${SMS_MAX_CHARACTERS}: shorten it`);
     }
-    const to = this.recipients(entry, fields.get('to'));
+    const to = fields.get('to').flatMap((item) => this.phone(item) ?? []);
     const from = this.phone(fields.get('from')[0]);
     this.needsSender(entry, senderWritten);
     return body === undefined ? undefined : { body, to, from };
@@ -549,12 +558,12 @@ class Reader {
     const fields = this.fields(entry, CALL);
     if (fields === undefined) return undefined;
     const sayEntry = fields.get('say')[0];
-    const say = sayEntry ? this.text(sayEntry) : this.missing(entry, 'say', 'the sentence spoken on the call, e.g. `say: "Please check Webex"`');
+    const say = this.text(sayEntry);
     const voiceEntry = fields.get('voice')[0];
     const voice = this.text(voiceEntry);
     if (voiceEntry !== undefined && voice !== undefined) this.voice(voiceEntry, voice);
     if (sayEntry !== undefined && say !== undefined) this.twiml(sayEntry, say, voice);
-    const to = this.recipients(entry, fields.get('to'));
+    const to = fields.get('to').flatMap((item) => this.phone(item) ?? []);
     const from = this.phone(fields.get('from')[0]);
     this.needsSender(entry, senderWritten);
     return say === undefined ? undefined : { say, to, from, voice };
@@ -608,12 +617,8 @@ class Reader {
       }
       add(this.entries(entry.value, entry.path, shape));
     }
+    this.required(shape, (name) => (found.get(name) ?? []).length > 0, entry.value ?? entry.key, entry.path);
     return { get: (name) => found.get(name) ?? [] };
-  }
-
-  private recipients(entry: Entry, items: readonly Entry[]): string[] {
-    if (items.length === 0) this.missing(entry, 'to', 'the phone numbers to reach, e.g. `to: ["+352691496401"]`');
-    return items.flatMap((item) => this.phone(item) ?? []);
   }
 
   /** A sender written here or under `twilio:`, even a wrong one, is not missing. */
@@ -735,12 +740,6 @@ class Reader {
     const guess = starts.length === 1 ? starts[0] : typeof value === 'string' ? closest(value, rule.values) : undefined;
     const written = typeof value === 'string' || typeof value === 'number' ? `"${value}"` : 'this';
     this.report(node ?? entry.key, entry.path, `${written} is not one of: ${rule.values.join(', ')}${guess === undefined ? '' : `; did you mean "${guess}"?`}`);
-    return undefined;
-  }
-
-  private missing(entry: Entry, key: string, what: string): undefined {
-    // A misspelt key was already reported with a "did you mean" for this one.
-    if (!this.mentioned.has(join(entry.path, key))) this.report(entry.value ?? entry.key, entry.path, `missing \`${key}\`: ${what}`);
     return undefined;
   }
 

@@ -77,7 +77,7 @@ function written(key: Key): JsonSchema {
 
 /** Today's form: a mapping of keys. */
 function objectSchema(mapping: Mapping, defs: Record<string, JsonSchema>): JsonSchema {
-  const required = (mapping.required ?? []).map((name) => mapping.keys[name]!);
+  const required = Object.keys(mapping.required ?? {}).map((name) => mapping.keys[name]!);
   const single = required.filter((key) => key.names.length === 1).map((key) => key.names[0]);
   const either = required.filter((key) => key.names.length > 1).map(written);
   // One key under two of its names is a repeat, which the validator refuses.
@@ -98,7 +98,7 @@ function objectSchema(mapping: Mapping, defs: Record<string, JsonSchema>): JsonS
 
 /** The 2016 form: a list of one-key items, where each required key is one of the items. */
 function listSchema(mapping: Mapping, defs: Record<string, JsonSchema>): JsonSchema {
-  const required = (mapping.required ?? []).map((name) => ({ contains: written(mapping.keys[name]!) }));
+  const required = Object.keys(mapping.required ?? {}).map((name) => ({ contains: written(mapping.keys[name]!) }));
   return {
     type: 'array',
     items: { type: 'object', minProperties: 1, maxProperties: 1, additionalProperties: false, properties: properties(mapping, defs) },

@@ -41,8 +41,11 @@ export interface Elsewhere {
 export interface Mapping {
   /** Keys by the name the validator gives them, in the order messages list them. */
   readonly keys: Readonly<Record<string, Key>>;
-  /** Keys that must be written (under any of their names). */
-  readonly required?: readonly string[];
+  /**
+   * Keys that must be written (under any of their names), each with what it is, for the message that says
+   * it is missing: "missing `room`: <what>".
+   */
+  readonly required?: Readonly<Record<string, string>>;
   /** Also accepted as the 2016 list of one-key items (`- message: ...`, `- number: ...`). */
   readonly listForm?: boolean;
   /** Where the schema keeps it, for a mapping written under several names. */
@@ -117,7 +120,7 @@ const gestureAction = { kind: 'choice', values: GESTURE_ACTIONS, default: 'next'
 
 export const WEBEX = {
   def: 'webex',
-  required: ['room'],
+  required: { room: 'the title of the Webex room, e.g. `room: "Green Power Demonstration"`' },
   keys: {
     room: { names: ['room'], value: ref('text'), description: 'Title of the Webex room; found by this exact title or created.' },
     moderators: { names: ['moderators'], value: schema({ type: 'array', items: { $ref: '#/$defs/email' } }) },
@@ -158,9 +161,11 @@ export const SERVER = {
   },
 } as const satisfies Mapping;
 
+const RECIPIENTS = 'the phone numbers to reach, e.g. `to: ["+352691496401"]`';
+
 export const SMS = {
   listForm: true,
-  required: ['message', 'to'],
+  required: { message: 'the text of the SMS, e.g. `message: "Check Webex"`', to: RECIPIENTS },
   keys: {
     message: { names: ['message'], value: ref('smsText') },
     to: { names: ['to', 'number'], value: ref('phones') },
@@ -170,7 +175,7 @@ export const SMS = {
 
 export const CALL = {
   listForm: true,
-  required: ['say', 'to'],
+  required: { say: 'the sentence spoken on the call, e.g. `say: "Please check Webex"`', to: RECIPIENTS },
   keys: {
     say: { names: ['say'], value: ref('text') },
     to: { names: ['to', 'number'], value: ref('phones') },
@@ -210,7 +215,10 @@ export const STEP = {
 
 export const SETTINGS = {
   description: 'What each press of the bt.tn button does in Webex and over Twilio. `npm run check` validates a file with the same rules and more (files exist, phone numbers, message and TwiML lengths).',
-  required: ['bt.tn', 'webex'],
+  required: {
+    'bt.tn': 'the list of what each press does (one `- ` item per press)',
+    webex: 'the section with the `room:` to use, e.g. `webex: { room: "My demo room" }`',
+  },
   keys: {
     'bt.tn': {
       names: ['bt.tn'], value: { kind: 'list', of: mapping(STEP), min: 1, max: MAX_STEPS },
@@ -254,7 +262,7 @@ const PER_BUTTON = 'is per button beside a buttons/ folder: each button has its 
 
 /** A button file's `webex:`: its room and people; the token stays in settings.yaml. */
 export const BUTTON_WEBEX = {
-  required: ['room'],
+  required: WEBEX.required,
   keys: room,
   elsewhere: {
     token: { names: token.names, reason: 'is a secret: it stays in settings.yaml (`webex: token:`) or the environment (CISCO_SPARK_BTTN_BOT), for every button' },
@@ -264,7 +272,7 @@ export const BUTTON_WEBEX = {
 /** One button, `buttons/<name>.yaml`: its sequence, its room, and timers and press types of its own if it wants. */
 export const BUTTON = {
   description: 'One bt.tn button (buttons/<name>.yaml): its sequence and its Webex room. The Webex token, Twilio and the server are in settings.yaml, whose `reset`, `escalate_after`, `ack_timeout`, `long_press` and `double_press` every button inherits unless it sets its own.',
-  required: ['bt.tn', 'webex'],
+  required: SETTINGS.required,
   keys: {
     'bt.tn': sequence,
     webex: { names: SETTINGS.keys.webex.names, value: mapping(BUTTON_WEBEX), description: "This button's Webex room and its people." },
