@@ -198,6 +198,8 @@ const broken: [string, string, string[]][] = [
     ['5:10 bt.tn[1].sms: missing `message`: the text of the SMS, e.g. `message: "Check Webex"`']],
   ['a call in the 2016 list form without a number', `${minimal}  - call:\n      - say: "hi"\ntwilio: { from: "+33644606827" }\n`,
     ['6:7 bt.tn[1].call: missing `to`: the phone numbers to reach, e.g. `to: ["+352691496401"]`']],
+  ['a call to an empty list of numbers', `${minimal}  - call: { say: "hi", to: [], from: "+33644606827" }\n`,
+    ['5:28 bt.tn[1].call.to: the list is empty; expected the phone numbers to reach, e.g. `to: ["+352691496401"]`']],
   ['a webex section without a room', 'webex:\n  moderators: [ann@example.com]\nbt.tn:\n  - text: "hi"\n',
     ['2:3 webex: missing `room`: the title of the Webex room, e.g. `room: "Green Power Demonstration"`']],
   ['no sequence', 'webex:\n  room: "Demo"\n', ['1:1 : missing `bt.tn:`, the list of what each press does (one `- ` item per press)']],

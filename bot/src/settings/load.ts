@@ -599,7 +599,13 @@ class Reader {
   private fields(entry: Entry, shape: Mapping): { get(name: string): Entry[] } | undefined {
     const found = new Map<string, Entry[]>();
     const add = (map: Map<string, Entry>) => {
-      for (const [name, field] of map) found.set(name, [...(found.get(name) ?? []), ...this.list(field)]);
+      for (const [name, field] of map) {
+        const items = this.list(field);
+        // Written, so not "missing", yet as empty as if it were.
+        const what = shape.required?.[name];
+        if (items.length === 0 && what !== undefined) this.report(field.value ?? field.key, field.path, `the list is empty; expected ${what}`);
+        found.set(name, [...(found.get(name) ?? []), ...items]);
+      }
     };
     if (isSeq(entry.value)) {
       entry.value.items.forEach((item, index) => {
