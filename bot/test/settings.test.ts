@@ -200,6 +200,10 @@ const broken: [string, string, string[]][] = [
     ['6:7 bt.tn[1].call: missing `to`: the phone numbers to reach, e.g. `to: ["+352691496401"]`']],
   ['a call to an empty list of numbers', `${minimal}  - call: { say: "hi", to: [], from: "+33644606827" }\n`,
     ['5:28 bt.tn[1].call.to: the list is empty; expected the phone numbers to reach, e.g. `to: ["+352691496401"]`']],
+  ['a server url that is not a web address', `${minimal}server:\n  url: "bot.example.com"\n`,
+    ['6:8 server.url: "bot.example.com" is not a web address; expected something like https://bot.example.com/']],
+  ['a file type that is not a content type', 'webex:\n  room: "Demo"\nbt.tn:\n  - file: files/spark.png\n    type: "png"\n',
+    ['5:11 bt.tn[0].type: "png" is not a content type; expected something like "image/png" or "application/pdf"']],
   ['a webex section without a room', 'webex:\n  moderators: [ann@example.com]\nbt.tn:\n  - text: "hi"\n',
     ['2:3 webex: missing `room`: the title of the Webex room, e.g. `room: "Green Power Demonstration"`']],
   ['no sequence', 'webex:\n  room: "Demo"\n', ['1:1 : missing `bt.tn:`, the list of what each press does (one `- ` item per press)']],
@@ -324,7 +328,7 @@ test('the JSON Schema for editors accepts what the bot accepts and flags what it
   for (const file of [seedSettings, path.join(repoRoot, 'settings.yaml'), path.join(folder, 'modern.yaml')]) {
     assert.ok(valid(readFileSync(file, 'utf8')), `${file}: ${JSON.stringify(validate.errors)}`);
   }
-  const refused = /misspelt|missing room|port|empty|label without|repeats|twice|together|reset|press_timeout|deliver_within|voice|SMS over|over the cap/;
+  const refused = /misspelt|missing room|port|empty|label without|repeats|twice|together|reset|press_timeout|deliver_within|voice|SMS over|over the cap|e-mail|web address|content type|without a room|no sequence/;
   for (const [name, yaml] of broken.filter(([name]) => refused.test(name))) {
     assert.equal(valid(yaml), false, `the schema should refuse a settings file with ${name}`);
   }

@@ -15,7 +15,7 @@ import { tooDeep } from './nesting.ts';
 import { toE164 } from './phone.ts';
 import {
   BUTTON, BUTTON_WEBEX, CALL, ESCALATE_AFTER, MAX_STEPS, SHARED, SHARED_WEBEX, SHORTEST_WAIT_MS, SERVER, SETTINGS, SMS, SMS_MAX_CHARACTERS,
-  STEP, TWILIO, WEBEX, type Mapping, type NumberRange,
+  STEP, TWILIO, WEBEX, type Mapping, type NumberRange, type Pattern,
 } from './shape.ts';
 import { closest } from './suggest.ts';
 import { checkVoice } from './voice.ts';
@@ -163,7 +163,6 @@ function yamlHint(error: YAMLError): string {
 }
 
 const WEBEX_TOKEN_ENV = ['CISCO_SPARK_BTTN_BOT', 'WEBEX_BOT_TOKEN'] as const;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.pdf': 'application/pdf',
   '.txt': 'text/plain', '.csv': 'text/csv', '.doc': 'application/msword', '.mp4': 'video/mp4',
@@ -386,15 +385,8 @@ class Reader {
     if (entry === undefined) return undefined;
     this.room = keys.get('room');
     const room = this.text(this.room);
-    const people = (key: 'moderators' | 'participants') => this.list(keys.get(key)).flatMap((item) => {
-      const email = this.text(item);
-      if (email === undefined) return [];
-      if (!EMAIL.test(email)) {
-        this.report(item.value, item.path, `"${email}" is not an e-mail address; expected something like name@example.com`);
-        return [];
-      }
-      return [email];
-    });
+    const people = (key: 'moderators' | 'participants') =>
+      this.list(keys.get(key)).flatMap((item) => this.matching(item, WEBEX.keys[key].value.of.pattern) ?? []);
     const moderators = people('moderators');
     const participants = people('participants');
     return room === undefined ? undefined : { room, moderators, participants, token };
@@ -409,12 +401,8 @@ class Reader {
   }
 
   private server(keys: ReadonlyMap<string, Entry>): ServerSettings {
-    const url = this.text(keys.get('url'));
-    const urlEntry = keys.get('url');
-    if (url !== undefined && urlEntry !== undefined && !/^https?:\/\/[^\s/]+/.test(url)) {
-      this.report(urlEntry.value, urlEntry.path, `"${url}" is not a web address; expected something like https://bot.example.com/`);
-    }
-    const { port, debounce, press_timeout: pressTimeout, deliver_within: deliverWithin } = SERVER.keys;
+    const { port, url: urlKey, debounce, press_timeout: pressTimeout, deliver_within: deliverWithin } = SERVER.keys;
+    const url = this.matching(keys.get('url'), urlKey.value.pattern);
     return {
       port: this.number(keys.get('port'), port.value.range) ?? port.value.range.default,
       url,
@@ -519,10 +507,7 @@ class Reader {
     } else if (bytes > WEBEX_FILE_MAX_BYTES) {
       this.report(entry.value, entry.path, `${relativePath} is ${(bytes / 1048576).toFixed(1)} MB; Webex accepts files up to 100 MB`);
     }
-    const contentType = this.text(typeEntry) ?? CONTENT_TYPES[path.extname(relativePath).toLowerCase()];
-    if (typeEntry !== undefined && contentType !== undefined && !/^[\w.+-]+\/[\w.+-]+$/.test(contentType)) {
-      this.report(typeEntry.value, typeEntry.path, `"${contentType}" is not a content type; expected something like "image/png" or "application/pdf"`);
-    }
+    const contentType = this.matching(typeEntry, STEP.keys.type.value.pattern) ?? CONTENT_TYPES[path.extname(relativePath).toLowerCase()];
     // A file that is not there is one mistake: its type cannot be asked for on top.
     if (contentType === undefined && typeEntry === undefined && bytes !== undefined) {
       this.report(entry.value, entry.path, `cannot tell the type of ${relativePath}; add \`type:\` beside it, e.g. type: "image/png"`);
@@ -715,6 +700,15 @@ class Reader {
       return undefined;
     }
     return value;
+  }
+
+  /** A text that looks like `pattern` says; undefined when not written, or reported. */
+  private matching(entry: Entry | undefined, pattern: Pattern): string | undefined {
+    const text = this.text(entry);
+    if (entry === undefined || text === undefined) return undefined;
+    if (new RegExp(pattern.regex, 'u').test(text)) return text;
+    this.report(entry.value, entry.path, `"${text}" is not ${pattern.is}; expected something like ${pattern.like}`);
+    return undefined;
   }
 
   /** A number within bounds: `min` included, or `above` excluded. */

@@ -40,6 +40,7 @@ function document(file: string, title: string, root: (defs: Record<string, JsonS
 function valueSchema(value: Value, defs: Record<string, JsonSchema>): JsonSchema {
   switch (value.kind) {
     case 'number': return rangeSchema(value.range);
+    case 'text': return { type: 'string', pattern: value.pattern.regex };
     case 'schema': return value.schema;
     case 'choice': return { enum: value.values, default: value.default };
     case 'list': return {

@@ -4,6 +4,7 @@
 // message and TwiML lengths) as code; settings.schema.json is generated from here (`npm run schema`).
 
 import { GESTURE_ACTIONS } from '../core/button-event.ts';
+import { VOICE_PATTERN } from './voice.ts';
 
 /** A JSON Schema (2020-12) fragment, written as it appears in settings.schema.json. */
 export type JsonSchema = { readonly [keyword: string]: unknown };
@@ -17,8 +18,17 @@ export type NumberRange = ({ readonly min: number } | { readonly above: number }
   readonly default?: number;
 };
 
+/** What a text must look like: refused as `"<text>" is not <is>; expected something like <like>`. */
+export interface Pattern {
+  /** A JSON Schema pattern: an ECMAScript regular expression with the `u` flag. */
+  readonly regex: string;
+  readonly is: string;
+  readonly like: string;
+}
+
 export type Value =
   | { readonly kind: 'number'; readonly range: NumberRange }
+  | { readonly kind: 'text'; readonly pattern: Pattern }
   | { readonly kind: 'schema'; readonly schema: JsonSchema }
   | { readonly kind: 'mapping'; readonly mapping: Mapping }
   | { readonly kind: 'list'; readonly of: Value; readonly min?: number; readonly max?: number }
@@ -92,10 +102,9 @@ export const definitions = {
     description: 'A phone number with its country code: + (or 00), the country code, then the number, e.g. "+352691496401" or "+1 212 555 1234". Digits alone get a + in front.',
   },
   phones: { oneOf: [{ $ref: '#/$defs/phone' }, { type: 'array', minItems: 1, items: { $ref: '#/$defs/phone' } }] },
-  email: { type: 'string', pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$' },
   voice: {
     type: 'string',
-    pattern: '^(?:man|woman|alice|(?:Polly|Google)\\.[\\p{L}\\p{N}-]+)$',
+    pattern: VOICE_PATTERN,
     description: 'Twilio voice: man, woman, alice, Polly.<name> (e.g. Polly.Joanna) or Google.<name> (e.g. Google.en-US-Standard-C).',
   },
   smsText: {
@@ -117,14 +126,17 @@ const ref = (name: keyof typeof definitions) => schema({ $ref: `#/$defs/${name}`
 const number = <R extends NumberRange>(range: R) => ({ kind: 'number', range }) as const;
 const mapping = <M extends Mapping>(value: M) => ({ kind: 'mapping', mapping: value }) as const;
 const gestureAction = { kind: 'choice', values: GESTURE_ACTIONS, default: 'next' } as const;
+const text = (pattern: Pattern) => ({ kind: 'text', pattern }) as const;
+
+const EMAIL = text({ regex: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$', is: 'an e-mail address', like: 'name@example.com' });
 
 export const WEBEX = {
   def: 'webex',
   required: { room: 'the title of the Webex room, e.g. `room: "Green Power Demonstration"`' },
   keys: {
     room: { names: ['room'], value: ref('text'), description: 'Title of the Webex room; found by this exact title or created.' },
-    moderators: { names: ['moderators'], value: schema({ type: 'array', items: { $ref: '#/$defs/email' } }) },
-    participants: { names: ['participants'], value: schema({ type: 'array', items: { $ref: '#/$defs/email' } }) },
+    moderators: { names: ['moderators'], value: { kind: 'list', of: EMAIL } },
+    participants: { names: ['participants'], value: { kind: 'list', of: EMAIL } },
     token: {
       names: ['token', 'bot_token', 'CISCO_SPARK_BTTN_BOT', 'WEBEX_BOT_TOKEN'], value: schema({ type: 'string' }),
       description: 'Better set CISCO_SPARK_BTTN_BOT (or WEBEX_BOT_TOKEN) in the environment.',
@@ -145,7 +157,10 @@ export const SERVER = {
   def: 'server',
   keys: {
     port: { names: ['port'], value: number({ min: 1, max: 65_535, integer: true, default: 8080 }) },
-    url: { names: ['url'], value: schema({ type: 'string', pattern: '^https?://[^\\s/]+' }), description: 'The public address of the bot, for display.' },
+    url: {
+      names: ['url'], value: text({ regex: '^https?://[^\\s/]+', is: 'a web address', like: 'https://bot.example.com/' }),
+      description: 'The public address of the bot, for display.',
+    },
     debounce: {
       names: ['debounce'], value: number({ min: 0, max: 60, unit: 'seconds', default: 2 }),
       description: 'Seconds during which a second press counts once.',
@@ -196,7 +211,8 @@ export const STEP = {
     text: { names: ['text'], value: ref('text'), description: 'Plain message posted in the room.' },
     file: { names: ['file'], value: schema({ type: 'string' }), description: 'File uploaded in the room, relative to this settings file (at most 100 MB).' },
     type: {
-      names: ['type', 'content_type'], value: schema({ type: 'string', pattern: '^[\\w.+-]+/[\\w.+-]+$' }),
+      names: ['type', 'content_type'],
+      value: text({ regex: '^[\\w.+-]+/[\\w.+-]+$', is: 'a content type', like: '"image/png" or "application/pdf"' }),
       description: 'Content type of the file, e.g. image/png.',
     },
     label: { names: ['label'], value: ref('text'), description: 'Shown with the file.' },
