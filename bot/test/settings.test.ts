@@ -142,6 +142,8 @@ const broken: [string, string, string[]][] = [
     ['4:15 bt.tn[0].markdown: the message is 11100 bytes long (with the file label); Webex accepts at most 7439: shorten it or split it over two steps']],
   ['a label without a file', `${minimal}    label: "Look"\n`,
     ['5:5 bt.tn[0].label: `type` and `label` describe a `file`, and this step has no `file`']],
+  ['a content type without a file', `${minimal}    content_type: "image/png"\n`,
+    ['5:5 bt.tn[0].content_type: `type` and `label` describe a `file`, and this step has no `file`']],
   ['an empty step', `${minimal}  - {}\n`, ['5:5 bt.tn[1]: this step does nothing; give it `markdown`, `text`, `file`, `sms` or `call`']],
   ['text and markdown together', `${minimal}    markdown: "**hi**"\n`, ['4:5 bt.tn[0].text: a step posts either `markdown` or `text`, not both']],
   ['a long press that does something the bot does not know', `${minimal}long_press: ack\n`,
@@ -328,7 +330,7 @@ test('the JSON Schema for editors accepts what the bot accepts and flags what it
   for (const file of [seedSettings, path.join(repoRoot, 'settings.yaml'), path.join(folder, 'modern.yaml')]) {
     assert.ok(valid(readFileSync(file, 'utf8')), `${file}: ${JSON.stringify(validate.errors)}`);
   }
-  const refused = /misspelt|missing room|port|empty|label without|repeats|twice|together|reset|press_timeout|deliver_within|voice|SMS over|over the cap|e-mail|web address|content type|without a room|no sequence/;
+  const refused = /misspelt|missing room|port|empty|label without|repeats|twice|together|reset|press_timeout|deliver_within|voice|SMS over|over the cap|e-mail|web address|content type|type without|without a room|no sequence/;
   for (const [name, yaml] of broken.filter(([name]) => refused.test(name))) {
     assert.equal(valid(yaml), false, `the schema should refuse a settings file with ${name}`);
   }

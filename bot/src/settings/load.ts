@@ -431,20 +431,14 @@ class Reader {
 
   private step(node: Node | null, where: string, number: number, senderWritten: boolean, defaults: StepTimes): Step {
     const keys = this.entries(node, where, STEP);
+    this.across(STEP, node, where, keys);
     const markdown = this.text(keys.get('markdown'));
     const text = this.text(keys.get('text'));
-    const both = keys.get('text');
-    if (markdown !== undefined && text !== undefined && both !== undefined) {
-      this.report(both.key, both.path, 'a step posts either `markdown` or `text`, not both');
-    }
     const message: StepMessage | undefined = markdown !== undefined ? { format: 'markdown', body: markdown }
       : text !== undefined ? { format: 'text', body: text } : undefined;
     const file = this.stepFile(keys);
     const sms = this.sms(keys.get('sms'), senderWritten);
     const call = this.call(keys.get('call'), senderWritten);
-    if (isMap(node) && node.items.length === 0) {
-      this.report(node, where, 'this step does nothing; give it `markdown`, `text`, `file`, `sms` or `call`');
-    }
     const posted = roomMessageFor({ message, file });
     const postedEntry = keys.get('markdown') ?? keys.get('text') ?? keys.get('label');
     // Sent beside a file, the text travels as a multipart field, where every line break becomes CRLF.
@@ -488,12 +482,7 @@ class Reader {
     const relativePath = this.text(entry);
     const typeEntry = keys.get('type');
     const labelEntry = keys.get('label');
-    if (entry === undefined || relativePath === undefined) {
-      for (const orphan of [typeEntry, labelEntry]) {
-        if (orphan !== undefined && entry === undefined) this.report(orphan.key, orphan.path, '`type` and `label` describe a `file`, and this step has no `file`');
-      }
-      return undefined;
-    }
+    if (entry === undefined || relativePath === undefined) return undefined;
     const absolute = path.resolve(this.folder, relativePath);
     let bytes: number | undefined;
     try {
@@ -700,6 +689,28 @@ class Reader {
       return undefined;
     }
     return value;
+  }
+
+  /** Reports each rule across `shape`'s keys that the keys written break. */
+  private across(shape: Mapping, node: Node | null, where: string, keys: ReadonlyMap<string, Entry>): void {
+    for (const rule of shape.across ?? []) {
+      switch (rule.rule) {
+        case 'notEmpty':
+          if (isMap(node) && node.items.length === 0) this.report(node, where, rule.message);
+          break;
+        case 'notBoth': {
+          const second = keys.get(rule.keys[1]);
+          if (keys.has(rule.keys[0]) && second !== undefined) this.report(second.key, second.path, rule.message);
+          break;
+        }
+        case 'needs':
+          if (keys.has(rule.needs)) break;
+          for (const name of rule.keys) {
+            const orphan = keys.get(name);
+            if (orphan !== undefined) this.report(orphan.key, orphan.path, rule.message);
+          }
+      }
+    }
   }
 
   /** A text that looks like `pattern` says; undefined when not written, or reported. */

@@ -92,8 +92,23 @@ function objectSchema(mapping: Mapping, defs: Record<string, JsonSchema>): JsonS
     ...(single.length === 0 ? {} : { required: single }),
     ...(either.length === 1 ? either[0] : either.length > 1 ? { allOf: either } : {}),
     ...(Object.keys(oneName).length === 0 ? {} : { dependentSchemas: oneName }),
-    ...mapping.across,
+    ...acrossSchema(mapping),
     properties: properties(mapping, defs),
+  };
+}
+
+/** The rules across keys, as JSON Schema keywords. */
+function acrossSchema(mapping: Mapping): JsonSchema {
+  const key = (name: string) => mapping.keys[name]!;
+  const rules = mapping.across ?? [];
+  const notBoth = rules.flatMap((rule) => rule.rule === 'notBoth' ? [rule.keys.map(key)] : []).map((pair) =>
+    pair.every((one) => one.names.length === 1) ? { required: pair.map((one) => one.names[0]) } : { allOf: pair.map(written) });
+  const needs = rules.flatMap((rule) => rule.rule === 'needs'
+    ? rule.keys.flatMap((name) => key(name).names.map((alias) => [alias, [key(rule.needs).names[0]]] as const)) : []);
+  return {
+    ...(rules.some((rule) => rule.rule === 'notEmpty') ? { minProperties: 1 } : {}),
+    ...(notBoth.length === 0 ? {} : { not: notBoth.length === 1 ? notBoth[0] : { anyOf: notBoth } }),
+    ...(needs.length === 0 ? {} : { dependentRequired: Object.fromEntries(needs) }),
   };
 }
 

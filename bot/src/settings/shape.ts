@@ -48,6 +48,15 @@ export interface Elsewhere {
   readonly reason: string;
 }
 
+/** A rule across the keys of one mapping, with what the validator says when it is broken. */
+export type Across =
+  /** At least one key: said at the mapping. */
+  | { readonly rule: 'notEmpty'; readonly message: string }
+  /** Not both keys: said at the second. */
+  | { readonly rule: 'notBoth'; readonly keys: readonly [string, string]; readonly message: string }
+  /** `keys` only beside `needs`, a key of one name (the schema's dependentRequired names one): said at each of them. */
+  | { readonly rule: 'needs'; readonly keys: readonly string[]; readonly needs: string; readonly message: string };
+
 export interface Mapping {
   /** Keys by the name the validator gives them, in the order messages list them. */
   readonly keys: Readonly<Record<string, Key>>;
@@ -61,11 +70,8 @@ export interface Mapping {
   /** Where the schema keeps it, for a mapping written under several names. */
   readonly def?: string;
   readonly description?: string;
-  /**
-   * Rules across keys, for editors only: the validator checks them in code, with messages of its own.
-   * Written with the names a user writes.
-   */
-  readonly across?: JsonSchema;
+  /** Rules across keys, each refused with its message; keys by the validator's name. */
+  readonly across?: readonly Across[];
   /** Keys a user may mean to write here that belong in another file (a button's room, the shared token). */
   readonly elsewhere?: Readonly<Record<string, Elsewhere>>;
 }
@@ -201,11 +207,11 @@ export const CALL = {
 
 export const STEP = {
   def: 'step',
-  across: {
-    minProperties: 1,
-    not: { required: ['markdown', 'text'] },
-    dependentRequired: { type: ['file'], content_type: ['file'], label: ['file'] },
-  },
+  across: [
+    { rule: 'notEmpty', message: 'this step does nothing; give it `markdown`, `text`, `file`, `sms` or `call`' },
+    { rule: 'notBoth', keys: ['markdown', 'text'], message: 'a step posts either `markdown` or `text`, not both' },
+    { rule: 'needs', keys: ['type', 'label'], needs: 'file', message: '`type` and `label` describe a `file`, and this step has no `file`' },
+  ],
   keys: {
     markdown: { names: ['markdown'], value: ref('text'), description: 'Message posted in the room, in Markdown.' },
     text: { names: ['text'], value: ref('text'), description: 'Plain message posted in the room.' },
