@@ -14,7 +14,7 @@ import { callTwiml, characterXmlRefuses, gatherActionUrl, TWIML_MAX_CHARACTERS }
 import { tooDeep } from './nesting.ts';
 import { toE164 } from './phone.ts';
 import {
-  BUTTON, BUTTON_WEBEX, CALL, ESCALATE_AFTER, MAX_STEPS, SHARED, SHARED_WEBEX, SHORTEST_WAIT_MS, SERVER, SETTINGS, SMS, SMS_MAX_CHARACTERS,
+  BUTTON, BUTTON_WEBEX, CALL, ESCALATE_AFTER, SHARED, SHARED_WEBEX, SHORTEST_WAIT_MS, SERVER, SETTINGS, SMS, SMS_MAX_CHARACTERS,
   STEP, TWILIO, WEBEX, type Mapping, type NumberRange, type Pattern,
 } from './shape.ts';
 import { closest } from './suggest.ts';
@@ -422,8 +422,9 @@ class Reader {
     if (count === 0) {
       this.report(entry.value, entry.path, 'the list is empty; add at least one step, e.g. `- text: "Hello"`');
     }
-    if (count > MAX_STEPS) {
-      this.report(entry.value, entry.path, `the list has ${count} steps; a sequence has at most ${MAX_STEPS}`);
+    const { max } = SETTINGS.keys['bt.tn'].value;
+    if (count > max) {
+      this.report(entry.value, entry.path, `the list has ${count} steps; a sequence has at most ${max}`);
       return undefined;
     }
     return entry.value.items.map((node, index) => this.step(node as Node | null, `${entry.path}[${index}]`, index + 1, senderWritten, defaults));

@@ -1,7 +1,9 @@
 // What settings.yaml and the button files of buttons/ may contain, declared once: every mapping, its keys
-// with the names a user may write for them, what each value is, and a description for editors. The validator (load.ts) takes its
-// key tables and number limits from here, and adds the checks a schema cannot make (files exist, E.164,
-// message and TwiML lengths) as code; settings.schema.json is generated from here (`npm run schema`).
+// with the names a user may write for them, what each value is, and a description for editors. The
+// validator (load.ts) reads from here the keys, the required ones and what each is, the patterns and number
+// limits, the rules across keys and the keys that belong in the other file, each with its message; it adds
+// the checks a schema cannot make (files exist, E.164, voices, message and TwiML lengths) as code.
+// settings.schema.json and button.schema.json are generated from the same declarations (`npm run schema`).
 
 import { GESTURE_ACTIONS } from '../core/button-event.ts';
 import { VOICE_PATTERN } from './voice.ts';
