@@ -174,7 +174,7 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 interface Entry { readonly key: Node; readonly value: Node | null; readonly path: string }
 
 /** What settings.yaml gives every button. */
-export interface Shared {
+interface Shared {
   readonly twilio: TwilioSettings;
   readonly server: ServerSettings;
   readonly token: string | undefined;
