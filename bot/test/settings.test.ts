@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { loadSettings, SettingsError } from '../src/settings/load.ts';
-import { SCHEMA_FILE, settingsSchema, settingsSchemaText } from '../src/settings/schema.ts';
+import { SCHEMAS, schemaText, settingsSchema } from '../src/settings/schema.ts';
 import { CALL, ESCALATE_AFTER, SERVER, SETTINGS, SMS, STEP, TWILIO, WEBEX, type Mapping, type NumberRange } from '../src/settings/shape.ts';
 import { repoRoot, seedSettings, workspace } from './support/bot-process.ts';
 
@@ -142,6 +142,8 @@ const broken: [string, string, string[]][] = [
     ['4:15 bt.tn[0].markdown: the message is 11100 bytes long (with the file label); Webex accepts at most 7439: shorten it or split it over two steps']],
   ['a label without a file', `${minimal}    label: "Look"\n`,
     ['5:5 bt.tn[0].label: `type` and `label` describe a `file`, and this step has no `file`']],
+  ['a content type without a file', `${minimal}    content_type: "image/png"\n`,
+    ['5:5 bt.tn[0].content_type: `type` and `label` describe a `file`, and this step has no `file`']],
   ['an empty step', `${minimal}  - {}\n`, ['5:5 bt.tn[1]: this step does nothing; give it `markdown`, `text`, `file`, `sms` or `call`']],
   ['text and markdown together', `${minimal}    markdown: "**hi**"\n`, ['4:5 bt.tn[0].text: a step posts either `markdown` or `text`, not both']],
   ['a long press that does something the bot does not know', `${minimal}long_press: ack\n`,
@@ -194,6 +196,19 @@ const broken: [string, string, string[]][] = [
   ['a negative deliver_within', `${minimal}server:\n  deliver_within: -5\n`, ['6:19 server.deliver_within: expected a number above 0 and at most 1440 (minutes)']],
   ['a misspelt press_timeout', `${minimal}server:\n  press_timeuot: 30\n`,
     ['6:3 server.press_timeuot: unknown key `press_timeuot`; did you mean `press_timeout`? (known here: port, url, debounce, press_timeout, deliver_within)']],
+  ['an SMS without its text', `${minimal}  - sms: { to: "+352691496401", from: "+33644606827" }\n`,
+    ['5:10 bt.tn[1].sms: missing `message`: the text of the SMS, e.g. `message: "Check Webex"`']],
+  ['a call in the 2016 list form without a number', `${minimal}  - call:\n      - say: "hi"\ntwilio: { from: "+33644606827" }\n`,
+    ['6:7 bt.tn[1].call: missing `to`: the phone numbers to reach, e.g. `to: ["+352691496401"]`']],
+  ['a call to an empty list of numbers', `${minimal}  - call: { say: "hi", to: [], from: "+33644606827" }\n`,
+    ['5:28 bt.tn[1].call.to: the list is empty; expected the phone numbers to reach, e.g. `to: ["+352691496401"]`']],
+  ['a server url that is not a web address', `${minimal}server:\n  url: "bot.example.com"\n`,
+    ['6:8 server.url: "bot.example.com" is not a web address; expected something like https://bot.example.com/']],
+  ['a file type that is not a content type', 'webex:\n  room: "Demo"\nbt.tn:\n  - file: files/spark.png\n    type: "png"\n',
+    ['5:11 bt.tn[0].type: "png" is not a content type; expected something like "image/png" or "application/pdf"']],
+  ['a webex section without a room', 'webex:\n  moderators: [ann@example.com]\nbt.tn:\n  - text: "hi"\n',
+    ['2:3 webex: missing `room`: the title of the Webex room, e.g. `room: "Green Power Demonstration"`']],
+  ['no sequence', 'webex:\n  room: "Demo"\n', ['1:1 : missing `bt.tn:`, the list of what each press does (one `- ` item per press)']],
   ['steps over the cap of 100', `webex: { room: "Demo" }\nbt.tn:\n${'  - text: "hi"\n'.repeat(101)}`,
     ['3:3 bt.tn: the list has 101 steps; a sequence has at most 100']],
 ];
@@ -315,7 +330,7 @@ test('the JSON Schema for editors accepts what the bot accepts and flags what it
   for (const file of [seedSettings, path.join(repoRoot, 'settings.yaml'), path.join(folder, 'modern.yaml')]) {
     assert.ok(valid(readFileSync(file, 'utf8')), `${file}: ${JSON.stringify(validate.errors)}`);
   }
-  const refused = /misspelt|missing room|port|empty|label without|repeats|twice|together|reset|press_timeout|deliver_within|voice|SMS over|over the cap/;
+  const refused = /misspelt|missing room|port|empty|label without|repeats|twice|together|reset|press_timeout|deliver_within|voice|SMS over|over the cap|e-mail|web address|content type|type without|without a room|no sequence/;
   for (const [name, yaml] of broken.filter(([name]) => refused.test(name))) {
     assert.equal(valid(yaml), false, `the schema should refuse a settings file with ${name}`);
   }
@@ -325,10 +340,12 @@ test('the JSON Schema for editors accepts what the bot accepts and flags what it
   assert.ok(valid(readFileSync(path.join(folder, 'numbers.yaml'), 'utf8')), JSON.stringify(validate.errors));
 });
 
-test('the committed settings.schema.json is the one shape.ts declares', () => {
-  const committed = readFileSync(path.join(repoRoot, SCHEMA_FILE), 'utf8');
-  assert.ok(committed === settingsSchemaText(), `${SCHEMA_FILE} differs from bot/src/settings/shape.ts: run \`npm run schema\` and commit the result`);
-});
+for (const [file, schema] of Object.entries(SCHEMAS)) {
+  test(`the committed ${file} is the one shape.ts declares`, () => {
+    const committed = readFileSync(path.join(repoRoot, file), 'utf8');
+    assert.ok(committed === schemaText(schema()), `${file} differs from bot/src/settings/shape.ts: run \`npm run schema\` and commit the result`);
+  });
+}
 
 /** Each mapping of the shape, a file that writes `key` in it, and where that key then is. */
 const mappings: [string, Mapping, (key: string) => string, string, string][] = [

@@ -2,18 +2,20 @@
 // All problems are collected, each with file, line, column, key path and what was expected, so a
 // non-developer fixes the file in one go. Used by the bot at start, `npm run check` and the deployment.
 
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {
-  LineCounter, parseDocument, visit, isMap, isPair, isScalar, isSeq, type Document, type Node, type Scalar, type YAMLError,
+  LineCounter, parseDocument, visit, isMap, isPair, isScalar, isSeq, type Document, type Node, type Scalar, type YAMLError, type YAMLMap,
 } from 'yaml';
+import type { GestureAction } from '../core/button-event.ts';
 import { ESCALATION_ID_LENGTH } from '../core/card.ts';
 import { roomMessageFor, WEBEX_FILE_MAX_BYTES, WEBEX_MESSAGE_MAX_BYTES } from '../core/room-message.ts';
 import { callTwiml, characterXmlRefuses, gatherActionUrl, TWIML_MAX_CHARACTERS } from '../core/twiml.ts';
 import { tooDeep } from './nesting.ts';
 import { toE164 } from './phone.ts';
 import {
-  CALL, ESCALATE_AFTER, MAX_STEPS, SHORTEST_WAIT_MS, namesOf, SERVER, SETTINGS, SMS, SMS_MAX_CHARACTERS, STEP, TWILIO, WEBEX, type NumberRange,
+  BUTTON, BUTTON_WEBEX, CALL, ESCALATE_AFTER, SHARED, SHARED_WEBEX, SHORTEST_WAIT_MS, SERVER, SETTINGS, SMS, SMS_MAX_CHARACTERS,
+  STEP, TWILIO, WEBEX, type Mapping, type NumberRange, type Pattern,
 } from './shape.ts';
 import { closest } from './suggest.ts';
 import { checkVoice } from './voice.ts';
@@ -33,20 +35,24 @@ export class SettingsError extends Error {
   }
 }
 
-/** The report a person reads: one line per problem, then what to do. */
+/**
+ * The report a person reads: what to do, then one line per problem. Problems in several files (settings.yaml
+ * and its buttons) come file by file, and the first line names the files, relative to `file`'s folder.
+ */
 export function formatIssues(file: string, issues: readonly SettingsIssue[]): string {
   const lines = issues.map((i) => `${i.file}:${i.line}:${i.column}  ${i.path ? `${i.path}: ` : ''}${i.message}`);
   const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
-  return `${file} has ${count}; fix ${issues.length === 1 ? 'it' : 'them'} and try again:\n${lines.join('\n')}`;
+  const files = [...new Set(issues.map((issue) => issue.file))];
+  const where = files.length <= 1 ? `${files[0] ?? file} has ${count}`
+    : `${count} in ${files.length} files (${files.map((one) => path.relative(path.dirname(file), one)).join(', ')})`;
+  return `${where}; fix ${issues.length === 1 ? 'it' : 'them'} and try again:\n${lines.join('\n')}`;
 }
 
 /** Loads and validates a settings file; throws SettingsError listing every problem found. */
 export function loadSettings(file: string, env: Environment = process.env): Settings {
   const reader = new Reader(file, readSource(file));
-  const settings = reader.read(env);
-  if (reader.issues.length > 0 || settings === undefined) {
-    throw new SettingsError(file, [...reader.issues].sort((a, b) => a.line - b.line || a.column - b.column));
-  }
+  const settings = reader.readSettings(env);
+  if (reader.issues.length > 0 || settings === undefined) throw new SettingsError(file, inFileOrder(reader.issues));
   return settings;
 }
 
@@ -55,8 +61,78 @@ export function loadSettings(file: string, env: Environment = process.env): Sett
  * each; throws SettingsError listing every problem of every file.
  */
 export function loadBot(file: string, env: Environment = process.env): BotSettings {
-  const settings = loadSettings(file, env);
-  return { sourcePath: settings.sourcePath, buttons: [settings], folder: false };
+  const buttonFiles = buttonFilesBeside(file);
+  if (buttonFiles.length === 0) {
+    const settings = loadSettings(file, env);
+    return { sourcePath: settings.sourcePath, buttons: [settings], folder: false };
+  }
+  const issues: SettingsIssue[] = [];
+  const shared = reading(file, issues, (reader) => reader.readShared(env))
+    // Unreadable, settings.yaml says nothing about its sender: no button is told it lacks one.
+    ?? { ...new Reader(file, '{}').readShared(env)!, senderWritten: true };
+  const names = new Map<string, string>();
+  const rooms = new Map<string, string>();
+  const buttons: Settings[] = [];
+  for (const buttonFile of buttonFiles) {
+    const name = path.basename(buttonFile, path.extname(buttonFile));
+    const at = (message: string) => issues.push({ file: buttonFile, line: 1, column: 1, path: '', message });
+    if (!BUTTON_NAME.test(name)) {
+      at(`"${name}" cannot name a button: a name is 1 to 40 lower-case letters, digits, \`-\` and \`_\`, starting with a letter or a digit (it goes in web addresses); rename the file`);
+    }
+    const first = names.get(name);
+    if (first !== undefined) at(`names the button "${name}", as ${path.basename(first)} does; keep one of the two files`);
+    else names.set(name, buttonFile);
+    const button = reading(buttonFile, issues, (reader) => {
+      const settings = reader.readButton(name, shared);
+      // A second file of the same name is one mistake, already said: its room is no second one.
+      if (settings === undefined || first !== undefined) return settings;
+      const owner = rooms.get(settings.webex.room);
+      if (owner === undefined) rooms.set(settings.webex.room, name);
+      else reader.reportRoom(`the room "${settings.webex.room}" is already button "${owner}"'s; a command typed in a room finds its button by the room, so give each button a room of its own`);
+      return settings;
+    });
+    if (button !== undefined) buttons.push(button);
+  }
+  if (issues.length > 0) throw new SettingsError(file, issues);
+  return { sourcePath: path.resolve(file), buttons, folder: true };
+}
+
+/** Button names go in web addresses and state keys. */
+const BUTTON_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+
+/** The button files of the buttons/ folder beside `file`, in the order of their names; none without the folder. */
+function buttonFilesBeside(file: string): string[] {
+  const folder = path.join(path.dirname(file), 'buttons');
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => /\.ya?ml$/.test(name) && statSync(path.join(folder, name), { throwIfNoEntry: false })?.isFile())
+    .map((name) => ({ name, button: path.basename(name, path.extname(name)) }))
+    .sort((a, b) => (a.button === b.button ? (a.name < b.name ? -1 : 1) : a.button < b.button ? -1 : 1))
+    .map(({ name }) => path.join(folder, name));
+}
+
+/** What `read` returns from `file`, its problems added to `issues` in file order. */
+function reading<T>(file: string, issues: SettingsIssue[], read: (reader: Reader) => T | undefined): T | undefined {
+  let reader: Reader;
+  try {
+    reader = new Reader(file, readSource(file));
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error;
+    issues.push(...error.issues);
+    return undefined;
+  }
+  const result = read(reader);
+  issues.push(...inFileOrder(reader.issues));
+  return reader.issues.length > 0 ? undefined : result;
+}
+
+function inFileOrder(issues: readonly SettingsIssue[]): SettingsIssue[] {
+  return [...issues].sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
 /** Far above any real sequence; a bigger file is not a settings file, and is not parsed at all. */
@@ -87,7 +163,6 @@ function yamlHint(error: YAMLError): string {
 }
 
 const WEBEX_TOKEN_ENV = ['CISCO_SPARK_BTTN_BOT', 'WEBEX_BOT_TOKEN'] as const;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.pdf': 'application/pdf',
   '.txt': 'text/plain', '.csv': 'text/csv', '.doc': 'application/msword', '.mp4': 'video/mp4',
@@ -96,13 +171,29 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 };
 
-/** Keys a user may write in one mapping: canonical name → names accepted for it. */
-type KeySpec = Readonly<Record<string, readonly string[]>>;
-const KEYS = {
-  settings: namesOf(SETTINGS), webex: namesOf(WEBEX), twilio: namesOf(TWILIO), server: namesOf(SERVER),
-  step: namesOf(STEP), sms: namesOf(SMS), call: namesOf(CALL),
-} as const;
 interface Entry { readonly key: Node; readonly value: Node | null; readonly path: string }
+
+/** What settings.yaml gives every button. */
+interface Shared {
+  readonly twilio: TwilioSettings;
+  readonly server: ServerSettings;
+  readonly token: string | undefined;
+  /** A sender is written under `twilio:` (a wrong one is reported there): SMS and calls need none of their own. */
+  readonly senderWritten: boolean;
+  readonly publicUrl: string | undefined;
+  /** The defaults of what a button may set for itself. */
+  readonly own: ButtonOwn;
+}
+
+/** What a button may set for itself; undefined: not written. */
+interface ButtonOwn extends StepTimes {
+  readonly resetMinutes: number | undefined;
+  readonly longPress: GestureAction | undefined;
+  readonly doublePress: GestureAction | undefined;
+}
+
+/** A mapping read: its node, and its keys by the validator's name. */
+interface Top { readonly root: YAMLMap; readonly keys: Map<string, Entry> }
 
 class Reader {
   readonly issues: SettingsIssue[] = [];
@@ -119,6 +210,10 @@ class Reader {
   private readonly withoutSender: Entry[] = [];
   /** With a public URL, a call also asks "Press 1" and carries the URL of its answer: the check measures that. */
   private publicUrl: string | undefined;
+  /** Where the room is written, for a room two buttons claim. */
+  private room: Entry | undefined;
+  /** A button file: its sender, if any, is written in settings.yaml. */
+  private isButton = false;
 
   constructor(file: string, source: string) {
     this.file = file;
@@ -129,7 +224,49 @@ class Reader {
     for (let end = source.indexOf('\n'); end !== -1; end = source.indexOf('\n', end + 1)) this.lines.addNewLine(end + 1);
   }
 
-  read(env: Environment): Settings | undefined {
+  /** settings.yaml with its own `bt.tn:` sequence: the one button, LEGACY_BUTTON. */
+  readSettings(env: Environment): Settings | undefined {
+    const top = this.top(SETTINGS, 'expected the settings: keys such as `bt.tn:`, `webex:`, `twilio:` and `server:`');
+    if (top === undefined) return undefined;
+    const webex = top.keys.get('webex');
+    const webexKeys = this.section(webex, WEBEX);
+    return this.button(LEGACY_BUTTON, top, webex, webexKeys, this.shared(top.keys, webexKeys, env));
+  }
+
+  /** settings.yaml beside a buttons/ folder: what the buttons share. */
+  readShared(env: Environment): Shared | undefined {
+    const top = this.top(SHARED, 'expected the settings the buttons share: keys such as `webex:`, `twilio:` and `server:`');
+    return top === undefined ? undefined : this.shared(top.keys, this.section(top.keys.get('webex'), SHARED_WEBEX), env);
+  }
+
+  /** One buttons/<name>.yaml, with what settings.yaml gives every button. */
+  readButton(name: string, shared: Shared): Settings | undefined {
+    this.isButton = true;
+    const top = this.top(BUTTON, 'expected a button: keys such as `bt.tn:` and `webex:`');
+    if (top === undefined) return undefined;
+    const own = this.own(top.keys);
+    const inherited = shared.own;
+    const webex = top.keys.get('webex');
+    return this.button(name, top, webex, this.section(webex, BUTTON_WEBEX), {
+      ...shared,
+      own: {
+        resetMinutes: own.resetMinutes ?? inherited.resetMinutes,
+        escalateAfter: own.escalateAfter ?? inherited.escalateAfter,
+        ackTimeout: own.ackTimeout ?? inherited.ackTimeout,
+        longPress: own.longPress ?? inherited.longPress,
+        doublePress: own.doublePress ?? inherited.doublePress,
+      },
+    });
+  }
+
+  /** Refuses the room of the button just read, at its line. */
+  reportRoom(message: string): void {
+    const room = this.room;
+    if (room !== undefined) this.report(room.value, room.path, message);
+  }
+
+  /** The file parsed, as a mapping of `shape`'s keys; undefined (reported) when it is not YAML or not a mapping. */
+  private top(shape: Mapping, notMapping: string): Top | undefined {
     const deep = tooDeep(this.source, MAX_NESTING);
     if (deep !== undefined) {
       this.reportAt(deep, '', `lists and keys are nested more than ${MAX_NESTING} levels deep from here; settings need far fewer: check the brackets and the indentation`);
@@ -146,35 +283,80 @@ class Reader {
     if (this.aliases(doc)) return undefined;
     const root = doc.contents;
     if (!isMap(root)) {
-      this.report(root, '', 'expected the settings: keys such as `bt.tn:`, `webex:`, `twilio:` and `server:`');
+      this.report(root, '', notMapping);
       return undefined;
     }
-    const top = this.entries(root, '', KEYS.settings);
+    const keys = this.entries(root, '', shape);
+    this.required(shape, (name) => keys.has(name), root, '');
+    return { root, keys };
+  }
+
+  /** The keys of a section, none when it is not written. */
+  private section(entry: Entry | undefined, shape: Mapping): Map<string, Entry> {
+    if (entry === undefined) return new Map<string, Entry>();
+    const keys = this.entries(entry.value, entry.path, shape);
+    // Not a mapping at all: said already, without a list of what it lacks.
+    if (isMap(entry.value)) this.required(shape, (name) => keys.has(name), entry.value, entry.path);
+    return keys;
+  }
+
+  /** Reports each key `shape` requires that `has` does not find, unless it was written misspelt (and said so). */
+  private required(shape: Mapping, has: (name: string) => boolean, node: Node, where: string): void {
+    for (const [name, what] of Object.entries(shape.required ?? {})) {
+      if (has(name) || this.mentioned.has(join(where, name))) continue;
+      const [first, ...others] = shape.keys[name]!.names;
+      // A section of the file is named as it is written, with its colon, and by its other names too.
+      const missing = where === '' ? `\`${first}:\`${others.length === 0 ? '' : ` (or ${others.map((other) => `\`${other}:\``).join(', ')})`},`
+        : `\`${first}\`:`;
+      this.report(node, where, `missing ${missing} ${what}`);
+    }
+  }
+
+  /** Twilio, the server and the Webex token, from settings.yaml's keys; `top`'s own keys are the defaults of every button. */
+  private shared(top: ReadonlyMap<string, Entry>, webexKeys: ReadonlyMap<string, Entry>, env: Environment): Shared {
     const twilioEntry = top.get('twilio');
-    const twilio = this.twilio(twilioEntry, env);
-    const webex = this.webex(top.get('webex'), root, env);
-    const server = this.server(top.get('server'));
-    this.publicUrl = env.BTTN_PUBLIC_URL || server.url;
-    const resetMinutes = this.number(top.get('reset'), SETTINGS.keys.reset.value.range);
-    const senderWritten = twilioEntry !== undefined && this.mentioned.has(join(twilioEntry.path, 'from'));
-    const escalateAfter = this.minutesOrNever(top.get('escalate_after'));
-    const ackTimeout = this.minutesOrNever(top.get('ack_timeout'));
-    const steps = this.steps(top.get('bt.tn'), root, senderWritten, { escalateAfter, ackTimeout });
-    const gestures = {
-      'long press': this.choice(top.get('long_press'), SETTINGS.keys.long_press.value),
-      'double press': this.choice(top.get('double_press'), SETTINGS.keys.double_press.value),
+    const twilio = this.twilio(this.section(twilioEntry, TWILIO), env);
+    const server = this.server(this.section(top.get('server'), SERVER));
+    return {
+      twilio,
+      server,
+      token: this.text(webexKeys.get('token')) ?? WEBEX_TOKEN_ENV.map((name) => env[name]).find((value) => value),
+      senderWritten: twilioEntry !== undefined && this.mentioned.has(join(twilioEntry.path, 'from')),
+      publicUrl: env.BTTN_PUBLIC_URL || server.url,
+      own: this.own(top),
     };
+  }
+
+  private own(top: ReadonlyMap<string, Entry>): ButtonOwn {
+    return {
+      resetMinutes: this.number(top.get('reset'), SETTINGS.keys.reset.value.range),
+      escalateAfter: this.minutesOrNever(top.get('escalate_after')),
+      ackTimeout: this.minutesOrNever(top.get('ack_timeout')),
+      longPress: this.choice(top.get('long_press'), SETTINGS.keys.long_press.value),
+      doublePress: this.choice(top.get('double_press'), SETTINGS.keys.double_press.value),
+    };
+  }
+
+  /** One button: its sequence and room from `top`, the rest from `shared`. */
+  private button(name: string, top: Top, webexEntry: Entry | undefined, webexKeys: ReadonlyMap<string, Entry>, shared: Shared): Settings | undefined {
+    this.publicUrl = shared.publicUrl;
+    const webex = this.webex(webexEntry, webexKeys, shared.token);
+    const steps = this.steps(top.keys.get('bt.tn'), shared.senderWritten, shared.own);
     this.reportWithoutSender();
     if (webex === undefined || steps === undefined) return undefined;
+    const { resetMinutes, longPress, doublePress } = shared.own;
     return {
-      name: LEGACY_BUTTON,
+      name,
       sourcePath: path.resolve(this.file),
       steps,
       webex,
-      twilio,
-      server,
+      twilio: shared.twilio,
+      server: shared.server,
       resetAfterMs: resetMinutes === undefined ? undefined : resetMinutes * 60_000,
-      gestures,
+      gestures: {
+        'long press': longPress ?? SETTINGS.keys.long_press.value.default,
+        'double press': doublePress ?? SETTINGS.keys.double_press.value.default,
+      },
     };
   }
 
@@ -199,33 +381,18 @@ class Reader {
     return this.issues.length > before;
   }
 
-  private webex(entry: Entry | undefined, root: Node, env: Environment): WebexSettings | undefined {
-    if (entry === undefined) {
-      if (!this.mentioned.has('webex')) {
-        this.report(root, '', 'missing `webex:` (or `spark:`), the section with the `room:` to use, e.g. `webex: { room: "My demo room" }`');
-      }
-      return undefined;
-    }
-    const keys = this.entries(entry.value, entry.path, KEYS.webex);
-    const room = keys.has('room') ? this.text(keys.get('room'))
-      : isMap(entry.value) ? this.missing(entry, 'room', 'the title of the Webex room, e.g. `room: "Green Power Demonstration"`') : undefined;
-    const people = (key: 'moderators' | 'participants') => this.list(keys.get(key)).flatMap((item) => {
-      const email = this.text(item);
-      if (email === undefined) return [];
-      if (!EMAIL.test(email)) {
-        this.report(item.value, item.path, `"${email}" is not an e-mail address; expected something like name@example.com`);
-        return [];
-      }
-      return [email];
-    });
+  private webex(entry: Entry | undefined, keys: ReadonlyMap<string, Entry>, token: string | undefined): WebexSettings | undefined {
+    if (entry === undefined) return undefined;
+    this.room = keys.get('room');
+    const room = this.text(this.room);
+    const people = (key: 'moderators' | 'participants') =>
+      this.list(keys.get(key)).flatMap((item) => this.matching(item, WEBEX.keys[key].value.of.pattern) ?? []);
     const moderators = people('moderators');
     const participants = people('participants');
-    const token = this.text(keys.get('token')) ?? WEBEX_TOKEN_ENV.map((name) => env[name]).find((value) => value);
     return room === undefined ? undefined : { room, moderators, participants, token };
   }
 
-  private twilio(entry: Entry | undefined, env: Environment): TwilioSettings {
-    const keys = entry === undefined ? new Map<string, Entry>() : this.entries(entry.value, entry.path, KEYS.twilio);
+  private twilio(keys: ReadonlyMap<string, Entry>, env: Environment): TwilioSettings {
     return {
       from: this.phone(keys.get('from')),
       accountSid: this.text(keys.get('accountSid')) ?? (env.TWILIO_ACCOUNT_SID || undefined),
@@ -233,14 +400,9 @@ class Reader {
     };
   }
 
-  private server(entry: Entry | undefined): ServerSettings {
-    const keys = entry === undefined ? new Map<string, Entry>() : this.entries(entry.value, entry.path, KEYS.server);
-    const url = this.text(keys.get('url'));
-    const urlEntry = keys.get('url');
-    if (url !== undefined && urlEntry !== undefined && !/^https?:\/\/[^\s/]+/.test(url)) {
-      this.report(urlEntry.value, urlEntry.path, `"${url}" is not a web address; expected something like https://bot.example.com/`);
-    }
-    const { port, debounce, press_timeout: pressTimeout, deliver_within: deliverWithin } = SERVER.keys;
+  private server(keys: ReadonlyMap<string, Entry>): ServerSettings {
+    const { port, url: urlKey, debounce, press_timeout: pressTimeout, deliver_within: deliverWithin } = SERVER.keys;
+    const url = this.matching(keys.get('url'), urlKey.value.pattern);
     return {
       port: this.number(keys.get('port'), port.value.range) ?? port.value.range.default,
       url,
@@ -250,11 +412,8 @@ class Reader {
     };
   }
 
-  private steps(entry: Entry | undefined, root: Node, senderWritten: boolean, defaults: StepTimes): Step[] | undefined {
-    if (entry === undefined) {
-      if (!this.mentioned.has('bt.tn')) this.report(root, '', 'missing `bt.tn:`, the list of what each press does (one `- ` item per press)');
-      return undefined;
-    }
+  private steps(entry: Entry | undefined, senderWritten: boolean, defaults: StepTimes): Step[] | undefined {
+    if (entry === undefined) return undefined;
     if (!isSeq(entry.value)) {
       this.report(entry.value ?? entry.key, entry.path, 'expected a list of steps, one `- ` item per press');
       return undefined;
@@ -263,29 +422,24 @@ class Reader {
     if (count === 0) {
       this.report(entry.value, entry.path, 'the list is empty; add at least one step, e.g. `- text: "Hello"`');
     }
-    if (count > MAX_STEPS) {
-      this.report(entry.value, entry.path, `the list has ${count} steps; a sequence has at most ${MAX_STEPS}`);
+    const { max } = SETTINGS.keys['bt.tn'].value;
+    if (count > max) {
+      this.report(entry.value, entry.path, `the list has ${count} steps; a sequence has at most ${max}`);
       return undefined;
     }
     return entry.value.items.map((node, index) => this.step(node as Node | null, `${entry.path}[${index}]`, index + 1, senderWritten, defaults));
   }
 
   private step(node: Node | null, where: string, number: number, senderWritten: boolean, defaults: StepTimes): Step {
-    const keys = this.entries(node, where, KEYS.step);
+    const keys = this.entries(node, where, STEP);
+    this.across(STEP, node, where, keys);
     const markdown = this.text(keys.get('markdown'));
     const text = this.text(keys.get('text'));
-    const both = keys.get('text');
-    if (markdown !== undefined && text !== undefined && both !== undefined) {
-      this.report(both.key, both.path, 'a step posts either `markdown` or `text`, not both');
-    }
     const message: StepMessage | undefined = markdown !== undefined ? { format: 'markdown', body: markdown }
       : text !== undefined ? { format: 'text', body: text } : undefined;
     const file = this.stepFile(keys);
     const sms = this.sms(keys.get('sms'), senderWritten);
     const call = this.call(keys.get('call'), senderWritten);
-    if (isMap(node) && node.items.length === 0) {
-      this.report(node, where, 'this step does nothing; give it `markdown`, `text`, `file`, `sms` or `call`');
-    }
     const posted = roomMessageFor({ message, file });
     const postedEntry = keys.get('markdown') ?? keys.get('text') ?? keys.get('label');
     // Sent beside a file, the text travels as a multipart field, where every line break becomes CRLF.
@@ -329,12 +483,7 @@ class Reader {
     const relativePath = this.text(entry);
     const typeEntry = keys.get('type');
     const labelEntry = keys.get('label');
-    if (entry === undefined || relativePath === undefined) {
-      for (const orphan of [typeEntry, labelEntry]) {
-        if (orphan !== undefined && entry === undefined) this.report(orphan.key, orphan.path, '`type` and `label` describe a `file`, and this step has no `file`');
-      }
-      return undefined;
-    }
+    if (entry === undefined || relativePath === undefined) return undefined;
     const absolute = path.resolve(this.folder, relativePath);
     let bytes: number | undefined;
     try {
@@ -348,10 +497,7 @@ class Reader {
     } else if (bytes > WEBEX_FILE_MAX_BYTES) {
       this.report(entry.value, entry.path, `${relativePath} is ${(bytes / 1048576).toFixed(1)} MB; Webex accepts files up to 100 MB`);
     }
-    const contentType = this.text(typeEntry) ?? CONTENT_TYPES[path.extname(relativePath).toLowerCase()];
-    if (typeEntry !== undefined && contentType !== undefined && !/^[\w.+-]+\/[\w.+-]+$/.test(contentType)) {
-      this.report(typeEntry.value, typeEntry.path, `"${contentType}" is not a content type; expected something like "image/png" or "application/pdf"`);
-    }
+    const contentType = this.matching(typeEntry, STEP.keys.type.value.pattern) ?? CONTENT_TYPES[path.extname(relativePath).toLowerCase()];
     // A file that is not there is one mistake: its type cannot be asked for on top.
     if (contentType === undefined && typeEntry === undefined && bytes !== undefined) {
       this.report(entry.value, entry.path, `cannot tell the type of ${relativePath}; add \`type:\` beside it, e.g. type: "image/png"`);
@@ -368,15 +514,15 @@ class Reader {
 
   private sms(entry: Entry | undefined, senderWritten: boolean): Sms | undefined {
     if (entry === undefined) return undefined;
-    const fields = this.fields(entry, KEYS.sms);
+    const fields = this.fields(entry, SMS);
     if (fields === undefined) return undefined;
     const bodyEntry = fields.get('message')[0];
-    const body = bodyEntry ? this.text(bodyEntry) : this.missing(entry, 'message', 'the text of the SMS, e.g. `message: "Check Webex"`');
+    const body = this.text(bodyEntry);
     const characters = body === undefined ? 0 : [...body].length;
     if (bodyEntry !== undefined && characters > SMS_MAX_CHARACTERS) {
       this.report(bodyEntry.value, bodyEntry.path, `the SMS is ${characters} characters long; Twilio accepts at most ${SMS_MAX_CHARACTERS}: shorten it`);
     }
-    const to = this.recipients(entry, fields.get('to'));
+    const to = fields.get('to').flatMap((item) => this.phone(item) ?? []);
     const from = this.phone(fields.get('from')[0]);
     this.needsSender(entry, senderWritten);
     return body === undefined ? undefined : { body, to, from };
@@ -384,15 +530,15 @@ class Reader {
 
   private call(entry: Entry | undefined, senderWritten: boolean): Call | undefined {
     if (entry === undefined) return undefined;
-    const fields = this.fields(entry, KEYS.call);
+    const fields = this.fields(entry, CALL);
     if (fields === undefined) return undefined;
     const sayEntry = fields.get('say')[0];
-    const say = sayEntry ? this.text(sayEntry) : this.missing(entry, 'say', 'the sentence spoken on the call, e.g. `say: "Please check Webex"`');
+    const say = this.text(sayEntry);
     const voiceEntry = fields.get('voice')[0];
     const voice = this.text(voiceEntry);
     if (voiceEntry !== undefined && voice !== undefined) this.voice(voiceEntry, voice);
     if (sayEntry !== undefined && say !== undefined) this.twiml(sayEntry, say, voice);
-    const to = this.recipients(entry, fields.get('to'));
+    const to = fields.get('to').flatMap((item) => this.phone(item) ?? []);
     const from = this.phone(fields.get('from')[0]);
     this.needsSender(entry, senderWritten);
     return say === undefined ? undefined : { say, to, from, voice };
@@ -425,33 +571,35 @@ class Reader {
    * (`- message: ...`, `- number: ...`) or today's mapping (`message: ...`, `to: [...]`).
    * Undefined, once reported, when it is neither.
    */
-  private fields(entry: Entry, spec: KeySpec): { get(name: string): Entry[] } | undefined {
+  private fields(entry: Entry, shape: Mapping): { get(name: string): Entry[] } | undefined {
     const found = new Map<string, Entry[]>();
     const add = (map: Map<string, Entry>) => {
-      for (const [name, field] of map) found.set(name, [...(found.get(name) ?? []), ...this.list(field)]);
+      for (const [name, field] of map) {
+        const items = this.list(field);
+        // Written, so not "missing", yet as empty as if it were.
+        const what = shape.required?.[name];
+        if (items.length === 0 && what !== undefined) this.report(field.value ?? field.key, field.path, `the list is empty; expected ${what}`);
+        found.set(name, [...(found.get(name) ?? []), ...items]);
+      }
     };
     if (isSeq(entry.value)) {
       entry.value.items.forEach((item, index) => {
         const itemPath = `${entry.path}[${index}]`;
         if (!isMap(item) || item.items.length !== 1) {
-          this.report(item as Node, itemPath, `expected one \`key: value\` per item, with key ${Object.values(spec).map((names) => `\`${names[0]}\``).join(', ')}`);
+          this.report(item as Node, itemPath, `expected one \`key: value\` per item, with key ${firstNames(shape).map((name) => `\`${name}\``).join(', ')}`);
           return;
         }
-        add(this.entries(item, itemPath, spec, entry.path));
+        add(this.entries(item, itemPath, shape, entry.path));
       });
     } else {
       if (!isMap(entry.value)) {
-        this.entries(entry.value, entry.path, spec);
+        this.entries(entry.value, entry.path, shape);
         return undefined;
       }
-      add(this.entries(entry.value, entry.path, spec));
+      add(this.entries(entry.value, entry.path, shape));
     }
+    this.required(shape, (name) => (found.get(name) ?? []).length > 0, entry.value ?? entry.key, entry.path);
     return { get: (name) => found.get(name) ?? [] };
-  }
-
-  private recipients(entry: Entry, items: readonly Entry[]): string[] {
-    if (items.length === 0) this.missing(entry, 'to', 'the phone numbers to reach, e.g. `to: ["+352691496401"]`');
-    return items.flatMap((item) => this.phone(item) ?? []);
   }
 
   /** A sender written here or under `twilio:`, even a wrong one, is not missing. */
@@ -464,7 +612,7 @@ class Reader {
     if (first === undefined) return;
     const more = others.length === 0 ? '' : others.length === 1 ? ' (another SMS or call below has none either)'
       : ` (${others.length} more SMS or calls below have none either)`;
-    this.report(first.key, first.path, `no number to send from: set \`twilio:\` \`customer_service_number:\` (your Twilio number) or \`from:\` here${more}`);
+    this.report(first.key, first.path, `no number to send from: set \`twilio:\` \`customer_service_number:\` (your Twilio number)${this.isButton ? ' in settings.yaml' : ''} or \`from:\` here${more}`);
   }
 
   private phone(entry: Entry | undefined): string | undefined {
@@ -479,26 +627,34 @@ class Reader {
   }
 
   /**
-   * Entries of a mapping keyed by canonical name; reports what is not a mapping, unknown keys and repeats.
+   * Entries of a mapping keyed by canonical name; reports what is not a mapping, unknown keys, keys that
+   * belong in another file and repeats.
    * `scope` is the path under which keys are remembered as written (the `sms:` of a 2016 list item).
    */
-  private entries(node: Node | null, where: string, spec: KeySpec, scope = where): Map<string, Entry> {
+  private entries(node: Node | null, where: string, shape: Mapping, scope = where): Map<string, Entry> {
     const result = new Map<string, Entry>();
     if (!isMap(node)) {
-      const known = Object.values(spec).map((names) => `\`${names[0]}\``).join(', ');
+      const known = firstNames(shape).map((name) => `\`${name}\``).join(', ');
       this.report(node, where, `expected keys such as ${known}`);
       return result;
     }
     const byName = new Map<string, string>();
-    for (const [canonical, names] of Object.entries(spec)) for (const name of names) byName.set(name, canonical);
+    for (const [canonical, key] of Object.entries(shape.keys)) for (const name of key.names) byName.set(name, canonical);
+    const elsewhere = new Map<string, string>();
+    for (const other of Object.values(shape.elsewhere ?? {})) for (const name of other.names) elsewhere.set(name, other.reason);
     for (const pair of node.items) {
       const key = pair.key as Node;
       const name = isScalar(key) ? String(key.value) : String(key);
       const keyPath = join(where, name);
       const canonical = byName.get(name);
+      const reason = elsewhere.get(name);
+      if (reason !== undefined) {
+        this.report(key, keyPath, `\`${name}\` ${reason}`);
+        continue;
+      }
       if (canonical === undefined) {
         const suggestion = closest(name, [...byName.keys()]);
-        const known = Object.values(spec).map((names) => names[0]).join(', ');
+        const known = firstNames(shape).join(', ');
         if (suggestion !== undefined) this.mentioned.add(join(scope, byName.get(suggestion)!));
         this.report(key, keyPath, `unknown key \`${name}\`${suggestion ? `; did you mean \`${suggestion}\`?` : ''} (known here: ${known})`);
         continue;
@@ -536,6 +692,37 @@ class Reader {
     return value;
   }
 
+  /** Reports each rule across `shape`'s keys that the keys written break. */
+  private across(shape: Mapping, node: Node | null, where: string, keys: ReadonlyMap<string, Entry>): void {
+    for (const rule of shape.across ?? []) {
+      switch (rule.rule) {
+        case 'notEmpty':
+          if (isMap(node) && node.items.length === 0) this.report(node, where, rule.message);
+          break;
+        case 'notBoth': {
+          const second = keys.get(rule.keys[1]);
+          if (keys.has(rule.keys[0]) && second !== undefined) this.report(second.key, second.path, rule.message);
+          break;
+        }
+        case 'needs':
+          if (keys.has(rule.needs)) break;
+          for (const name of rule.keys) {
+            const orphan = keys.get(name);
+            if (orphan !== undefined) this.report(orphan.key, orphan.path, rule.message);
+          }
+      }
+    }
+  }
+
+  /** A text that looks like `pattern` says; undefined when not written, or reported. */
+  private matching(entry: Entry | undefined, pattern: Pattern): string | undefined {
+    const text = this.text(entry);
+    if (entry === undefined || text === undefined) return undefined;
+    if (new RegExp(pattern.regex, 'u').test(text)) return text;
+    this.report(entry.value, entry.path, `"${text}" is not ${pattern.is}; expected something like ${pattern.like}`);
+    return undefined;
+  }
+
   /** A number within bounds: `min` included, or `above` excluded. */
   private number(entry: Entry | undefined, rule: NumberRange): number | undefined {
     if (entry === undefined) return undefined;
@@ -553,9 +740,9 @@ class Reader {
     return value;
   }
 
-  /** One of the words `rule` allows, else its default (after reporting the word, with the one it looks like). */
-  private choice<T extends string>(entry: Entry | undefined, rule: { readonly values: readonly T[]; readonly default: T }): T {
-    if (entry === undefined) return rule.default;
+  /** One of the words `rule` allows; undefined when not written, or reported with the word it looks like. */
+  private choice<T extends string>(entry: Entry | undefined, rule: { readonly values: readonly T[] }): T | undefined {
+    if (entry === undefined) return undefined;
     const node = entry.value;
     const value = isScalar(node) ? node.value : undefined;
     const found = rule.values.find((allowed) => allowed === value);
@@ -565,12 +752,6 @@ class Reader {
     const guess = starts.length === 1 ? starts[0] : typeof value === 'string' ? closest(value, rule.values) : undefined;
     const written = typeof value === 'string' || typeof value === 'number' ? `"${value}"` : 'this';
     this.report(node ?? entry.key, entry.path, `${written} is not one of: ${rule.values.join(', ')}${guess === undefined ? '' : `; did you mean "${guess}"?`}`);
-    return rule.default;
-  }
-
-  private missing(entry: Entry, key: string, what: string): undefined {
-    // A misspelt key was already reported with a "did you mean" for this one.
-    if (!this.mentioned.has(join(entry.path, key))) this.report(entry.value ?? entry.key, entry.path, `missing \`${key}\`: ${what}`);
     return undefined;
   }
 
@@ -582,6 +763,11 @@ class Reader {
     const { line, col } = this.lines.linePos(offset);
     this.issues.push({ file: this.file, line, column: col, path: where, message });
   }
+}
+
+/** The name of each key as messages show it. */
+function firstNames(shape: Mapping): string[] {
+  return Object.values(shape.keys).map((key) => key.names[0]);
 }
 
 function join(where: string, name: string): string {

@@ -5,7 +5,10 @@
 import { closest } from './suggest.ts';
 
 const BASIC = ['man', 'woman', 'alice'] as const;
-const PROVIDER = /^(Polly|Google)\.[\p{L}\p{N}-]+$/u;
+const NAMED = '(?:Polly|Google)\\.[\\p{L}\\p{N}-]+';
+const PROVIDER = new RegExp(`^${NAMED}$`, 'u');
+/** Every voice, as a JSON Schema pattern. */
+export const VOICE_PATTERN = `^(?:${BASIC.join('|')}|${NAMED})$`;
 
 export type VoiceCheck = { readonly ok: true } | { readonly ok: false; readonly suggestion: string | undefined };
 
