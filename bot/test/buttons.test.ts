@@ -150,3 +150,36 @@ test('each button\'s state survives a kill -9, and a restart goes on with each w
   assert.equal((await press(restarted, 'lab')).body.step, 2);
   assert.equal((await status(restarted, 'lobby')).stepReached, 2);
 });
+
+test('a command in one button\'s room acts on that button alone; a room no button owns gets no answer', async () => {
+  const button = await publicBot();
+  await press(button, 'lobby');
+  await press(button, 'lab');
+  const labRoom = webex.rooms.find((room) => room.title === 'Lab')!.id;
+  const ann = { displayName: 'Ann Example', email: 'ann@example.com' };
+  const { message, statuses } = await webex.say(labRoom, 'on it', ann);
+  assert.deepEqual(statuses, [200]);
+  await until(() => webex.messages.some((reply) => reply.parentId === message.id), 'the answer in the thread');
+  assert.equal((await status(button, 'lab')).incident?.acknowledged?.name, 'Ann Example');
+  assert.equal((await status(button, 'lobby')).incident?.status, 'escalating');
+  assert.deepEqual((await webex.say(labRoom, 'ack', ann, { signature: 'forged' })).statuses, [403]);
+  const elsewhere = webex.addRoom('Elsewhere');
+  const outside = await webex.say(elsewhere.id, 'resolve', ann);
+  assert.deepEqual(outside.statuses, [200]);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.ok(!webex.messages.some((reply) => reply.parentId === outside.message.id), 'no answer outside the buttons\' rooms');
+  assert.equal((await status(button, 'lab')).incident?.status, 'acknowledged', 'nothing resolved from elsewhere');
+});
+
+test('without BTTN_TOKEN, the bot prints each button\'s own URLs and the index at start', async () => {
+  const button = await bot(FOLDER, { BTTN_TOKEN: '' });
+  await until(() => button.output().includes('All buttons:'), 'the URLs printed');
+  const output = button.output();
+  const lobby = /lobby: (http\S+\/press\/(\S+))\s+status: \S+\/status\/(\S+)/.exec(output);
+  const lab = /lab: http\S+\/press\/(\S+)/.exec(output);
+  assert.ok(lobby && lab, output);
+  assert.equal(lobby[2], lobby[3], 'the press URL and the status page share the button\'s token');
+  assert.notEqual(lobby[2], lab[1]);
+  assert.match(output, /All buttons: http\S+\/buttons\/\S+/);
+  assert.equal((await fetch(lobby[1]!, { method: 'POST' })).status, 200);
+});

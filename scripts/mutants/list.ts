@@ -27,6 +27,7 @@ const DELIVER = 'bot/src/press/deliver.ts';
 const TWILIO = 'bot/src/twilio/client.ts';
 const TRANSPORT = 'bot/src/http/transport.ts';
 const OUTBOX_CORE = 'bot/src/core/outbox.ts';
+const STATE_CORE = 'bot/src/core/state.ts';
 const OUTBOX = 'bot/src/press/outbox.ts';
 const RUN_PRESS = 'bot/src/press/run-press.ts';
 const BUTTON = 'bot/src/press/button.ts';
@@ -148,6 +149,11 @@ export const MUTANTS: readonly Mutant[] = [
     tests: t('secrets'),
   },
   // Exactly once: the journal and the look-ups in Twilio's lists.
+  {
+    bug: "a look-up in Twilio's list takes another button's SMS of the same words, or one sent earlier",
+    file: STATE_CORE, search: '  return new Set([...stored.shared.sent, ...made]);', replace: '  return new Set([...made]);',
+    tests: t('buttons'),
+  },
   {
     bug: "a look-up in Twilio's list takes an SMS or call already claimed by another step",
     file: DELIVER, search: 'exclude: services.store.claimed() }', replace: 'exclude: new Set<string>() }',
