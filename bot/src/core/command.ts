@@ -8,11 +8,14 @@ import type { Take } from './claims.ts';
 import type { StatusReport } from './contacts.ts';
 import type { CommandMessage } from './room-command.ts';
 
+/** Taking an escalation, or closing it. */
+export type TakeKind = 'acknowledge' | 'resolve';
+
 export type Command =
   /** What the button sent: a press, a long or a double press, or a sign of life (`gesture`). */
   | { readonly kind: 'event'; readonly event: ButtonEvent }
   /** Someone takes the escalation, or closes it: core/claims.ts decides whether they may. */
-  | { readonly kind: 'acknowledge' | 'resolve'; readonly take: Take }
+  | { readonly kind: TakeKind; readonly take: Take }
   /** Back to step 1, with the room deleted or not. */
   | { readonly kind: 'reset'; readonly deleteRoom: boolean }
   /** A message in the room that mentions the bot: status, ack, resolve, reset, help. */

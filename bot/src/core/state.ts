@@ -1,6 +1,6 @@
 // What the bot remembers between presses and across restarts (kept on disk by state/store.ts).
 
-import type { Action } from './plan.ts';
+import type { Action, TwilioAction } from './plan.ts';
 import type { DescribedRequest } from '../http/transport.ts';
 
 /**
@@ -106,7 +106,7 @@ export interface Incident {
 /** An SMS or a call an escalation made, as Twilio reports it (core/contacts.ts). */
 export interface Contact {
   readonly sid: string;
-  readonly kind: 'sms' | 'call';
+  readonly kind: TwilioAction['kind'];
   readonly to: string;
   /** Twilio's MessageStatus or CallStatus, 'queued' until a callback says more. */
   readonly status: string;

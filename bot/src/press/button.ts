@@ -3,7 +3,7 @@
 // answered with the waiting one, as counted with it, so a backlog never bursts out later.
 
 import type { ButtonEvent, Gesture, GestureAction } from '../core/button-event.ts';
-import type { Command } from '../core/command.ts';
+import type { Command, TakeKind } from '../core/command.ts';
 import { claim, used, type Take } from '../core/claims.ts';
 import { reported, type StatusReport } from '../core/contacts.ts';
 import { acknowledge, acknowledgedLine, cardView, incidentSummary, reopen, reopenedLine, resolve, resolvedLine, stillArmed, type Change } from '../core/incident.ts';
@@ -13,6 +13,7 @@ import { helpText, roomCommand, statusText, type CommandMessage } from '../core/
 import { handled, heardFrom, withRecord, type Acknowledgement, type ButtonState, type PressRecord, type StepTimer } from '../core/state.ts';
 import { ApiError, newCall } from '../http/transport.ts';
 import { journal, newPressId, runPress, type PressServices } from './run-press.ts';
+import type { RoomDeletion } from './rooms.ts';
 import { StepTimers } from './timers.ts';
 
 export interface ButtonServices extends PressServices {
@@ -375,7 +376,7 @@ export class Button {
 
 /** What each command comes to, for the door's answer. */
 export type CommandOutcome<C extends Command> = C['kind'] extends 'event' ? EventAnswer
-  : C['kind'] extends 'acknowledge' | 'resolve' ? IncidentOutcome
+  : C['kind'] extends TakeKind ? IncidentOutcome
   : C['kind'] extends 'reset' ? ResetOutcome
   : C['kind'] extends 'room' ? unknown
   : void;
@@ -392,7 +393,7 @@ export type EventAnswer =
   | { readonly kind: 'press'; readonly record: PressRecord }
   | AlreadyHandled
   | { readonly kind: 'heartbeat'; readonly at: string }
-  | { readonly kind: 'acknowledge' | 'resolve'; readonly gesture: Gesture; readonly outcome: IncidentOutcome }
+  | { readonly kind: TakeKind; readonly gesture: Gesture; readonly outcome: IncidentOutcome }
   | { readonly kind: 'reset'; readonly gesture: Gesture; readonly outcome: ResetOutcome }
   | { readonly kind: 'nothing'; readonly gesture: Gesture };
 
@@ -414,7 +415,7 @@ export interface ResetOutcome {
   /** The room is gone for the bot (deleted, or it was already), so the next press takes one again and invites everyone. */
   readonly roomDeleted: boolean;
   /** What Webex did: deleted for everyone, or only the bot left (a moderated room it does not moderate). */
-  readonly deleted: 'for everyone' | 'bot removed' | 'not found' | 'kept';
+  readonly deleted: RoomDeletion | 'kept';
   /** Why deleting the room failed; the sequence restarts at step 1 all the same. */
   readonly error?: string;
 }

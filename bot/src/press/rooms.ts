@@ -10,6 +10,9 @@ import type { Settings } from '../settings/types.ts';
 import type { ButtonStore } from '../state/button-store.ts';
 import type { WebexClient } from '../webex/client.ts';
 
+/** What deleting the room did: deleted for everyone, only the bot left (a moderated room it does not moderate), or it was gone. */
+export type RoomDeletion = 'for everyone' | 'bot removed' | 'not found';
+
 /** A room the bot cannot use as it is: no retry will change that. */
 export class RoomRefused extends Error {
   override name = 'RoomRefused';
@@ -53,7 +56,7 @@ export class RoomKeeper {
    * Deletes the room as far as Webex lets the bot: for everyone when the room is not moderated or the bot
    * moderates it; otherwise Webex only removes the bot, and says nothing of it, so the bot says it here.
    */
-  async delete(call: ApiCall): Promise<'for everyone' | 'bot removed' | 'not found'> {
+  async delete(call: ApiCall): Promise<RoomDeletion> {
     const { webex, store, settings } = this.services;
     const known = store.current.room;
     const room = known === undefined ? await webex.findRoom(settings.webex.room, call) : await webex.getRoom(known.id, call);

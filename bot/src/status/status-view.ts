@@ -4,7 +4,7 @@
 
 import { outcomeLine } from '../core/contacts.ts';
 import { describeAction, planPress, type Action } from '../core/plan.ts';
-import type { Acknowledgement, ActionOutcome, ButtonState, Heard, IncidentStatus, PressRecord } from '../core/state.ts';
+import type { Acknowledgement, ActionOutcome, ButtonState, Contact, Heard, IncidentStatus, PressRecord } from '../core/state.ts';
 import type { DescribedRequest } from '../http/transport.ts';
 import type { Settings } from '../settings/types.ts';
 
@@ -62,7 +62,7 @@ export interface IncidentView {
   /** Taken with an `ack_timeout`: when it escalates again unless resolved. */
   readonly escalatesAgainAt?: string;
   /** The SMS and calls it made and what Twilio reported of each ("SMS to +352… delivered", "Call to +352…: no answer"). */
-  readonly reached: readonly { readonly kind: 'sms' | 'call'; readonly to: string; readonly status: string; readonly answeredBy?: string; readonly outcome: string }[];
+  readonly reached: readonly { readonly kind: Contact['kind']; readonly to: string; readonly status: string; readonly answeredBy?: string; readonly outcome: string }[];
 }
 
 export interface LateView {
@@ -76,7 +76,7 @@ export interface LateView {
 export interface PressView {
   readonly id: string;
   /** Run by the escalation's timer rather than a press. */
-  readonly trigger: 'press' | 'timer';
+  readonly trigger: NonNullable<PressRecord['trigger']>;
   readonly at: string;
   readonly step: number | undefined;
   readonly kind: PressRecord['kind'];
