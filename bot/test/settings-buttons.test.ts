@@ -1,3 +1,5 @@
+// Several buttons in the settings: a buttons/ folder beside settings.yaml, one file per button, each read with
+// what settings.yaml shares; every refusal at its own file and line, and settings.yaml alone as before.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
