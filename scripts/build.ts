@@ -1,6 +1,7 @@
 // Bundles the bot into one file that runs with plain `node` and no node_modules: what the deployment ships.
 import { build, type Plugin } from 'esbuild';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -64,6 +65,46 @@ module.exports = { Agent: require('undici/lib/dispatcher/agent'), FormData: requ
   },
 };
 
+/**
+ * Express asks mime-types a handful of questions while answering (res.json, res.type('html'), res.send,
+ * req.accepts, req.is), and mime-types loads and indexes all of mime-db (200 KB of JSON) to answer any: about
+ * 20 ms of every start, before the first health check. The bundle answers the questions the bot's answers ask
+ * from a table made here by the real mime-types, and loads it only for a question not in the table, so every
+ * answer is the one the real module gives.
+ */
+/** The extensions Express looks up for the bot (res.send: html, bin; res.sendStatus: txt; req.accepts, req.is). */
+const MIME_EXTENSIONS = ['html', 'json', 'txt', 'bin', 'urlencoded', 'xml'];
+/** The types the bot answers with: res.set('Content-Type') asks for each, and again with the charset res.send adds. */
+const MIME_TYPES = ['application/json', 'text/html', 'text/plain', 'text/xml', 'application/octet-stream'];
+const MIME_QUESTIONS = {
+  lookup: MIME_EXTENSIONS,
+  contentType: [...MIME_EXTENSIONS, ...MIME_TYPES, ...MIME_TYPES.map((type) => `${type}; charset=utf-8`)],
+};
+const mimeTypes = createRequire(path.join(root, 'package.json')).resolve('mime-types');
+const answeredMimeQuestions: Plugin = {
+  name: 'answered-mime-questions',
+  setup(builder) {
+    builder.onResolve({ filter: /^mime-types$/ }, async (args) => {
+      if (args.pluginData === 'real') return undefined;
+      const resolved = await builder.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: 'real' });
+      return resolved.path === mimeTypes ? { path: 'mime-types', namespace: 'answered-mime-questions' } : resolved;
+    });
+    builder.onLoad({ filter: /.*/, namespace: 'answered-mime-questions' }, () => {
+      const real = createRequire(mimeTypes)(mimeTypes) as Record<string, (question: string) => unknown>;
+      const answers = Object.fromEntries(Object.entries(MIME_QUESTIONS).map(([kind, questions]) => [kind, Object.fromEntries(questions.map((question) => [question, real[kind]!(question)]))]));
+      return {
+        resolveDir: path.dirname(mimeTypes),
+        contents: `const answers = ${JSON.stringify(answers)};
+let real;
+const load = () => (real ??= require(${JSON.stringify(mimeTypes)}));
+const answer = (kind) => (question) => (typeof question === 'string' && Object.hasOwn(answers[kind], question) ? answers[kind][question] : load()[kind](question));
+module.exports = { lookup: answer('lookup'), contentType: answer('contentType'), charset: (type) => load().charset(type), extension: (type) => load().extension(type) };
+for (const name of ['charsets', 'extensions', 'types', '_extensionConflicts']) Object.defineProperty(module.exports, name, { enumerable: true, get: () => load()[name] });`,
+      };
+    });
+  },
+};
+
 export async function buildBot(): Promise<string> {
   await build({
     entryPoints: [path.join(root, 'bot', 'src', 'main.ts')],
@@ -76,7 +117,7 @@ export async function buildBot(): Promise<string> {
     sourcemap: false,
     legalComments: 'linked',
     logLevel: 'warning',
-    plugins: [onlyWhatTheBotUsesOfTwilio, onlyWhatTheBotUsesOfUndici],
+    plugins: [onlyWhatTheBotUsesOfTwilio, onlyWhatTheBotUsesOfUndici, answeredMimeQuestions],
   });
   return bundlePath;
 }

@@ -17,6 +17,10 @@ test('the bundle runs with plain node from a folder holding only it, the setting
   try {
     const health = await fetch(`${bot.baseUrl}/health`);
     assert.equal(health.status, 200);
+    // The bundle answers Express's questions to mime-types from a table (scripts/build.ts): the same types as the source.
+    assert.equal(health.headers.get('content-type'), 'application/json; charset=utf-8');
+    const page = await fetch(bot.pressUrl.replace('/press/', '/status/'), { headers: { accept: 'text/html' } });
+    assert.equal(page.headers.get('content-type'), 'text/html; charset=utf-8');
     assert.equal((await bot.press()).status, 200);
     const second = await bot.press();
     assert.equal(second.status, 200, JSON.stringify(second.body));
