@@ -41,8 +41,10 @@ module.exports = new Proxy(missing, { get: (target, key) => (key === '__esModule
 /**
  * undici's index loads all of undici (fetch, WebSocket, EventSource, mocks, caches), and its cookies module
  * reads globalThis.Headers, which makes Node load its own copy of undici too: tens of milliseconds of every
- * start. The bot uses an Agent (with the request() every dispatcher gets) and FormData; the bundle gives the
- * bot's imports of 'undici' just these.
+ * start. The bot uses an Agent (with the request() every dispatcher gets, and none of the other calls) and
+ * FormData; the bundle gives the bot's imports of 'undici' just these. The Agent's HTTP/2 client is left out
+ * as well: it loads Node's http2 (about 10 ms) at start, and runs only for an Agent made with allowH2, which
+ * the build refuses.
  */
 const UNDICI_EXPORTS = ['Agent', 'FormData'];
 const onlyWhatTheBotUsesOfUndici: Plugin = {
@@ -50,17 +52,22 @@ const onlyWhatTheBotUsesOfUndici: Plugin = {
   setup(builder) {
     builder.onResolve({ filter: /^undici$/ }, (args) => {
       if (!args.importer.startsWith(path.join(root, 'bot', 'src'))) return undefined;
+      const source = readFileSync(args.importer, 'utf8');
       // A name the subset lacks would be undefined at run time: the build refuses it instead.
-      const names = [...readFileSync(args.importer, 'utf8').matchAll(/^import (?!type )\{([^}]*)\} from 'undici';/gm)].flatMap((match) => match[1]!.split(',').map((name) => name.trim()));
+      const names = [...source.matchAll(/^import (?!type )\{([^}]*)\} from 'undici';/gm)].flatMap((match) => match[1]!.split(',').map((name) => name.trim()));
       const missing = names.filter((name) => name !== '' && !name.startsWith('type ') && !UNDICI_EXPORTS.includes(name));
       if (missing.length > 0) return { errors: [{ text: `${args.importer} imports ${missing.join(', ')} from undici: add it to the bundle's subset (scripts/build.ts)` }] };
+      if (source.includes('allowH2')) return { errors: [{ text: `${args.importer} mentions allowH2: the bundle leaves out undici's HTTP/2 client (scripts/build.ts)` }] };
       return { path: 'undici', namespace: 'undici-subset' };
     });
     builder.onLoad({ filter: /.*/, namespace: 'undici-subset' }, () => ({
       resolveDir: root,
-      contents: `const Dispatcher = require('undici/lib/dispatcher/dispatcher');
-Object.assign(Dispatcher.prototype, require('undici/lib/api'));
+      contents: `require('undici/lib/dispatcher/dispatcher').prototype.request = require('undici/lib/api/api-request');
 module.exports = { Agent: require('undici/lib/dispatcher/agent'), FormData: require('undici/lib/web/fetch/formdata').FormData };`,
+    }));
+    builder.onResolve({ filter: /^\.\/client-h2\.js$/ }, (args) => (args.importer.endsWith(path.join('undici', 'lib', 'dispatcher', 'client.js')) ? { path: 'client-h2', namespace: 'undici-left-out' } : undefined));
+    builder.onLoad({ filter: /.*/, namespace: 'undici-left-out' }, () => ({
+      contents: "module.exports = function connectH2() { throw new Error('undici\\'s HTTP/2 client is not in the bot bundle (see scripts/build.ts)'); };",
     }));
   },
 };
