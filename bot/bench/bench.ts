@@ -7,7 +7,7 @@
 //   it, its compile cache warm) and the source, beside `node -e 0`. Goal: the bundle within 5×.
 // - resident memory after 1,000 presses, beside the floor with Express (the bot's own server library), under
 //   the same flags. Goal ≤ 1.15. Then 3,000 presses with escalation timers and open status pages: no growth.
-// BENCH_BASELINE=<folder of another checkout, npm-installed> runs that release's bundle beside this one in
+// BENCH_BASELINE=<folder of another checkout, npm-installed> runs that release's bundle, as its unit runs it, beside this one in
 // every round, for before-and-after figures from the same minute. BENCH_ROUNDS sets the rounds (default 7);
 // BENCH_PARTS=presses,startup,memory,flags runs only those parts.
 
@@ -40,9 +40,10 @@ const fakes = async () => ({
 const { webex } = await fakes(); // the floor's
 const bundle = await buildBot();
 const compileCache = mkdtempSync(path.join(tmpdir(), 'bttn-compile-cache-'));
-/** As each release's unit runs it: the memory flags, and (this release) a compile cache of its own. */
-const bots = [{ name: 'bot', entry: bundle, ...(await fakes()), unitEnv: { ...LEAN_ENVIRONMENT, NODE_COMPILE_CACHE: compileCache } }];
-if (process.env.BENCH_BASELINE !== undefined) bots.push({ name: 'baseline', entry: buildBaseline(process.env.BENCH_BASELINE), ...(await fakes()), unitEnv: { ...LEAN_ENVIRONMENT } as typeof bots[0]['unitEnv'] });
+/** As each release's unit runs it: its memory flags, and a compile cache of its own. */
+type Contestant = Awaited<ReturnType<typeof fakes>> & { readonly name: string; readonly entry: string; readonly flags: readonly string[]; readonly unitEnv: Record<string, string> };
+const bots: Contestant[] = [{ name: 'bot', entry: bundle, ...(await fakes()), flags: LEAN_NODE_FLAGS, unitEnv: { ...LEAN_ENVIRONMENT, NODE_COMPILE_CACHE: compileCache } }];
+if (process.env.BENCH_BASELINE !== undefined) bots.push({ name: 'baseline', entry: buildBaseline(process.env.BENCH_BASELINE), ...(await fakes()), ...(await baselineUnit(process.env.BENCH_BASELINE)) });
 const envOf = (bot: typeof bots[number]) => ({ ...liveEnv(bot.webex.url, bot.twilio.url), ...bot.unitEnv });
 const resetFakes = () => { for (const fake of [webex, ...bots.flatMap((bot) => [bot.webex, bot.twilio])]) fake.reset(); };
 const setLatency = (ms: number) => { for (const fake of [webex, ...bots.flatMap((bot) => [bot.webex, bot.twilio])]) fake.latencyMs = ms; };
@@ -63,7 +64,7 @@ async function presses(): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
     resetFakes();
     const floor = await startFloor({});
-    const started = await Promise.all(bots.map(async (bot) => ({ name: bot.name, bot: await startBot({ folder: workspace(seed), env: envOf(bot), entry: bot.entry, nodeFlags: LEAN_NODE_FLAGS }) })));
+    const started = await Promise.all(bots.map(async (bot) => ({ name: bot.name, bot: await startBot({ folder: workspace(seed), env: envOf(bot), entry: bot.entry, nodeFlags: bot.flags }) })));
     const row = new Map<string, number[]>([...times.keys()].map((name) => [name, []]));
     for (let press = 0; press < CRITICAL_PATH.length; press++) {
       // Who goes first changes with each round and press, so neither always follows the other.
@@ -96,7 +97,7 @@ async function startUp(): Promise<void> {
   // ── Start-up ───────────────────────────────────────────────────────────────────────────────────────────────
   const starts: { readonly name: string; readonly run: () => Promise<number> }[] = [
     { name: 'node -e 0', run: () => timed(() => new Promise((resolve) => spawn(process.execPath, ['-e', '0']).once('exit', resolve))) },
-    ...bots.map((bot) => ({ name: `${bot.name} bundle`, run: () => timeToHealth(bot.entry, envOf(bot), LEAN_NODE_FLAGS) })),
+    ...bots.map((bot) => ({ name: `${bot.name} bundle`, run: () => timeToHealth(bot.entry, envOf(bot), bot.flags) })),
     { name: 'bot source (npm start)', run: () => timeToHealth(path.join(repoRoot, 'bot/src/start.ts'), liveEnv(bots[0]!.webex.url, bots[0]!.twilio.url), []) },
   ];
   for (const start of starts) await start.run(); // warms the compile caches and the file cache
@@ -119,7 +120,7 @@ async function memoryUse(): Promise<void> {
   console.log(`  floor (Express, undici): ${mb(floorRss.rss)} MB (${mb(floorRss.anon)} MB private); bare floor (node:http, undici): ${mb(memory(bareFloorMemory.pid).rss)} MB`);
   await Promise.all([floorMemory.stop(), bareFloorMemory.stop()]);
   for (const contestant of bots) {
-    const bot = await startBot({ folder: workspace(seed), env: envOf(contestant), entry: contestant.entry, nodeFlags: LEAN_NODE_FLAGS });
+    const bot = await startBot({ folder: workspace(seed), env: envOf(contestant), entry: contestant.entry, nodeFlags: contestant.flags });
     await pressSequences(bot, 1000);
     const rss = memory(bot.pid);
     console.log(`  ${contestant.name}: ${mb(rss.rss)} MB (${mb(rss.anon)} MB private, ${mb(rss.file)} MB mapped from files, mostly the node binary), ${(rss.rss / floorRss.rss).toFixed(3)}× the floor (goal ≤ 1.15)`);
@@ -281,6 +282,13 @@ function median(samples: readonly number[]): number {
   const sorted = [...samples].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** How the other release's unit runs its bundle: its own memory flags, and a compile cache where its unit has one. */
+async function baselineUnit(folder: string): Promise<{ flags: readonly string[]; unitEnv: Record<string, string> }> {
+  const lean = await import(path.join(folder, 'bot/src/config/lean-memory.ts')) as typeof import('../src/config/lean-memory.ts');
+  const cached = readFileSync(path.join(folder, 'infra/render/unit.ts'), 'utf8').includes('NODE_COMPILE_CACHE');
+  return { flags: lean.LEAN_NODE_FLAGS, unitEnv: { ...lean.LEAN_ENVIRONMENT, ...(cached ? { NODE_COMPILE_CACHE: mkdtempSync(path.join(tmpdir(), 'bttn-compile-cache-')) } : {}) } };
 }
 
 /** The other release's bundle, built by its own build script from its own folder. */
