@@ -1,6 +1,6 @@
 // Bundles the bot into one file that runs with plain `node` and no node_modules: what the deployment ships.
 import { build, type Plugin } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -126,7 +126,18 @@ export async function buildBot(): Promise<string> {
     logLevel: 'warning',
     plugins: [onlyWhatTheBotUsesOfTwilio, onlyWhatTheBotUsesOfUndici, answeredMimeQuestions],
   });
+  writeFileSync(bundlePath, asciiOnly(readFileSync(bundlePath, 'utf8')));
   return bundlePath;
+}
+
+/**
+ * V8 keeps a script's source for as long as it runs, one byte a character if every character fits in one, and
+ * two bytes each otherwise: one curly quote in a regular expression (esbuild escapes strings, not those) made
+ * the bundle's 1.4 MB cost 2.8 MB of every running bot. Escaped, each character means the same in a regular
+ * expression as in a string, and comments (where it would not) are gone from the minified bundle.
+ */
+function asciiOnly(code: string): string {
+  return code.replace(/[^\x00-\x7f]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
