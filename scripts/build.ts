@@ -73,13 +73,6 @@ module.exports = { Agent: require('undici/lib/dispatcher/agent'), FormData: requ
   },
 };
 
-/**
- * Express asks mime-types a handful of questions while answering (res.json, res.type('html'), res.send,
- * req.accepts, req.is), and mime-types loads and indexes all of mime-db (200 KB of JSON) to answer any: about
- * 20 ms of every start, before the first health check. The bundle answers the questions the bot's answers ask
- * from a table made here by the real mime-types, and loads it only for a question not in the table, so every
- * answer is the one the real module gives.
- */
 /** The extensions Express looks up for the bot (res.send: html, bin; res.sendStatus: txt; req.accepts, req.is). */
 const MIME_EXTENSIONS = ['html', 'json', 'txt', 'bin', 'urlencoded', 'xml'];
 /** The types the bot answers with: res.set('Content-Type') asks for each, and again with the charset res.send adds. */
@@ -89,6 +82,13 @@ const MIME_QUESTIONS = {
   contentType: [...MIME_EXTENSIONS, ...MIME_TYPES, ...MIME_TYPES.map((type) => `${type}; charset=utf-8`)],
 };
 const mimeTypes = createRequire(path.join(root, 'package.json')).resolve('mime-types');
+/**
+ * Express asks mime-types a handful of questions while answering (res.json, res.type('html'), res.send,
+ * req.accepts, req.is), and mime-types loads and indexes all of mime-db (200 KB of JSON) to answer any: about
+ * 15 ms of every start, before the first health check. The bundle answers the questions the bot's answers ask
+ * from a table made here by the real mime-types, and loads it only for a question not in the table, so every
+ * answer is the one the real module gives.
+ */
 const answeredMimeQuestions: Plugin = {
   name: 'answered-mime-questions',
   setup(builder) {
