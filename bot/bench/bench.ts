@@ -169,7 +169,8 @@ async function flagGains(): Promise<void> {
   for (const variant of variants) {
     const samples: number[] = [];
     for (let run = 0; run < Math.min(ROUNDS, 3); run++) {
-      const bot = await startBot({ folder: workspace(seed), env: { ...liveEnv(contestant.webex.url, contestant.twilio.url), ...variant.env }, entry: contestant.entry, nodeFlags: variant.flags });
+      // The compile caches as the unit has them: reading them is part of what the allocator keeps.
+      const bot = await startBot({ folder: workspace(seed), env: { ...liveEnv(contestant.webex.url, contestant.twilio.url), NODE_COMPILE_CACHE: compileCache, ...variant.env }, entry: contestant.entry, nodeFlags: variant.flags });
       await pressSequences(bot, 1000);
       samples.push(memory(bot.pid).rss);
       await bot.stop();
