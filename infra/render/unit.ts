@@ -22,7 +22,8 @@ Type=simple
 ExecStart=/usr/bin/node ${LEAN_NODE_FLAGS.join(' ')} ${current}/${RELEASE_FILES.bundle}
 WorkingDirectory=${current}
 Environment=NODE_ENV=production
-${Object.entries(LEAN_ENVIRONMENT).map(([name, value]) => `Environment=${name}=${value}\n`).join('')}# Node's compile cache: a start reads the bundle's compiled code instead of compiling it again (%S is /var/lib).
+${Object.entries(LEAN_ENVIRONMENT).map(([name, value]) => `Environment=${name}=${value}\n`).join('')}# Node's compile cache, and the bundle's own of what its start runs: a start reads the compiled code instead of
+# compiling it again (%S is /var/lib).
 Environment=NODE_COMPILE_CACHE=%S/${layout.unitName}/compile-cache
 Environment=HOST=127.0.0.1
 Environment=PORT=${layout.botPort}
