@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { PRESS_COMPILED_EVENT } from '../bot/src/config/code-cache.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const bundlePath = path.join(root, 'dist', 'bot.cjs');
@@ -137,7 +138,9 @@ export async function buildBot(): Promise<string> {
  * bundle keeps its own cache beside Node's, made by V8 once the bot has started, with those functions in it:
  * the bot's code is a function the file declares and never calls, compiled from its own text (the same
  * string, not a copy) by a vm.Script that reads the cache, or writes it a few seconds after a start without
- * one. The file name carries a hash of the code, as V8 checks only the length of the text a cache is for.
+ * one, and again after that run's first press (config/code-cache.ts), with the code of a press in it; each
+ * write goes through a temporary file, so a start never reads half a cache. The file name carries a hash of
+ * the code, as V8 checks only the length of the text a cache is for.
  */
 function withStartUpCache(code: string): string {
   const bot = `function __botBundle(exports,require,module,__filename,__dirname){${code}\n}\n`;
@@ -146,13 +149,16 @@ function withStartUpCache(code: string): string {
 const dir=process.env.NODE_COMPILE_CACHE,file=dir&&path.join(dir,${JSON.stringify(cacheName)});let cachedData;
 if(file)try{cachedData=fs.readFileSync(file)}catch{}
 const script=new Script(String(__botBundle),{filename:__filename,cachedData});
-if(file&&(cachedData===undefined||script.cachedDataRejected))setTimeout(()=>{try{for(const old of fs.readdirSync(dir))if(/^bot-\\w+\\.v8-code-cache$/.test(old))fs.rmSync(path.join(dir,old));fs.writeFileSync(file,script.createCachedData())}catch{}},${START_UP_CACHE_AFTER_MS}).unref();
+const save=()=>{try{for(const old of fs.readdirSync(dir))if(/^bot-\\w+\\.v8-code-cache$/.test(old)&&path.join(dir,old)!==file)fs.rmSync(path.join(dir,old));fs.writeFileSync(file+".tmp",script.createCachedData());fs.renameSync(file+".tmp",file)}catch{}};
+if(file&&(cachedData===undefined||script.cachedDataRejected)){setTimeout(save,${START_UP_CACHE_AFTER_MS}).unref();process.once(${JSON.stringify(PRESS_COMPILED_EVENT)},()=>setTimeout(save,${PRESS_CACHE_AFTER_MS}).unref())}
 script.runInThisContext();const bot=globalThis.__botBundle;globalThis.__botBundle=undefined;bot(exports,require,module,__filename,__dirname)}
 `;
   return boot + bot;
 }
 /** Long after a start (a fraction of a second), so the cache holds all of it. */
 const START_UP_CACHE_AFTER_MS = 2000;
+/** After the first press's answer, once its late actions have most likely run too. */
+const PRESS_CACHE_AFTER_MS = 1000;
 
 /**
  * V8 keeps a script's source for as long as it runs, one byte a character if every character fits in one, and

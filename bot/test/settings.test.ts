@@ -246,6 +246,7 @@ const syntaxMistakes: [string, string, string][] = [
   ['a `: ` inside an unquoted value between braces', `${minimal}  - sms: { message: Check: now, to: "+352691496401" }\n`,
     '5:21 : not valid YAML: Block collections are not allowed within flow collections (put a value that contains `: ` in quotes)'],
   ['an unclosed bracket', 'bt.tn: [\n', '2:1 : not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]'],
+  ['a second document', `${minimal}---\nbt.tn:\n  - text: "again"\n`, '5:1 : not valid YAML: a second document starts here (after a `---` line); a settings file is one document: remove the `---` line'],
 ];
 
 for (const [name, yaml, expected] of syntaxMistakes) {

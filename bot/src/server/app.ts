@@ -3,6 +3,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { PressRecord } from '../core/state.ts';
+import { pressCompiled } from '../config/code-cache.ts';
 import { scrubSecrets } from '../http/scrub.ts';
 import type { Logger } from '../log.ts';
 import { buttonEvent } from '../core/button-event.ts';
@@ -73,6 +74,7 @@ export function createApp(services: AppServices): BotApp {
       // The button was there a moment ago: its token does not change while the bot runs.
       if (answer === undefined) throw new Error('the button of this press URL is gone');
       res.status(eventStatus(answer)).json(eventAnswer(answer));
+      pressCompiled();
     },
   ];
   app.all('/press/:token', ...press);

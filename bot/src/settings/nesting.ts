@@ -2,13 +2,12 @@
 // the document is built: building it recurses once per level, so 10,000 nested `[` would exhaust
 // the stack. The token parser itself keeps its own stack and walks any depth safely.
 
-import { Parser, type CST } from 'yaml';
+import type { CST } from 'yaml';
 
 /** Offset of the first collection nested deeper than `limit`, or undefined when none is. */
-export function tooDeep(source: string, limit: number): number | undefined {
+export function tooDeep(tokens: readonly CST.Token[], limit: number): number | undefined {
   // Depth-first with an explicit stack, children pushed last-first, so tokens come in file order.
-  const pending: { token: CST.Token | null | undefined; depth: number }[] = [...new Parser().parse(source)]
-    .reverse().map((token) => ({ token, depth: 0 }));
+  const pending: { token: CST.Token | null | undefined; depth: number }[] = [...tokens].reverse().map((token) => ({ token, depth: 0 }));
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const { token, depth } = next;
     if (token?.type === 'document') {

@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import {
-  LineCounter, parseDocument, visit, isMap, isPair, isScalar, isSeq, type Document, type Node, type Scalar, type YAMLError, type YAMLMap,
+  Composer, LineCounter, Parser, YAMLParseError, visit, isMap, isPair, isScalar, isSeq, type CST, type Document, type Node, type Scalar, type YAMLError, type YAMLMap,
 } from 'yaml';
 import type { GestureAction } from '../core/button-event.ts';
 import { ESCALATION_ID_LENGTH } from '../core/card.ts';
@@ -143,12 +143,14 @@ export class Reader {
 
   /** The file parsed, as a mapping of `shape`'s keys; undefined (reported) when it is not YAML or not a mapping. */
   private top(shape: Mapping, notMapping: string): Top | undefined {
-    const deep = tooDeep(this.source, MAX_NESTING);
+    // Tokenized once: the depth is measured on the tokens, and the document is built from them.
+    const tokens = [...new Parser().parse(this.source)];
+    const deep = tooDeep(tokens, MAX_NESTING);
     if (deep !== undefined) {
       this.reportAt(deep, '', `lists and keys are nested more than ${MAX_NESTING} levels deep from here; settings need far fewer: check the brackets and the indentation`);
       return undefined;
     }
-    const doc = parseDocument(this.source, { prettyErrors: false, uniqueKeys: true });
+    const doc = documentOf(tokens, this.source);
     // Past its first error the parser's recovery is guesswork (after a tab at line 71, every later key
     // of that section is "misaligned"), so one mistake would read as many: only the first is reported.
     const [error] = doc.errors;
@@ -644,6 +646,21 @@ export class Reader {
 /** The name of each key as messages show it. */
 function firstNames(shape: Mapping): string[] {
   return Object.values(shape.keys).map((key) => key.names[0]);
+}
+
+/** The first document of the tokens, as yaml's parseDocument builds it (a second document is an error). */
+function documentOf(tokens: readonly CST.Token[], source: string): Document.Parsed {
+  let first: Document.Parsed | undefined;
+  for (const doc of new Composer({ prettyErrors: false, uniqueKeys: true }).compose(tokens, true, source.length)) {
+    if (first === undefined) {
+      first = doc;
+    } else {
+      first.errors.push(new YAMLParseError([doc.range[0], doc.range[1]], 'MULTIPLE_DOCS', 'a second document starts here (after a `---` line); a settings file is one document: remove the `---` line'));
+      break;
+    }
+  }
+  // compose(..., true) always ends with a document, an empty one for an empty text.
+  return first!;
 }
 
 function join(where: string, name: string): string {

@@ -117,7 +117,8 @@ export const definitions = {
   },
   smsText: {
     type: ['string', 'number'], minLength: 1, maxLength: SMS_MAX_CHARACTERS,
-    description: `The SMS text, at most ${SMS_MAX_CHARACTERS.toLocaleString('en')} characters.`,
+    // Not toLocaleString, which would start ICU as the bot loads: a few MB and milliseconds of every start.
+    description: `The SMS text, at most ${String(SMS_MAX_CHARACTERS).replace(/\B(?=(\d{3})+$)/g, ',')} characters.`,
   },
   escalateAfter: {
     description: 'Minutes without an acknowledgement after a step ran, before the next step runs by itself (decimals allowed: 0.5 is 30 s); `never` stops there.',
