@@ -80,7 +80,8 @@ test('each button presses its own sequence in its own room, through its own URL;
   assert.ok(!roomTexts('Lab').some((text) => text.startsWith('lobby')), 'nothing of the lobby in the lab');
 
   assert.notEqual(token('lobby'), token('lab'));
-  for (const path of [`/press/${TEST_TOKENS.button}`, `/status/${TEST_TOKENS.button}`, `/buttons/${token('lobby')}`]) {
+  const sameLength = 'x'.repeat(TEST_TOKENS.button.length);
+  for (const path of [`/press/${TEST_TOKENS.button}`, `/status/${TEST_TOKENS.button}`, `/buttons/${token('lobby')}`, `/buttons/${sameLength}`, `/press/${'x'.repeat(token('lab').length)}`]) {
     const response = await fetch(`${button.baseUrl}${path}`, { method: path.startsWith('/press') ? 'POST' : 'GET' });
     assert.equal(response.status, 404, path);
   }

@@ -73,7 +73,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     bug: 'an SMS ACK from a number outside the escalation acknowledges it',
     file: CLAIMS, search: "      if (!incident.reached.includes(take.number)) return { ok: false, why: 'not a number this escalation texted or called' };\n", replace: '',
-    tests: t('acknowledgement'),
+    tests: t('claims', 'acknowledgement'),
   },
   {
     bug: 'a replayed SMS (the same MessageSid) takes the escalation again',
@@ -83,12 +83,11 @@ export const MUTANTS: readonly Mutant[] = [
   {
     bug: 'a copy of the card in another room takes the escalation',
     file: CLAIMS, search: `      if (take.roomId !== state.room?.id) return { ok: false, why: "a card outside the bot's room" };\n`, replace: '',
-    tests: t('acknowledgement'),
-    survives: "a second line of defence: a card's message id belongs to one room, and only the cards this escalation posted count (incident.cards), so a copy in another room is refused by that rule as well",
+    tests: t('claims', 'acknowledgement'),
   },
   {
-    bug: 'a command mentioning the bot in another room acts on the escalation',
-    file: BUTTON, search: 'if (message.roomId !== store.current.room?.id) {', replace: 'if (message.roomId === undefined) {',
+    bug: 'a command mentioning the bot in another room acts on a button\'s escalation',
+    file: ESCALATIONS, search: "case 'room': return this.all.find((escalation) => escalation.store.current.room?.id === address.roomId);", replace: "case 'room': return this.all[0];",
     tests: t('room-console'),
   },
   {
@@ -98,9 +97,9 @@ export const MUTANTS: readonly Mutant[] = [
   },
   // The button token.
   {
-    bug: 'the press token is compared by its length, not its value',
+    bug: 'the token of the list of buttons is compared by its length, not its value',
     file: APP, search: 'timingSafeEqual(digest(candidate), want)', replace: 'candidate.length === expected.length',
-    tests: t('presses'),
+    tests: t('buttons'),
   },
   {
     bug: 'any token opens the first button (its press URL and its status page)',

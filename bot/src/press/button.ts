@@ -285,10 +285,6 @@ export class Button {
 
   private async runCommand(message: CommandMessage): Promise<string> {
     const { store, settings, log, now } = this.services;
-    if (message.roomId !== store.current.room?.id) {
-      log('room command ignored', { why: "a message outside the bot's room", room: message.roomId });
-      return 'ignored';
-    }
     const parsed = roomCommand(message.text, message.bot.name);
     const command = 'command' in parsed ? parsed.command : undefined;
     log('room command', { command: command ?? 'unknown', person: message.person.id });
