@@ -120,7 +120,7 @@ export const MUTANTS: readonly Mutant[] = [
     tests: t('secrets'),
   },
   {
-    bug: 'the Twilio account SID is left out of the secrets masked in error texts',
+    bug: 'the Twilio account SID is left out of the secrets masked in error texts and in the log',
     file: MAIN, search: 'const secrets = [runtime.buttonToken, ...tokens, settings.webex.token, settings.twilio.authToken, settings.twilio.accountSid];',
     replace: 'const secrets = [runtime.buttonToken, ...tokens, settings.webex.token, settings.twilio.authToken];',
     tests: t('secrets'),
