@@ -8,7 +8,7 @@ import { scrubSecrets } from '../http/scrub.ts';
 import type { Logger } from '../log.ts';
 import { buttonEvent } from '../core/button-event.ts';
 import type { EventAnswer } from '../press/button.ts';
-import type { Escalations } from '../press/escalations.ts';
+import type { Escalation, Escalations } from '../press/escalations.ts';
 import type { StateStore } from '../state/store.ts';
 import { errorAnswer } from './error-answer.ts';
 import { buttonsIndex } from './buttons-index.ts';
@@ -45,11 +45,14 @@ export function createApp(services: AppServices): BotApp {
   app.disable('x-powered-by');
   app.set('etag', false);
   const { escalations } = services;
+  /** The button each press request's token found, from the first handler to the last. */
+  const pressed = new WeakMap<Request, Escalation>();
   const fromThisSite = sameSiteOnly(services.publicUrl, services.log);
 
   const press: RequestHandler[] = [
     (req, res, next) => {
-      if (escalations.find({ by: 'token', token: req.params.token }) === undefined) {
+      const escalation = escalations.find({ by: 'token', token: req.params.token });
+      if (escalation === undefined) {
         next('route'); // on to the 404 below, as for any unknown address
       } else if (!fromThisSite(req, res)) {
         // Answered: another site's page (an <img>, a form) does not press.
@@ -58,6 +61,7 @@ export function createApp(services: AppServices): BotApp {
         // GET would, and those depend on a press it must not make. Probes have /health.
         res.status(405).set('allow', PRESS_METHODS.join(', ')).json({ error: `press with ${PRESS_METHODS.join(', ')}` });
       } else {
+        pressed.set(req, escalation);
         next();
       }
     },
@@ -70,9 +74,7 @@ export function createApp(services: AppServices): BotApp {
         res.status(400).json({ error: event.error });
         return;
       }
-      const answer = await escalations.run({ by: 'token', token: req.params.token }, { kind: 'event', event });
-      // The button was there a moment ago: its token does not change while the bot runs.
-      if (answer === undefined) throw new Error('the button of this press URL is gone');
+      const answer = await pressed.get(req)!.button.run({ kind: 'event', event });
       res.status(eventStatus(answer)).json(eventAnswer(answer));
       pressCompiled();
     },

@@ -34,7 +34,6 @@ export function statusRoutes(services: StatusServices): { readonly router: expre
 
 function buttonPage(services: StatusServices, escalation: Escalation): { readonly page: express.Router; readonly streams: EventStreams } {
   const { button, store, settings, outbox } = escalation;
-  const { escalations } = services;
   // Each button's own streams: a page never hears of another button's presses.
   const streams = new EventStreams();
   const view = (): StatusView => statusView(settings, store.current, button.dryRun, new Date());
@@ -74,8 +73,7 @@ function buttonPage(services: StatusServices, escalation: Escalation): { readonl
         res.status(400).json({ error: 'the body must be {"name": "<who takes it>"}, at most 80 characters, or empty' });
         return;
       }
-      const outcome = await escalations.run({ by: 'token', token: req.params.token }, { kind, take: { via: 'status page', name } });
-      if (outcome === undefined) throw new Error('the button of this status page is gone');
+      const outcome = await button.run({ kind, take: { via: 'status page', name } });
       broadcast();
       res.status(outcome.changed ? 200 : 409).json(outcome.changed ? { changed: true, line: outcome.line } : outcome);
     });
@@ -86,8 +84,7 @@ function buttonPage(services: StatusServices, escalation: Escalation): { readonl
       res.status(400).json({ error: 'the body must be {"deleteRoom": true} or {"deleteRoom": false}' });
       return;
     }
-    const outcome = await escalations.run({ by: 'token', token: req.params.token }, { kind: 'reset', deleteRoom });
-    if (outcome === undefined) throw new Error('the button of this status page is gone');
+    const outcome = await button.run({ kind: 'reset', deleteRoom });
     broadcast();
     const error = outcome.error === undefined ? {} : { error: scrubSecrets(outcome.error, services.secrets) };
     res.status(outcome.error === undefined ? 200 : 502).json({ reset: true, ...outcome, ...error });
