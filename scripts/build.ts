@@ -139,8 +139,9 @@ export async function buildBot(): Promise<string> {
  * the bot's code is a function the file declares and never calls, compiled from its own text (the same
  * string, not a copy) by a vm.Script that reads the cache, or writes it a few seconds after a start without
  * one, and again after that run's first press (config/code-cache.ts), with the code of a press in it; each
- * write goes through a temporary file, so a start never reads half a cache. The file name carries a hash of
- * the code, as V8 checks only the length of the text a cache is for.
+ * write goes through a temporary file, so a start never reads half a cache (an older release's caches, and a
+ * temporary file a crash left, are removed). The file name carries a hash of the code, as V8 checks only
+ * the length of the text a cache is for.
  */
 function withStartUpCache(code: string): string {
   const bot = `function __botBundle(exports,require,module,__filename,__dirname){${code}\n}\n`;
@@ -149,7 +150,7 @@ function withStartUpCache(code: string): string {
 const dir=process.env.NODE_COMPILE_CACHE,file=dir&&path.join(dir,${JSON.stringify(cacheName)});let cachedData;
 if(file)try{cachedData=fs.readFileSync(file)}catch{}
 const script=new Script(String(__botBundle),{filename:__filename,cachedData});
-const save=()=>{try{for(const old of fs.readdirSync(dir))if(/^bot-\\w+\\.v8-code-cache$/.test(old)&&path.join(dir,old)!==file)fs.rmSync(path.join(dir,old));fs.writeFileSync(file+".tmp",script.createCachedData());fs.renameSync(file+".tmp",file)}catch{}};
+const save=()=>{try{for(const old of fs.readdirSync(dir))if(/^bot-\\w+\\.v8-code-cache/.test(old)&&!old.startsWith(${JSON.stringify(cacheName)}))fs.rmSync(path.join(dir,old));fs.writeFileSync(file+".tmp",script.createCachedData());fs.renameSync(file+".tmp",file)}catch{}};
 if(file&&(cachedData===undefined||script.cachedDataRejected)){setTimeout(save,${START_UP_CACHE_AFTER_MS}).unref();process.once(${JSON.stringify(PRESS_COMPILED_EVENT)},()=>setTimeout(save,${PRESS_CACHE_AFTER_MS}).unref())}
 script.runInThisContext();const bot=globalThis.__botBundle;globalThis.__botBundle=undefined;bot(exports,require,module,__filename,__dirname)}
 `;
