@@ -43,12 +43,12 @@ module.exports = new Proxy(missing, { get: (target, key) => (key === '__esModule
 /**
  * undici's index loads all of undici (fetch, WebSocket, EventSource, mocks, caches), and its cookies module
  * reads globalThis.Headers, which makes Node load its own copy of undici too: tens of milliseconds of every
- * start. The bot uses an Agent (with the request() every dispatcher gets, and none of the other calls) and
- * FormData; the bundle gives the bot's imports of 'undici' just these. The Agent's HTTP/2 client is left out
+ * start. The bot uses an Agent (with the request() every dispatcher gets, and none of the other calls); the
+ * bundle gives the bot's imports of 'undici' just that. The Agent's HTTP/2 client is left out
  * as well: it loads Node's http2 (about 10 ms) at start, and runs only for an Agent made with allowH2, which
  * the build refuses.
  */
-const UNDICI_EXPORTS = ['Agent', 'FormData'];
+const UNDICI_EXPORTS = ['Agent'];
 const onlyWhatTheBotUsesOfUndici: Plugin = {
   name: 'only-what-the-bot-uses-of-undici',
   setup(builder) {
@@ -65,7 +65,7 @@ const onlyWhatTheBotUsesOfUndici: Plugin = {
     builder.onLoad({ filter: /.*/, namespace: 'undici-subset' }, () => ({
       resolveDir: root,
       contents: `require('undici/lib/dispatcher/dispatcher').prototype.request = require('undici/lib/api/api-request');
-module.exports = { Agent: require('undici/lib/dispatcher/agent'), FormData: require('undici/lib/web/fetch/formdata').FormData };`,
+module.exports = { Agent: require('undici/lib/dispatcher/agent') };`,
     }));
     builder.onResolve({ filter: /^\.\/client-h2\.js$/ }, (args) => (args.importer.endsWith(path.join('undici', 'lib', 'dispatcher', 'client.js')) ? { path: 'client-h2', namespace: 'undici-left-out' } : undefined));
     builder.onLoad({ filter: /.*/, namespace: 'undici-left-out' }, () => ({

@@ -10,11 +10,8 @@ import { UndiciTransport } from './http/undici-transport.ts';
 import { newCall } from './http/transport.ts';
 import { createLogger, type Logger } from './log.ts';
 import { buttonToken } from './config/button-tokens.ts';
-import { Button } from './press/button.ts';
-import { Escalations, type Escalation } from './press/escalations.ts';
-import { attempt } from './press/deliver.ts';
-import { Outbox } from './press/outbox.ts';
-import { RoomKeeper } from './press/rooms.ts';
+import { assembleEscalations } from './press/assemble.ts';
+import { warmUp } from './press/warm-up.ts';
 import { createApp } from './server/app.ts';
 import { loadBot, SettingsError } from './settings/load.ts';
 import type { BotSettings } from './settings/types.ts';
@@ -67,22 +64,8 @@ async function main(): Promise<void> {
   // Shutdown aborts every request and wait; what was on its way is checked with the provider at the next start.
   const stopping = new AbortController();
   const now = () => new Date();
-  const escalations = new Escalations(bot.buttons.map((buttonSettings, index): Escalation => {
-    const name = buttonSettings.name;
-    // With several buttons, each line says whose it is.
-    const buttonLog: Logger = bot.folder ? (event, fields = {}) => log(event, { button: name, ...fields }) : log;
-    const view = store.button(name);
-    const rooms = new RoomKeeper({ settings: buttonSettings, store: view, webex, log: buttonLog });
-    const outbox = new Outbox({
-      store: view, rooms, log: buttonLog, now, deliverWithinMs: settings.server.deliverWithinMs, signal: stopping.signal,
-      attempt: (entry, signal, source) => attempt({ store: view, webex, twilio, rooms, secrets, gather, statusCallback }, entry, signal, source),
-    });
-    const button = new Button({
-      settings: buttonSettings, store: view, rooms, outbox, log: buttonLog, dryRun, now, signal: stopping.signal,
-      pressTimeoutMs: settings.server.pressTimeoutMs, cards: publicUrl !== undefined,
-    });
-    return { name, token: tokens[index]!, settings: buttonSettings, store: view, button, outbox };
-  }));
+  const parts = { store, webex, twilio, log, dryRun, now, signal: stopping.signal, secrets, gather, statusCallback, cards: publicUrl !== undefined };
+  const escalations = assembleEscalations(bot, tokens, parts);
   const callbacks = publicUrl === undefined ? [] : [...(!phoneAnswers ? [] : [twilioCallbackRoutes({
     publicUrl, authToken: settings.twilio.authToken!, log,
     numbers: () => escalations.numbers(),
@@ -136,9 +119,12 @@ async function main(): Promise<void> {
       const missing = [!webexLive && 'CISCO_SPARK_BTTN_BOT (Webex)', !twilioLive && 'TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (Twilio)'].filter(Boolean).join(', ');
       console.log(`Dry-run: no ${missing}, so those calls are only logged and kept in the state, not sent.`);
     }
-    // The first request through undici costs milliseconds (parser compilation): paid now, not on the first press.
+    // The first request through undici costs milliseconds (parser compilation), and each step's code runs
+    // slowly the first time (press/warm-up.ts): both paid now, after the first health check, not by the first press.
     const self = runtime.host === undefined || runtime.host === '::' || runtime.host === '0.0.0.0' ? '127.0.0.1' : runtime.host;
-    void live.send({ method: 'GET', url: `http://${self.includes(':') ? `[${self}]` : self}:${actual}/health`, headers: {} }, newCall()).catch(() => undefined);
+    void live.send({ method: 'GET', url: `http://${self.includes(':') ? `[${self}]` : self}:${actual}/health`, headers: {} }, newCall()).catch(() => undefined)
+      .then(() => warmUp(bot, { cards: parts.cards, gather, statusCallback }))
+      .then((ms) => log('warmed up', ms === undefined ? { ms, effect: 'it failed: the first press runs cold' } : { ms }));
     // A token made for this run is printed, or nobody could press; a BTTN_TOKEN given is never printed.
     if (runtime.buttonTokenGenerated && !bot.folder) {
       console.log(`No BTTN_TOKEN set; this run's press URL is ${base}/press/${runtime.buttonToken}`);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { fakeWorld } from './support/fake-world.ts';
@@ -94,6 +95,17 @@ test('the 2016 seed sample, pressed 7 times, drives Webex and Twilio step by ste
   }
   assert.ok(presses.every((press) => press.webex.every((request) => request.status === 200)));
   assert.equal(webex.rooms.length, 1);
+});
+
+test('a request that follows another reuses its connection: press 1 opens one per request it sends together, no more', async () => {
+  const button = await bot(seedNoDebounce);
+  const before = webex.connections;
+  const one = await pressAndWatch(button);
+  assert.equal(one.status, 200);
+  // Looking for the room, then creating it, go over one connection; the four invitations and the message go
+  // together, over that one and four more. Against Webex, each new connection is a TLS handshake.
+  assert.equal(one.webex.length, 7);
+  assert.equal(webex.connections - before, 5);
 });
 
 test('a wrong or missing button token gets 404 and causes nothing', async () => {
@@ -358,6 +370,18 @@ test('when the state cannot be written, nothing is sent and the button gets a 50
   const next = await button.press();
   assert.equal(next.status, 200, 'the bot recovers once the state can be written again');
   assert.equal(next.body.step, 1);
+});
+
+test('the warm-up at start runs every step without sending anything, and leaves nothing behind', async () => {
+  const temporary = mkdtempSync(path.join(tmpdir(), 'bttn-tmp-'));
+  const button = await bot(seed, { TMPDIR: temporary });
+  await until(() => /^warmed up /m.test(button.output()), 'the warm-up');
+  assert.match(button.output(), /^warmed up ms=\d+$/m, 'it ran the whole sequence without failing');
+  assert.deepEqual([webex.requests, twilio.requests], [[], []], 'nothing reached Webex or Twilio');
+  assert.deepEqual(readdirSync(temporary), [], 'its state and stand-in are gone');
+  assert.deepEqual(readdirSync(button.stateDirectory), ['state.json'], 'the bot\'s own state is as a start leaves it');
+  const one = await button.press();
+  assert.equal(one.body.step, 1, 'the escalation starts at step 1');
 });
 
 test('the health check answers once settings are loaded and the state is writable', async () => {

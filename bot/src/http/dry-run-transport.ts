@@ -9,16 +9,23 @@ export class DryRunTransport implements Transport {
   async send(req: HttpRequest, call: ApiCall): Promise<HttpResponse> {
     call.attempts = Math.max(call.attempts, 1);
     call.wouldSend.push({ method: req.method, url: redactUrl(req.url), body: describeBody(req.body) });
-    const id = `dry-run-${++this.counter}`;
-    // Shaped like the real answers, so the clients' checks of an answer pass: Twilio SIDs are two letters and 32 hex digits.
-    const sid = `${/Calls\.json$/.test(req.url) ? 'CA' : 'SM'}${this.counter.toString(16).padStart(32, '0')}`;
-    // A created thing echoes what was asked (a room's title), as the real APIs do.
-    const asked = typeof req.body === 'string' && req.headers['content-type'] === 'application/json' ? JSON.parse(req.body) as object : {};
-    const body = req.method === 'GET' ? { items: [], messages: [], calls: [] } : { ...asked, id, sid, status: 'dry-run' };
-    return { status: 200, headers: {}, body: JSON.stringify(body) };
+    const json = typeof req.body === 'string' && req.headers['content-type'] === 'application/json' ? req.body : undefined;
+    return { status: 200, headers: {}, body: dryRunAnswer(req.method, req.url, json, ++this.counter) };
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * The smallest plausible success, shaped like the real answers so the clients' checks of an answer pass:
+ * Twilio SIDs are two letters and 32 hex digits, and a created thing echoes what was asked (a room's title),
+ * as the real APIs do. `json`: the request's JSON body, if it had one; `counter` makes each id new.
+ */
+export function dryRunAnswer(method: string, url: string, json: string | undefined, counter: number): string {
+  const id = `dry-run-${counter}`;
+  const sid = `${/Calls\.json$/.test(url) ? 'CA' : 'SM'}${counter.toString(16).padStart(32, '0')}`;
+  const asked = json === undefined ? {} : JSON.parse(json) as object;
+  return JSON.stringify(method === 'GET' ? { items: [], messages: [], calls: [] } : { ...asked, id, sid, status: 'dry-run' });
 }
 
 function describeBody(body: HttpRequest['body']): unknown {
@@ -30,9 +37,5 @@ function describeBody(body: HttpRequest['body']): unknown {
       return Object.fromEntries(new URLSearchParams(body));
     }
   }
-  const fields: Record<string, string> = {};
-  for (const [name, value] of body) {
-    fields[name] = typeof value === 'string' ? value : `(file ${value.name}, ${value.type}, ${value.size} bytes)`;
-  }
-  return fields;
+  return { ...Object.fromEntries(body.fields), [body.file.field]: `(file ${body.file.name}, ${body.file.contentType}, ${body.file.bytes} bytes)` };
 }

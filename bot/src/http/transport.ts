@@ -2,14 +2,14 @@
 // surely took no effect, or what is safe to repeat; the dry-run transport only records. Both clients
 // are written against this interface, and their errors keep the provider's facts as fields.
 
-import type { FormData } from 'undici';
+import type { MultipartForm } from './multipart.ts';
 import { scrubSecrets } from './scrub.ts';
 
 export interface HttpRequest {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
-  readonly body?: string | FormData;
+  readonly body?: string | MultipartForm;
   /**
    * Sending it twice does no harm (reads, deletes, an invitation Webex answers 409 to), so it may be
    * sent again after a 5xx or a lost answer. Defaults to true for GET and DELETE, false otherwise.

@@ -2,6 +2,9 @@
 // attempt bounded by a timeout and every wait cancelled by the caller's signal.
 
 import { Agent } from 'undici';
+import type { Readable } from 'node:stream';
+import { encodeForm } from './multipart.ts';
+
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, NetworkError, isRepeatable, type ApiCall, type HttpRequest, type HttpResponse, type NoAnswer, type Transport } from './transport.ts';
 import { DEFAULT_RETRY, pauseBeforeRetry, type RetryPolicy } from './retry.ts';
@@ -53,11 +56,15 @@ export class UndiciTransport implements Transport {
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method: req.method,
-        headers: req.headers,
-        body: req.body,
+        ...wire(req),
         signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
       });
-      return { status: answer.statusCode, headers: answer.headers, body: await answer.body.text() };
+      const response = { status: answer.statusCode, headers: answer.headers, body: await answer.body.text() };
+      // undici gives a connection back one turn of the event loop after its answer ends (it first checks the
+      // server kept it open): a request sent at once, as the next step of a press is, would open another
+      // connection, with a TLS handshake in front of it. After this turn it reuses this one.
+      await new Promise((resolve) => setImmediate(resolve));
+      return response;
     } catch (error) {
       throw new NetworkError(req, classify(error, signal, timeout, this.policy.attemptTimeoutMs), error);
     }
@@ -66,6 +73,13 @@ export class UndiciTransport implements Transport {
   async close(): Promise<void> {
     await this.agent.destroy();
   }
+}
+
+/** The headers and body as they go out: a form is encoded again for each attempt. */
+function wire(req: HttpRequest): { headers: Record<string, string>; body?: string | Readable } {
+  if (typeof req.body !== 'object') return { headers: req.headers, ...(req.body === undefined ? {} : { body: req.body }) };
+  const form = encodeForm(req.body);
+  return { headers: { ...req.headers, 'content-type': form.contentType, 'content-length': String(form.length) }, body: form.body };
 }
 
 function classify(error: unknown, signal: AbortSignal | undefined, timeout: AbortSignal, timeoutMs: number): NoAnswer {

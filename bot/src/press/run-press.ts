@@ -107,7 +107,9 @@ export async function carryOut(services: PressServices, work: Work, answerBy: nu
 
   const room = store.current.room === undefined && entries.some((entry) => entry.action.kind !== 'sms' && entry.action.kind !== 'call')
     ? takeRoom(services) : undefined;
-  for (const entry of entries) void outbox.work(entryKey(entry));
+  // An SMS or a call first: its record line waits for its answer, so it is the press's longest path; a worker
+  // prepares its request before the next one starts, and a message with a file takes a while to prepare.
+  for (const entry of [...entries].sort((a, b) => Number(waitedFor(b)) - Number(waitedFor(a)))) void outbox.work(entryKey(entry));
   const deadline = sleep(Math.max(0, answerBy - Date.now()), undefined, { ref: false }).then(() => 'deadline' as const);
   await Promise.race([Promise.all(entries.map((entry) => outbox.answered(entryKey(entry), answerBy))), deadline]);
   await outbox.answeredPress(work.id);
@@ -144,6 +146,10 @@ async function takeRoom(services: PressServices): Promise<ActionOutcome> {
       ? { id: 'room', kind: 'room', summary, status: 'pending', attempts: call.attempts, error: `still being tried: ${message}` }
       : { id: 'room', kind: 'room', summary, status: 'failed', attempts: call.attempts, error: message };
   }
+}
+
+function waitedFor(entry: OutboxEntry): boolean {
+  return entry.action.kind === 'sms' || entry.action.kind === 'call';
 }
 
 function pendingRoom(settings: Settings): ActionOutcome {

@@ -99,6 +99,12 @@ export class StateStore {
     return durability === 'power-loss' ? this.synced() : Promise.resolve();
   }
 
+  /** Closes the journal's file (a later change would open it again): for a store that is done with. */
+  close(): void {
+    if (this.journal !== undefined) closeSync(this.journal);
+    this.journal = undefined;
+  }
+
   /** Writes the whole state as a new snapshot, synced to the disk, and empties the journal: at a clean stop. */
   flush(): Promise<void> {
     try {

@@ -2,8 +2,7 @@
 // bot's webhooks, card clicks and people. Every answer is checked before use; lists follow `Link` only
 // within the API, within limits.
 
-import { openAsBlob } from 'node:fs';
-import { FormData } from 'undici';
+import { statSync } from 'node:fs';
 import type { IncidentCard } from '../core/card.ts';
 import type { RoomMessage } from '../core/room-message.ts';
 import type { StepFile } from '../settings/types.ts';
@@ -118,10 +117,8 @@ export class WebexClient {
     if (file === undefined) {
       request = this.request('POST', url, { roomId, ...(parentId === undefined ? {} : { parentId }), ...text });
     } else {
-      const form = new FormData();
-      form.set('roomId', roomId);
-      if (message !== undefined) form.set(message.format, message.body);
-      form.set('files', await openAsBlob(file.path, { type: file.contentType }), file.name);
+      const fields: [string, string][] = [['roomId', roomId], ...(message === undefined ? [] : [[message.format, message.body] as [string, string]])];
+      const form = { fields, file: { field: 'files', path: file.path, name: file.name, contentType: file.contentType, bytes: statSync(file.path).size } };
       request = { method: 'POST', url, headers: { authorization: this.authorization, accept: 'application/json' }, body: form };
     }
     const response = await this.transport.send(request, call);

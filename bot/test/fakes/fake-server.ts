@@ -59,6 +59,8 @@ export interface FakeServer {
   readonly url: string;
   /** Every request received, in arrival order, including rejected ones. */
   readonly requests: RecordedRequest[];
+  /** The connections clients opened since the start or the last reset: each costs a TLS handshake with the real service. */
+  readonly connections: number;
   /** Added before every answer. */
   latencyMs: number;
   /**
@@ -172,12 +174,17 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
       }
     });
   });
+  let connections = 0;
+  server.on('connection', () => { connections++; });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const fake: FakeServer = {
     url: origin + options.basePath,
     requests,
+    get connections() {
+      return connections;
+    },
     latencyMs: options.latencyMs ?? 0,
     echoCredentials: false,
     fail(match, fault, times = 1) {
@@ -188,6 +195,7 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
     },
     reset() {
       requests.length = 0;
+      connections = 0;
       queue.length = 0;
       fake.echoCredentials = false;
       options.resetState();
