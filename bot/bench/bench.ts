@@ -176,6 +176,7 @@ async function flagGains(): Promise<void> {
     { name: '  with UV_THREADPOOL_SIZE=1', flags: LEAN_NODE_FLAGS, env: { ...LEAN_ENVIRONMENT, UV_THREADPOOL_SIZE: '1' } },
     // Against the growth over 3,000 presses: the bot's live heap stays flat, V8 keeps more old-generation pages.
     { name: '  with --optimize-for-size', flags: [...LEAN_NODE_FLAGS, '--optimize-for-size'], env: LEAN_ENVIRONMENT },
+    { name: '  with --memory-saver-mode', flags: [...LEAN_NODE_FLAGS, '--memory-saver-mode'], env: LEAN_ENVIRONMENT },
     { name: '  with --max-old-space-size=32 instead', flags: [...LEAN_NODE_FLAGS.filter((flag) => !flag.startsWith('--max-old-space-size=')), '--max-old-space-size=32'], env: LEAN_ENVIRONMENT },
     { name: '  with --max-semi-space-size=2 instead', flags: [...LEAN_NODE_FLAGS.filter((flag) => !flag.startsWith('--max-semi-space-size=')), '--max-semi-space-size=2'], env: LEAN_ENVIRONMENT },
   ];

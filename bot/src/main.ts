@@ -119,12 +119,15 @@ async function main(): Promise<void> {
       const missing = [!webexLive && 'CISCO_SPARK_BTTN_BOT (Webex)', !twilioLive && 'TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (Twilio)'].filter(Boolean).join(', ');
       console.log(`Dry-run: no ${missing}, so those calls are only logged and kept in the state, not sent.`);
     }
-    // The first request through undici costs milliseconds (parser compilation), and each step's code runs
-    // slowly the first time (press/warm-up.ts): both paid now, after the first health check, not by the first press.
+    // The first request through undici costs milliseconds (parser compilation): paid now, not on the first press.
     const self = runtime.host === undefined || runtime.host === '::' || runtime.host === '0.0.0.0' ? '127.0.0.1' : runtime.host;
-    void live.send({ method: 'GET', url: `http://${self.includes(':') ? `[${self}]` : self}:${actual}/health`, headers: {} }, newCall()).catch(() => undefined)
-      .then(() => warmUp(bot, { cards: parts.cards, gather, statusCallback }))
-      .then((ms) => log('warmed up', ms === undefined ? { ms, effect: 'it failed: the first press runs cold' } : { ms }));
+    void live.send({ method: 'GET', url: `http://${self.includes(':') ? `[${self}]` : self}:${actual}/health`, headers: {} }, newCall()).catch(() => undefined);
+    // Each step's code runs slowly the first time (press/warm-up.ts): run once a moment after the start, when
+    // the first health checks have their answers, rather than by the first press.
+    setTimeout(() => {
+      void warmUp(bot, { cards: parts.cards, gather, statusCallback })
+        .then((ms) => log('warmed up', ms === undefined ? { ms, effect: 'it failed: the first press runs cold' } : { ms }));
+    }, WARM_UP_AFTER_MS).unref();
     // A token made for this run is printed, or nobody could press; a BTTN_TOKEN given is never printed.
     if (runtime.buttonTokenGenerated && !bot.folder) {
       console.log(`No BTTN_TOKEN set; this run's press URL is ${base}/press/${runtime.buttonToken}`);
@@ -188,6 +191,9 @@ async function registerWebhook(store: StateStore, webex: WebexClient, publicUrl:
     log('webhook failed', { error: error instanceof Error ? error.message : String(error), effect: 'card clicks and room commands are not received; the status page acknowledges' });
   }
 }
+
+/** After listening: a deploy's health checks come first. */
+const WARM_UP_AFTER_MS = 250;
 
 /** Leaves a second of the 10 s systemd gives for closing connections. */
 const SHUTDOWN_MS = 8000;

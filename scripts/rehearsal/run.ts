@@ -194,6 +194,9 @@ async function rehearse(): Promise<void> {
     assert.deepEqual(twilio.messages.map((m) => [m.to, m.body]), [['+352691496401', 'Check Cisco Spark']]);
     const status = await request(`/status/${buttonToken}`);
     assert.equal(status.status, 200);
+    // The warm-up writes its throwaway state and runs its stand-in under the unit's hardening (private /tmp).
+    const warmed = ok(await ssh.run(`journalctl -u ${LAYOUT.unitName}.service --no-pager -o cat | grep -E '^warmed up ' || true`), 'reading the journal');
+    assert.match(warmed.stdout, /^warmed up ms=\d+$/m, `the warm-up did not run under the unit: ${warmed.stdout}`);
   });
 
   const restarted = await phases.run('reboot, press again (state survives)', async () => {
