@@ -13,7 +13,7 @@ export interface LoggerOptions {
   readonly write?: (line: string) => void;
 }
 
-export function createLogger({ secrets = [], write = (line) => process.stdout.write(`${line}\n`) }: LoggerOptions = {}): Logger {
+export function createLogger({ secrets = [], write = stdoutByTurn() }: LoggerOptions = {}): Logger {
   return (event, fields = {}) => {
     const parts = [event];
     for (const [key, value] of Object.entries(fields)) {
@@ -22,5 +22,24 @@ export function createLogger({ secrets = [], write = (line) => process.stdout.wr
       parts.push(`${key}=${/[\s"=]/.test(text) || text === '' ? JSON.stringify(text) : text}`);
     }
     write(scrubSecrets(parts.join(' '), secrets));
+  };
+}
+
+/**
+ * Lines to standard output, written together once the current turn of the event loop is done: one write
+ * (a system call, to journald's pipe) for all the lines of a press's step rather than one each, after the
+ * press's answer has left. Lines still waiting when the process exits are written then.
+ */
+function stdoutByTurn(): (line: string) => void {
+  let waiting = '';
+  const flush = () => {
+    const text = waiting;
+    waiting = '';
+    if (text !== '') process.stdout.write(text);
+  };
+  process.once('exit', flush);
+  return (line) => {
+    if (waiting === '') setImmediate(flush);
+    waiting += `${line}\n`;
   };
 }
