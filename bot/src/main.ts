@@ -95,10 +95,6 @@ async function main(): Promise<void> {
   })];
   const app = createApp({ escalations, store, botToken: runtime.buttonToken, secrets, log, callbacks, publicUrl });
 
-  // The Twilio SDK's load holds the event loop (a few milliseconds from the bundle, which keeps only what the
-  // bot uses of it; far more from the source): before listening, it makes no press or health check wait, and
-  // the first SMS is no slower than the next. A failure to load shows on the first SMS or call.
-  if (bot.buttons.some((button) => button.steps.some((step) => step.sms !== undefined || step.call !== undefined))) await twilio.load().catch(() => undefined);
   const port = runtime.port ?? settings.server.port;
   // Without HOST, Node listens on every address, IPv6 too where the machine has it.
   const server = runtime.host === undefined ? app.listen(port) : app.listen(port, runtime.host);
@@ -122,8 +118,9 @@ async function main(): Promise<void> {
     // The first request through undici costs milliseconds (parser compilation): paid now, not on the first press.
     const self = runtime.host === undefined || runtime.host === '::' || runtime.host === '0.0.0.0' ? '127.0.0.1' : runtime.host;
     void live.send({ method: 'GET', url: `http://${self.includes(':') ? `[${self}]` : self}:${actual}/health`, headers: {} }, newCall()).catch(() => undefined);
-    // Each step's code runs slowly the first time (press/warm-up.ts): run once a moment after the start, when
-    // the first health checks have their answers, rather than by the first press.
+    // Each step's code runs slowly the first time, and the Twilio SDK loads with the first SMS or call
+    // (press/warm-up.ts): both run a moment after the start, once the first health checks have their
+    // answers, rather than in front of them or by the first press.
     setTimeout(() => {
       void warmUp(bot, { cards: parts.cards, gather, statusCallback })
         .then((ms) => log('warmed up', ms === undefined ? { ms, effect: 'it failed: the first press runs cold' } : { ms }));

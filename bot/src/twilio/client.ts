@@ -91,16 +91,11 @@ export class TwilioClient {
 
   /**
    * The SDK's REST client alone (the package's index also loads its webhook, JWT and TwiML helpers, which
-   * the bot does not use), with the modules for messages and calls, which it loads on first use: at
-   * start-up when the settings send SMS or place calls (see main.ts), else on the first use.
+   * the bot does not use), loaded by the first SMS or call: the warm-up's, a moment after the bot starts
+   * (press/warm-up.ts), when the settings send any.
    */
-  load(): Promise<Sdk> {
-    this.sdk ??= import('twilio/lib/rest/Twilio.js').then((module) => {
-      const Client = module.default;
-      const idle = new Client(this.accountSid, this.authToken, { httpClient: {} as RequestClient });
-      void [idle.messages, idle.calls];
-      return Client;
-    });
+  private load(): Promise<Sdk> {
+    this.sdk ??= import('twilio/lib/rest/Twilio.js').then((module) => module.default);
     return this.sdk;
   }
 }
