@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     // (press/warm-up.ts): both run a moment after the start, once the first health checks have their
     // answers, rather than in front of them or by the first press.
     setTimeout(() => {
-      void warmUp(bot, { cards: parts.cards, gather, statusCallback })
+      void warmUp(bot, parts)
         .then((ms) => log('warmed up', ms === undefined ? { ms, effect: 'it failed: the first press runs cold' } : { ms }));
     }, WARM_UP_AFTER_MS).unref();
     // A token made for this run is printed, or nobody could press; a BTTN_TOKEN given is never printed.

@@ -3,9 +3,8 @@
 
 import { Agent } from 'undici';
 import type { Readable } from 'node:stream';
-import { encodeForm } from './multipart.ts';
-
 import { setTimeout as sleep } from 'node:timers/promises';
+import { encodeForm } from './multipart.ts';
 import { ApiError, NetworkError, isRepeatable, type ApiCall, type HttpRequest, type HttpResponse, type NoAnswer, type Transport } from './transport.ts';
 import { DEFAULT_RETRY, pauseBeforeRetry, type RetryPolicy } from './retry.ts';
 

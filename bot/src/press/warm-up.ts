@@ -2,28 +2,25 @@
 // and a stand-in on loopback that answers as the dry-run does, through the same clients, transport, outbox
 // and sequencer as a press. V8 runs a function's first calls slowly, whatever code cache it compiled it from
 // (it learns the shapes of the objects each one meets as it goes): the first real press runs code that has
-// already run, about 10 ms sooner. Nothing of it is seen: no log line, no request leaves the machine, and its
-// state and files are removed afterwards. It never fails the start: an error only leaves the first press cold.
+// already run, about 10 ms sooner. None of its presses is seen: they log nothing, no request leaves the
+// machine, and their state and files are removed afterwards (the caller logs how long it took). It never
+// fails the start: an error only leaves the first press cold.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Gather } from '../core/twiml.ts';
 import { dryRunAnswer } from '../http/dry-run-transport.ts';
 import { UndiciTransport } from '../http/undici-transport.ts';
 import type { BotSettings } from '../settings/types.ts';
 import { StateStore } from '../state/store.ts';
 import { TwilioClient } from '../twilio/client.ts';
 import { WebexClient } from '../webex/client.ts';
-import { assembleEscalations } from './assemble.ts';
+import { assembleEscalations, type Parts } from './assemble.ts';
 
-export interface WarmUpOptions {
-  readonly cards: boolean;
-  readonly gather: (incident: string | undefined) => Gather | undefined;
-  readonly statusCallback: string | undefined;
-}
+/** What the bot's own buttons are assembled with, so the warm-up's steps send what theirs would. */
+export type WarmUpOptions = Pick<Parts, 'cards' | 'gather' | 'statusCallback'>;
 
 /** Resolves with how long it took, in ms; undefined when it failed (the first press is then as it was). */
 export async function warmUp(bot: BotSettings, options: WarmUpOptions): Promise<number | undefined> {
@@ -40,7 +37,9 @@ export async function warmUp(bot: BotSettings, options: WarmUpOptions): Promise<
     // Presses in a row: the debounce would count them as one.
     const buttons = bot.buttons.map((settings) => ({ ...settings, server: { ...settings.server, debounceMs: 0 } }));
     const escalations = assembleEscalations({ ...bot, buttons }, buttons.map(({ name }) => name), {
-      store, log: () => undefined, dryRun: false, now: () => new Date(), signal: done.signal, secrets: [], ...options,
+      // Only these of the caller's: a whole Parts passed in must not bring its store or log along.
+      store, log: () => undefined, dryRun: false, now: () => new Date(), signal: done.signal, secrets: [],
+      cards: options.cards, gather: options.gather, statusCallback: options.statusCallback,
       webex: new WebexClient({ base: `${base}/v1`, token: 'warm-up', transport }),
       twilio: new TwilioClient({ base, accountSid: undefined, authToken: undefined, transport }),
     });
