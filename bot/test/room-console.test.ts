@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fakeWorld } from './support/fake-world.ts';
 import { freePort, TEST_TOKENS, until, type BotProcess } from './support/bot-process.ts';
+import { savedButton } from './support/saved.ts';
 import type { WebexMessage } from './fakes/webex.ts';
 
 const settings = `
@@ -126,6 +127,9 @@ test('a command given before a kill -9 is not answered twice after the restart',
   const { button, room } = await withConsole();
   const status = await webex.say(room, 'status', ann);
   await replyTo(status.message);
+  // Answered and its answer journaled as delivered: a kill while the answer is on its way may post it again
+  // (the README's one extra copy per fault), which is the chaos test's case, not this one.
+  await until(() => savedButton(button.stateDirectory)?.outbox.every((entry) => entry.settled !== undefined) ?? false, 'the answer journaled as delivered');
   await button.kill();
   const port = Number(new URL(webex.webhooks.find((candidate) => candidate.resource === 'messages')!.targetUrl).port);
   const restarted = await bot(settings, { PORT: String(port), BTTN_PUBLIC_URL: `http://127.0.0.1:${port}` }, button.stateDirectory);
